@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm run dev [-- wrangler dev options]`: prepares a first local run and starts `wrangler dev`.
+//  1. copies the Swagger UI / ReDoc assets,
+//  2. creates `.dev.vars` from `.dev.vars.example`, generating a signing key, a pepper, an
+//     integration key and the local admin's password,
+//  3. applies the D1 migrations to the local database,
+//  4. starts `wrangler dev` with whatever follows `--` (e.g. `--port 8788 --var ADMIN_EMAIL:a@b.c`).
+import { execFileSync, spawn } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const root = new URL("..", import.meta.url).pathname;
+const node = process.execPath;
+const wrangler = (args, opts = {}) =>
+  execFileSync(node, [`${root}scripts/wrangler.mjs`, ...args], { stdio: "inherit", cwd: root, ...opts });
+
+execFileSync(node, [`${root}scripts/copy-assets.mjs`], { stdio: "inherit" });
+
+const varsPath = `${root}.dev.vars`;
+if (!existsSync(varsPath)) {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const kid = `dev-${randomBytes(4).toString("hex")}`;
+  const generated = {
+    ADMIN_PASSWORD: `Dev-${randomBytes(12).toString("base64url")}`,
+    JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" }),
+    PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+    INTEGRATION_KEYS: `dev-${randomBytes(24).toString("base64url")}`,
+  };
+  const text = readFileSync(`${root}.dev.vars.example`, "utf8").replace(
+    /^([A-Z_]+)=<generated>$/gm,
+    (_, name) => `${name}=${name === "JWT_PRIVATE_KEY" ? `'${generated[name]}'` : generated[name]}`,
+  );
+  writeFileSync(varsPath, text, { mode: 0o600 });
+  console.log("Created .dev.vars with a development signing key, pepper, integration key and admin password.");
+}
+
+wrangler(["d1", "migrations", "apply", "identity-training", "--local"], { env: { ...process.env, CI: "true" } });
+
+const vars = readFileSync(varsPath, "utf8");
+const adminEmail = vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
+const adminPassword = vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
+if (adminEmail && adminPassword) {
+  console.log(`\nLocal admin (created on the first request): ${adminEmail} / ${adminPassword}  (from .dev.vars)`);
+}
+console.log("Docs: http://localhost:8787/docs (or the port you chose)\n");
+
+const child = spawn(node, [`${root}scripts/wrangler.mjs`, "dev", ...process.argv.slice(2)], {
+  stdio: "inherit",
+  cwd: root,
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code) => process.exit(code ?? 0));

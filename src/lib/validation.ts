@@ -1,0 +1,32 @@
+import type { Hook } from "@hono/zod-openapi";
+import type { z } from "zod";
+import { AppError, ErrorCodes, type ValidationIssue } from "./errors";
+
+const TARGET_LOC: Record<string, string> = {
+  json: "body",
+  form: "body",
+  query: "query",
+  param: "path",
+  header: "header",
+  cookie: "cookie",
+};
+
+/** Converts zod issues into FastAPI-style `{loc, msg, type}` entries. */
+export function toValidationIssues(error: z.ZodError, target: string): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    loc: [TARGET_LOC[target] ?? target, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+    msg: issue.message,
+    type: issue.code,
+  }));
+}
+
+/**
+ * The `defaultHook` of every OpenAPIHono router: a failed validation becomes a 422 with code
+ * `VALIDATION_ERROR`, rendered by the app's `onError`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the hook is shared by routers of any env/path.
+export const validationHook: Hook<any, any, any, any> = (result) => {
+  if (!result.success) {
+    throw new AppError(422, ErrorCodes.VALIDATION_ERROR, toValidationIssues(result.error, result.target));
+  }
+};

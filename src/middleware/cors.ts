@@ -1,0 +1,23 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../env";
+import { configOf } from "../lib/config";
+
+/**
+ * CORS for the configured `ALLOWED_ORIGINS` (default `PUBLIC_URL`), with credentials so that
+ * cookie sessions work from those origins. Other origins get no CORS headers.
+ */
+export function corsForAllowedOrigins(): MiddlewareHandler<AppEnv> {
+  return async function corsMiddleware(c, next) {
+    const allowed = configOf(c.env).allowedOrigins;
+    const handler = cors({
+      origin: (origin) => (allowed.includes(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Integration-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+      maxAge: 600,
+    });
+    return handler(c, next);
+  };
+}

@@ -1,0 +1,58 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { API_PREFIX, API_VERSION } from "../../app-info";
+import { createRouter, json } from "../../lib/openapi";
+import { checkHealth } from "./health";
+
+const BannerSchema = z.object({ message: z.string(), version: z.string() }).openapi("Banner");
+const HealthSchema = z
+  .object({
+    status: z.enum(["healthy", "unhealthy"]),
+    database: z.enum(["healthy", "unhealthy"]),
+    kv: z.enum(["healthy", "unhealthy"]),
+    detail: z.string().optional(),
+    code: z.string().optional(),
+  })
+  .openapi("Health");
+
+/** `GET /`, `GET /api/v1/hello`, `GET /api/v1/health`: public, no authentication. */
+export const systemRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["System"],
+      summary: "Banner",
+      responses: { 200: json(BannerSchema, "The API is running") },
+    }),
+    (c) => c.json({ message: "Identity & Training API is running", version: API_VERSION }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: `${API_PREFIX}/hello`,
+      tags: ["System"],
+      summary: "Test endpoint (KC7)",
+      responses: { 200: json(z.object({ message: z.string() }), "A greeting") },
+    }),
+    (c) => c.json({ message: "Hello, World!" }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: `${API_PREFIX}/health`,
+      tags: ["System"],
+      summary: "Health of the API and its dependencies",
+      responses: {
+        200: json(HealthSchema, "Every dependency answers"),
+        503: json(HealthSchema, "A dependency is down; the failing part is named"),
+      },
+    }),
+    async (c) => {
+      const health = await checkHealth(c.env.DB, c.env.RATE_LIMIT_KV);
+      if (health.status === "healthy") return c.json(health, 200);
+      const down = [health.database === "unhealthy" && "database", health.kv === "unhealthy" && "kv"].filter(Boolean);
+      return c.json({ ...health, detail: `Unavailable: ${down.join(", ")}`, code: "SERVICE_UNAVAILABLE" }, 503, {
+        "Cache-Control": "no-store",
+      });
+    },
+  );

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
+import { body, call, env, send } from "./helpers";
+
+const expectError = async (res: Response, status: number, code: string) => {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/json");
+  const json = await body(res);
+  expect(json.status).toBe("error");
+  expect(json.code).toBe(code);
+  return json;
+};
+
+describe("system endpoints", () => {
+  it("serves the banner at /", async () => {
+    const res = await call("/");
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ message: "Identity & Training API is running", version: "1.0.0" });
+  });
+
+  it("answers hello", async () => {
+    const res = await call("/api/v1/hello");
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ message: "Hello, World!" });
+  });
+
+  it("reports healthy when D1 and KV answer", async () => {
+    const res = await call("/api/v1/health");
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ status: "healthy", database: "healthy", kv: "healthy" });
+  });
+
+  it("answers 503 naming the database when D1 fails", async () => {
+    const brokenDb = {
+      prepare: () => ({
+        first: () => Promise.reject(new Error("D1 down")),
+      }),
+    } as unknown as D1Database;
+    const res = await app.request("/api/v1/health", {}, { ...env, DB: brokenDb });
+    expect(res.status).toBe(503);
+    expect(await body(res)).toMatchObject({
+      status: "unhealthy",
+      database: "unhealthy",
+      kv: "healthy",
+      code: "SERVICE_UNAVAILABLE",
+      detail: "Unavailable: database",
+    });
+  });
+
+  it("answers 503 naming KV when KV fails", async () => {
+    const brokenKv = { get: () => Promise.reject(new Error("KV down")) } as unknown as KVNamespace;
+    const res = await app.request("/api/v1/health", {}, { ...env, RATE_LIMIT_KV: brokenKv });
+    expect(res.status).toBe(503);
+    expect(await body(res)).toMatchObject({ status: "unhealthy", database: "healthy", kv: "unhealthy" });
+  });
+});
+
+describe("conventions", () => {
+  it("puts X-Request-Id and security headers on every response, errors included", async () => {
+    for (const path of ["/", "/api/v1/hello", "/nope"]) {
+      const res = await call(path);
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    }
+  });
+
+  it("keeps a caller's well-formed X-Request-Id", async () => {
+    const res = await call("/api/v1/hello", { headers: { "X-Request-Id": "trace-abc-123" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-abc-123");
+  });
+
+  it("tolerates a trailing slash", async () => {
+    const res = await call("/api/v1/hello/");
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ message: "Hello, World!" });
+  });
+
+  it("answers 404 in the error shape for an unknown route", async () => {
+    const json = await expectError(await call("/api/v1/does-not-exist"), 404, "NOT_FOUND");
+    expect(json.detail).toBe("Path /api/v1/does-not-exist not found");
+  });
+
+  it("answers 405 with Allow for a wrong method on a known path", async () => {
+    const res = await send("DELETE", "/api/v1/hello");
+    const json = await expectError(res, 405, "METHOD_NOT_ALLOWED");
+    expect(json.detail).toBe("Method DELETE not allowed");
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("allows configured origins through CORS and no others", async () => {
+    const ok = await call("/api/v1/hello", {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example.test", "Access-Control-Request-Method": "POST" },
+    });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example.test");
+    expect(ok.headers.get("access-control-allow-credentials")).toBe("true");
+    const evil = await call("/api/v1/hello", { headers: { Origin: "https://evil.example" } });
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("OpenAPI and docs", () => {
+  it("serves an OpenAPI 3.1 document that lists the operations", async () => {
+    const res = await call("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = await body(res);
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/", "/api/v1/hello", "/api/v1/health"]));
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("serves Swagger UI at /docs from local assets with a docs CSP", async () => {
+    const res = await call("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain('src="/docs-assets/vendor/swagger-ui-bundle.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+  });
+
+  it("serves ReDoc at /redoc from local assets", async () => {
+    const res = await call("/redoc");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('spec-url="/openapi.json"');
+    expect(html).toContain('src="/docs-assets/vendor/redoc.standalone.js"');
+  });
+});
