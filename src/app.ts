@@ -10,6 +10,8 @@ import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
 import { bodyGuard } from "./middleware/body-guard";
 import { corsForAllowedOrigins } from "./middleware/cors";
+import { bootstrapAdmin } from "./modules/auth/bootstrap";
+import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { systemRoutes } from "./modules/system/routes";
 
@@ -47,7 +49,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
     bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: [`${API_PREFIX}/auth/magic-link/verify`] }),
   );
 
+  app.use(`${API_PREFIX}/*`, bootstrapAdmin());
+
   app.route("/", systemRoutes);
+  app.route("/", authRoutes);
   app.route("/", docsRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);

@@ -1,0 +1,125 @@
+import {
+  createLocalJWKSet,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from "jose";
+import { randomToken } from "./encoding";
+import { AppError, ErrorCodes, unauthorized } from "./errors";
+
+/** Signing algorithm, pinned on verification (no `alg: none`, no HS/RS confusion). */
+export const JWT_ALG = "ES256";
+export const JWT_ISSUER = "identity-training-api";
+export const JWT_AUDIENCE = "identity-training-api";
+
+/** Token types, carried in the `typ` header and the `token_use` claim; one is never accepted as another. */
+export type TokenType = "access" | "refresh";
+const TYP: Record<TokenType, string> = { access: "at+jwt", refresh: "rt+jwt" };
+
+export interface TokenClaims extends JWTPayload {
+  sub: string;
+  sid: string;
+  jti: string;
+  token_use: TokenType;
+}
+
+interface KeyRing {
+  kid: string;
+  privateKey: CryptoKey;
+  jwks: JSONWebKeySet;
+  verifySet: ReturnType<typeof createLocalJWKSet>;
+}
+
+const rings = new Map<string, Promise<KeyRing>>();
+
+/**
+ * The signing key from `JWT_PRIVATE_KEY` (an EC P-256 private JWK with a `kid`) and the public keys
+ * to verify with: the current one and `JWT_PREVIOUS_PUBLIC_KEY` during a rotation.
+ */
+export function keyRing(privateJwk: string | undefined, previousPublicJwk: string | undefined): Promise<KeyRing> {
+  const cacheKey = `${privateJwk ?? ""}|${previousPublicJwk ?? ""}`;
+  let ring = rings.get(cacheKey);
+  if (!ring) {
+    ring = buildRing(privateJwk, previousPublicJwk);
+    ring.catch(() => rings.delete(cacheKey));
+    rings.set(cacheKey, ring);
+  }
+  return ring;
+}
+
+async function buildRing(privateJwk: string | undefined, previousPublicJwk: string | undefined): Promise<KeyRing> {
+  if (!privateJwk) throw new AppError(500, ErrorCodes.INTERNAL_ERROR, "JWT_PRIVATE_KEY is not configured");
+  const priv = JSON.parse(privateJwk) as JWK;
+  if (!priv.kid || priv.kty !== "EC" || priv.crv !== "P-256" || !priv.d) {
+    throw new AppError(500, ErrorCodes.INTERNAL_ERROR, "JWT_PRIVATE_KEY must be an EC P-256 private JWK with a kid");
+  }
+  const privateKey = (await importJWK({ ...priv, alg: JWT_ALG }, JWT_ALG)) as CryptoKey;
+  const keys: JWK[] = [publicPart(priv)];
+  if (previousPublicJwk) {
+    const prev = JSON.parse(previousPublicJwk) as JWK;
+    if (prev.kid && prev.kid !== priv.kid) keys.push(publicPart(prev));
+  }
+  const jwks = { keys };
+  return { kid: priv.kid, privateKey, jwks, verifySet: createLocalJWKSet(jwks) };
+}
+
+function publicPart(jwk: JWK): JWK {
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: JWT_ALG, use: "sig" };
+}
+
+/** Signs a token of `type` for `sub`/`sid`, valid for `ttlSeconds` from `now` (seconds). */
+export async function signToken(
+  ring: KeyRing,
+  type: TokenType,
+  claims: { sub: string; sid: string; jti?: string },
+  ttlSeconds: number,
+  now = Math.floor(Date.now() / 1000),
+): Promise<{ token: string; jti: string; exp: number }> {
+  const jti = claims.jti ?? randomToken(16);
+  const exp = now + ttlSeconds;
+  const token = await new SignJWT({ sid: claims.sid, token_use: type })
+    .setProtectedHeader({ alg: JWT_ALG, kid: ring.kid, typ: TYP[type] })
+    .setSubject(claims.sub)
+    .setJti(jti)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(exp)
+    .sign(ring.privateKey);
+  return { token, jti, exp };
+}
+
+/**
+ * Verifies signature (ES256 only, known `kid`), `iss`, `aud`, `exp`, `nbf` and the token type.
+ * Throws a 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) otherwise.
+ */
+export async function verifyToken(ring: KeyRing, token: string, type: TokenType): Promise<TokenClaims> {
+  try {
+    const { payload, protectedHeader } = await jwtVerify(token, ring.verifySet, {
+      algorithms: [JWT_ALG],
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      typ: TYP[type],
+      requiredClaims: ["sub", "jti", "exp", "iat", "nbf"],
+      clockTolerance: 5,
+    });
+    if (
+      protectedHeader.typ !== TYP[type] ||
+      payload.token_use !== type ||
+      typeof payload.sid !== "string" ||
+      typeof payload.sub !== "string"
+    ) {
+      throw unauthorized("Invalid token", ErrorCodes.INVALID_TOKEN);
+    }
+    return payload as TokenClaims;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (err instanceof joseErrors.JWTExpired) throw unauthorized("Token has expired", ErrorCodes.TOKEN_EXPIRED);
+    throw unauthorized("Invalid token", ErrorCodes.INVALID_TOKEN);
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from "@hono/zod-openapi";
+import { PASSWORD_MAX_LENGTH } from "../../lib/password";
+import { UserSchema } from "../users/user-view";
+
+/** Usernames: 3 to 50 letters, digits, `.`, `_` or `-`. */
+export const UsernameSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(50)
+  .regex(/^[A-Za-z0-9._-]+$/, "Only letters, digits, '.', '_' and '-'")
+  .openapi({ example: "johndoe" });
+
+export const EmailSchema = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase())
+  .openapi({ example: "john.doe@example.com" });
+
+/** Length bounds are checked by the password policy (with the common-password list) before hashing. */
+export const PasswordSchema = z
+  .string()
+  .max(PASSWORD_MAX_LENGTH)
+  .openapi({ example: "a long passphrase", format: "password" });
+
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+
+export const RegisterBody = z
+  .object({
+    username: UsernameSchema,
+    email: EmailSchema,
+    password: PasswordSchema,
+    full_name: optionalText(200),
+    first_name: optionalText(100),
+    last_name: optionalText(100),
+    office_location: optionalText(200),
+    department: optionalText(200),
+    organization_ids: z.array(z.number().int().positive()).max(20).optional(),
+  })
+  .strict()
+  .openapi("RegisterRequest");
+
+export const LoginBody = z
+  .object({
+    username: z.string().trim().min(1).max(254).optional(),
+    email: z.string().trim().min(1).max(254).optional(),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  })
+  .strict()
+  .refine((b) => Boolean(b.username) !== Boolean(b.email), {
+    message: "Give either username or email",
+    path: ["username"],
+  })
+  .openapi("LoginRequest");
+
+export const RefreshBody = z
+  .object({ refresh_token: z.string().min(1).max(4096).optional() })
+  .strict()
+  .openapi("RefreshRequest");
+
+export const ChangePasswordBody = z
+  .object({ current_password: z.string().min(1).max(PASSWORD_MAX_LENGTH), new_password: PasswordSchema })
+  .strict()
+  .openapi("ChangePasswordRequest");
+
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds", example: 900 }),
+    user: UserSchema,
+    message: z.string(),
+  })
+  .openapi("TokenPair");
+
+export const MeSchema = z.object({ user: UserSchema, message: z.string() }).openapi("Me");
+
+export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("JWKS");

@@ -1,0 +1,53 @@
+import { env } from "cloudflare:workers";
+import { keyRing, signToken } from "../src/lib/jwt";
+import type { SystemRole } from "../src/lib/permissions";
+import { unique } from "./helpers";
+
+export interface TestUser {
+  id: number;
+  username: string;
+  email: string;
+}
+
+/**
+ * Inserts a user holding `role` (a system role, or none) straight into D1. No password: tests that
+ * need password sign-in go through `POST /auth/register` instead.
+ */
+export async function createUser(
+  opts: { role?: SystemRole | null; username?: string; email?: string; isActive?: boolean } = {},
+): Promise<TestUser> {
+  const username = opts.username ?? unique("user");
+  const email = opts.email ?? `${username}@example.test`;
+  const row = await env.DB.prepare("INSERT INTO users (username, email, is_active) VALUES (?1, ?2, ?3) RETURNING id")
+    .bind(username, email.toLowerCase(), opts.isActive === false ? 0 : 1)
+    .first<{ id: number }>();
+  if (!row) throw new Error("insert failed");
+  const role = opts.role === undefined ? "EMPLOYEE" : opts.role;
+  if (role) {
+    await env.DB.prepare(
+      "INSERT INTO user_roles (user_id, role_id) SELECT ?1, id FROM roles WHERE name = ?2 AND organization_id IS NULL",
+    )
+      .bind(row.id, role)
+      .run();
+  }
+  return { id: row.id, username, email: email.toLowerCase() };
+}
+
+/** Opens a session for the user and returns a valid access token for it. */
+export async function tokenFor(userId: number, opts: { ttlSeconds?: number; now?: number } = {}): Promise<string> {
+  const sid = crypto.randomUUID();
+  const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+  await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at) VALUES (?1, ?2, ?3)")
+    .bind(sid, userId, expires)
+    .run();
+  const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
+  const { token } = await signToken(ring, "access", { sub: String(userId), sid }, opts.ttlSeconds ?? 900, opts.now);
+  return token;
+}
+
+/** A new user with `role` and an access token: `const { user, token } = await signedIn("ADMIN")`. */
+export async function signedIn(role: SystemRole | null = "EMPLOYEE", opts: { username?: string } = {}) {
+  const user = await createUser({ role, ...opts });
+  const token = await tokenFor(user.id);
+  return { user, token };
+}
