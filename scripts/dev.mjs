@@ -37,12 +37,20 @@ if (!existsSync(varsPath)) {
 wrangler(["d1", "migrations", "apply", "identity-training", "--local"], { env: { ...process.env, CI: "true" } });
 
 const vars = readFileSync(varsPath, "utf8");
-const adminEmail = vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
-const adminPassword = vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
+// `--var NAME:value` options given after `--` override .dev.vars, as wrangler applies them.
+const cliVar = (name) =>
+  process.argv
+    .slice(2)
+    .map((arg, i, all) => (arg === "--var" ? all[i + 1] : arg.startsWith("--var=") ? arg.slice(6) : undefined))
+    .find((v) => v?.startsWith(`${name}:`))
+    ?.slice(name.length + 1);
+const adminEmail = cliVar("ADMIN_EMAIL") ?? vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
+const adminPassword = cliVar("ADMIN_PASSWORD") ?? vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
 if (adminEmail && adminPassword) {
   console.log(`\nLocal admin (created on the first request): ${adminEmail} / ${adminPassword}  (from .dev.vars)`);
 }
-console.log("Docs: http://localhost:8787/docs (or the port you chose)\n");
+const port = process.argv.slice(2).find((a, i, all) => all[i - 1] === "--port") ?? "8787";
+console.log(`Docs: http://localhost:${port}/docs  ·  Health: http://localhost:${port}/api/v1/health\n`);
 
 const child = spawn(node, [`${root}scripts/wrangler.mjs`, "dev", ...process.argv.slice(2)], {
   stdio: "inherit",

@@ -131,3 +131,63 @@ describe("OpenAPI and docs", () => {
     expect(html).toContain('src="/docs-assets/vendor/redoc.standalone.js"');
   });
 });
+
+describe("error paths on JSON endpoints", () => {
+  const login = "/api/v1/auth/login";
+
+  it("answers 400 MALFORMED_JSON for a body that is not valid JSON", async () => {
+    const res = await call(login, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{oops" });
+    await expectError(res, 400, "MALFORMED_JSON");
+  });
+
+  it("answers 415 for a body that is not JSON", async () => {
+    const res = await call(login, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "username=a" });
+    const json = await expectError(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+    expect(json.detail).toBe("Request body must be JSON (Content-Type: application/json)");
+  });
+
+  it("answers 413 for a body over the limit", async () => {
+    const res = await call(login, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "a", password: "x".repeat(70 * 1024) }),
+    });
+    const json = await expectError(res, 413, "PAYLOAD_TOO_LARGE");
+    expect(json.detail).toBe("Request body is larger than 65536 bytes");
+  });
+
+  it("answers 422 with a loc/msg/type list for a body that fails validation", async () => {
+    const res = await send("POST", login, { username: "someone" });
+    const json = await expectError(res, 422, "VALIDATION_ERROR");
+    expect(json.detail).toEqual([
+      expect.objectContaining({ loc: ["body", "password"], type: "invalid_type", msg: expect.any(String) }),
+    ]);
+  });
+
+  it("answers 500 INTERNAL_ERROR with the request id and no internals when a dependency throws", async () => {
+    const brokenDb = {
+      prepare: () => {
+        throw new Error("SQLITE_CORRUPT: secret table layout users(password_hash)");
+      },
+      batch: () => Promise.reject(new Error("SQLITE_CORRUPT")),
+    } as unknown as D1Database;
+    const res = await app.request(
+      "/api/v1/auth/login",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Request-Id": "req-500-test" },
+        body: JSON.stringify({ username: "nobody-here", password: "whatever password" }),
+      },
+      { ...env, DB: brokenDb },
+    );
+    expect(res.status).toBe(500);
+    const json = await body(res);
+    expect(json).toEqual({
+      detail: "Internal server error (request id req-500-test)",
+      status: "error",
+      code: "INTERNAL_ERROR",
+    });
+    expect(JSON.stringify(json)).not.toMatch(/SQLITE|password_hash|at /);
+    expect(res.headers.get("x-request-id")).toBe("req-500-test");
+  });
+});
