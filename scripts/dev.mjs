@@ -47,9 +47,9 @@ const cliVar = (name) =>
 const adminEmail = cliVar("ADMIN_EMAIL") ?? vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
 const adminPassword = cliVar("ADMIN_PASSWORD") ?? vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
 if (adminEmail && adminPassword) {
-  console.log(`\nLocal admin (created on the first request): ${adminEmail} / ${adminPassword}  (from .dev.vars)`);
+  console.log(`\nLocal admin (created on the first request): ${adminEmail} / ${adminPassword}`);
 }
-const port = process.argv.slice(2).find((a, i, all) => all[i - 1] === "--port") ?? "8787";
+const port = process.argv.slice(2).find((_arg, i, all) => all[i - 1] === "--port") ?? "8787";
 console.log(`Docs: http://localhost:${port}/docs  ·  Health: http://localhost:${port}/api/v1/health\n`);
 
 const child = spawn(node, [`${root}scripts/wrangler.mjs`, "dev", ...process.argv.slice(2)], {
