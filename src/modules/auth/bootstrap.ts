@@ -31,13 +31,13 @@ export function bootstrapAdmin(): MiddlewareHandler<AppEnv> {
 }
 
 /** Exported for tests and the scheduled handler. */
-export async function ensureAdmin(env: Env): Promise<"exists" | "created" | "skipped"> {
+export async function ensureAdmin(env: Env): Promise<"exists" | "created" | "skipped" | "email_taken"> {
   const cfg = configOf(env);
   if (!cfg.adminEmail || !cfg.adminPassword) return "skipped";
   if (await env.DB.prepare(ADMIN_EXISTS).first()) return "exists";
   const hash = await hashPassword(cfg.adminPassword, env.PASSWORD_PEPPER);
   const username = (cfg.adminEmail.split("@")[0] ?? "admin").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 50) || "admin";
-  await env.DB.batch([
+  const [, granted] = await env.DB.batch([
     env.DB.prepare(
       `INSERT INTO users (username, email, password_hash, email_verified, auth_provider)
        SELECT ?1, ?2, ?3, 1, 'local' WHERE NOT EXISTS (${ADMIN_EXISTS})
@@ -49,5 +49,9 @@ export async function ensureAdmin(env: Env): Promise<"exists" | "created" | "ski
         WHERE u.password_hash = ?1 AND NOT EXISTS (${ADMIN_EXISTS})`,
     ).bind(hash),
   ]);
-  return "created";
+  if (granted?.meta.changes) return "created";
+  if (await env.DB.prepare(ADMIN_EXISTS).first()) return "exists";
+  // An existing non-admin account already uses ADMIN_EMAIL: it is never promoted silently.
+  console.warn(JSON.stringify({ level: "warn", msg: "ADMIN_EMAIL belongs to an existing user; no admin created" }));
+  return "email_taken";
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ensureAdmin } from "../src/modules/auth/bootstrap";
+import { env } from "./helpers";
+
+const adminCount = async () =>
+  (
+    await env.DB.prepare(
+      "SELECT count(*) AS n FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.name = 'ADMIN'",
+    ).first<{ n: number }>()
+  )?.n;
+
+// This file has its own storage: no request has created the admin yet.
+describe("first administrator", () => {
+  it("does nothing without ADMIN_EMAIL and ADMIN_PASSWORD", async () => {
+    expect(await ensureAdmin({ ...env, ADMIN_EMAIL: "", ADMIN_PASSWORD: "" })).toBe("skipped");
+    expect(await adminCount()).toBe(0);
+  });
+
+  it("is created exactly once under concurrent first runs (several isolates at once)", async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => ensureAdmin(env)));
+    expect(results.every((r) => r === "created" || r === "exists")).toBe(true);
+    expect(await adminCount()).toBe(1);
+    const users = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?1")
+      .bind(env.ADMIN_EMAIL)
+      .first<{ n: number }>();
+    expect(users?.n).toBe(1);
+  });
+
+  it("is not created again once an ADMIN exists, even for another ADMIN_EMAIL", async () => {
+    expect(await ensureAdmin({ ...env, ADMIN_EMAIL: "someone-else@example.test" })).toBe("exists");
+    expect(await adminCount()).toBe(1);
+    const other = await env.DB.prepare(
+      "SELECT count(*) AS n FROM users WHERE email = 'someone-else@example.test'",
+    ).first<{
+      n: number;
+    }>();
+    expect(other?.n).toBe(0);
+  });
+});
+
+describe("first administrator and an existing account", () => {
+  it("never promotes an existing non-admin user who holds ADMIN_EMAIL", async () => {
+    await env.DB.prepare("DELETE FROM user_roles").run();
+    await env.DB.prepare("DELETE FROM users").run();
+    await env.DB.prepare("INSERT INTO users (username, email) VALUES ('squatter', 'taken-admin@example.test')").run();
+    expect(await ensureAdmin({ ...env, ADMIN_EMAIL: "taken-admin@example.test" })).toBe("email_taken");
+    expect(await adminCount()).toBe(0);
+  });
+});
