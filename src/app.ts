@@ -13,7 +13,10 @@ import { corsForAllowedOrigins } from "./middleware/cors";
 import { bootstrapAdmin } from "./modules/auth/bootstrap";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
+import { learningRoutes } from "./modules/learning/routes";
+import { registrationRoutes } from "./modules/registrations/routes";
 import { systemRoutes } from "./modules/system/routes";
+import { trainingRoutes } from "./modules/trainings/routes";
 
 /** Largest JSON body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,6 +56,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", trainingRoutes);
+  app.route("/", registrationRoutes);
+  app.route("/", learningRoutes);
   app.route("/", docsRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);

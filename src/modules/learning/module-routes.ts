@@ -1,0 +1,95 @@
+import { API_PREFIX } from "../../app-info";
+import { guardedRoute } from "../../lib/guarded-route";
+import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { listOf, pageOf } from "../../lib/pagination";
+import { learningDeps } from "./deps";
+import { createModule, deleteModuleById, getModule, moduleCatalog, updateModuleById } from "./module-service";
+import { CreateModuleBody, ModuleEnvelope, ModuleList, ModuleListQuery, UpdateModuleBody } from "./schemas";
+
+const tags = ["Modules"];
+const MODULES = `${API_PREFIX}/modules`;
+
+const updateRoute = (method: "put" | "patch") =>
+  guardedRoute({
+    method,
+    path: `${MODULES}/{id}`,
+    tags,
+    summary: "Update a module (any subset of its fields)",
+    description: "Lowering `max_score` below a recorded score is 409 `MAX_SCORE_BELOW_SCORES`.",
+    permission: "modules:update",
+    request: { params: IdParam, body: jsonBody(UpdateModuleBody) },
+    responses: { 200: json(ModuleEnvelope, "The updated module"), ...errors(404, 409, 415, 422) },
+  });
+
+/** The KC7 module catalog: list and read for `modules:read`, managed with `modules:create/update/delete`. */
+export const moduleRoutes = createRouter()
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: MODULES,
+      tags,
+      summary: "The module catalog",
+      permission: "modules:read",
+      request: { query: ModuleListQuery },
+      responses: { 200: json(ModuleList, "A page of modules"), ...errors(422) },
+    }),
+    async (c) => {
+      const page = pageOf(c.req.valid("query"));
+      const { rows, total } = await moduleCatalog(learningDeps(c), page);
+      return c.json(listOf("modules", rows, total, page), 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: `${MODULES}/{id}`,
+      tags,
+      summary: "Get a module",
+      permission: "modules:read",
+      request: { params: IdParam },
+      responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      const module = await getModule(learningDeps(c), c.req.valid("param").id);
+      return c.json({ module, message: "Module retrieved successfully" }, 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "post",
+      path: MODULES,
+      tags,
+      summary: "Add a module to the catalog",
+      permission: "modules:create",
+      request: { body: jsonBody(CreateModuleBody) },
+      responses: { 201: json(ModuleEnvelope, "The created module"), ...errors(415, 422) },
+    }),
+    async (c) => {
+      const module = await createModule(learningDeps(c), c.req.valid("json"));
+      return c.json({ module, message: "Module created successfully" }, 201);
+    },
+  )
+  .openapi(updateRoute("put"), async (c) => {
+    const module = await updateModuleById(learningDeps(c), c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ module, message: "Module updated successfully" }, 200);
+  })
+  .openapi(updateRoute("patch"), async (c) => {
+    const module = await updateModuleById(learningDeps(c), c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ module, message: "Module updated successfully" }, 200);
+  })
+  .openapi(
+    guardedRoute({
+      method: "delete",
+      path: `${MODULES}/{id}`,
+      tags,
+      summary: "Delete a module",
+      description: "The progress recorded in the module is deleted with it.",
+      permission: "modules:delete",
+      request: { params: IdParam },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      await deleteModuleById(learningDeps(c), c.req.valid("param").id);
+      return c.json({ message: "Module deleted successfully" }, 200);
+    },
+  );

@@ -1,0 +1,71 @@
+import { API_PREFIX } from "../../app-info";
+import { guardedRoute } from "../../lib/guarded-route";
+import { createRouter, errors, IdParam, json, jsonBody } from "../../lib/openapi";
+import { learningDeps } from "./deps";
+import { progressInModule, progressOfUser, recordProgress } from "./progress-service";
+import { ProgressEnvelope, ProgressList, ProgressParams, PutProgressBody } from "./schemas";
+
+const tags = ["Progress"];
+const PROGRESS = `${API_PREFIX}/users/{id}/progress`;
+const readers =
+  "A user reads its own progress; holders of `progress:read` anyone's. To others the user is 404 `USER_NOT_FOUND`.";
+
+/** KC7 module progress: read a user's progress, record a score (`progress:write`). */
+export const progressRoutes = createRouter()
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: PROGRESS,
+      tags,
+      summary: "A user's progress in the modules it is enrolled in",
+      description: readers,
+      permission: "authenticated",
+      request: { params: IdParam },
+      responses: { 200: json(ProgressList, "The user's progress"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      const result = await progressOfUser(learningDeps(c), c.var.auth, c.req.valid("param").id);
+      return c.json(result, 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: `${PROGRESS}/{module_id}`,
+      tags,
+      summary: "A user's progress in one module",
+      description: `${readers} An unknown module is 404 \`MODULE_NOT_FOUND\`; a user not enrolled in it 404 \`ENROLLMENT_NOT_FOUND\`.`,
+      permission: "authenticated",
+      request: { params: ProgressParams },
+      responses: { 200: json(ProgressEnvelope, "The progress"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      const { id, module_id } = c.req.valid("param");
+      const progress = await progressInModule(learningDeps(c), c.var.auth, id, module_id);
+      return c.json({ progress }, 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "put",
+      path: `${PROGRESS}/{module_id}`,
+      tags,
+      summary: "Record a user's score in a module (enrolls the user if needed)",
+      description:
+        "201 when this enrolls the user, 200 when it updates the score. `score` must lie within 0..max_score (422).",
+      permission: "progress:write",
+      request: { params: ProgressParams, body: jsonBody(PutProgressBody) },
+      responses: {
+        200: json(ProgressEnvelope, "Score updated"),
+        201: json(ProgressEnvelope, "User enrolled with this score"),
+        ...errors(404, 415, 422),
+      },
+    }),
+    async (c) => {
+      const { id, module_id } = c.req.valid("param");
+      const { progress, created } = await recordProgress(learningDeps(c), id, module_id, c.req.valid("json").score);
+      return created
+        ? c.json({ progress, message: "Progress recorded successfully" }, 201)
+        : c.json({ progress, message: "Progress updated successfully" }, 200);
+    },
+  );

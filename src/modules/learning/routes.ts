@@ -1,0 +1,6 @@
+import { createRouter } from "../../lib/openapi";
+import { moduleRoutes } from "./module-routes";
+import { progressRoutes } from "./progress-routes";
+
+/** KC7 learning: the module catalog and users' progress in it. */
+export const learningRoutes = createRouter().route("/", moduleRoutes).route("/", progressRoutes);

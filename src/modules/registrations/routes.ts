@@ -1,0 +1,152 @@
+import type { Context } from "hono";
+import { API_PREFIX } from "../../app-info";
+import { dbOf } from "../../db/client";
+import type { AppEnv } from "../../env";
+import { guardedRoute } from "../../lib/guarded-route";
+import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { listOf, pageOf } from "../../lib/pagination";
+import {
+  cancelRegistration,
+  getVisibleRegistration,
+  listVisibleRegistrations,
+  type RegistrationDeps,
+  register,
+  registrationsOfTraining,
+  updateRegistration,
+} from "./registration-service";
+import {
+  CreatedRegistrationEnvelope,
+  CreateRegistrationBody,
+  RegistrationEnvelope,
+  RegistrationList,
+  RegistrationListQuery,
+  TrainingRegistrationsQuery,
+  UpdateRegistrationBody,
+} from "./schemas";
+
+const tags = ["Registrations"];
+const REGISTRATIONS = `${API_PREFIX}/registrations`;
+
+/** The registration services' dependencies, built from the request's bindings. */
+export function registrationDeps(c: Context<AppEnv>): RegistrationDeps {
+  return { d1: c.env.DB, db: dbOf(c.env.DB), now: () => new Date() };
+}
+
+const ownOrManaged =
+  "Any signed-in user, on its own registrations; holders of `registrations:manage` on anyone's. Someone else's registration is 404 to others.";
+
+const updateRoute = (method: "put" | "patch") =>
+  guardedRoute({
+    method,
+    path: `${REGISTRATIONS}/{id}`,
+    tags,
+    summary: "Change a registration's status or feedback",
+    description: `${ownOrManaged} Status moves REGISTERED → ATTENDED → COMPLETED (both need \`registrations:manage\`, else 403) or REGISTERED/ATTENDED → CANCELLED (the owner may cancel); any other move is 409 \`INVALID_STATUS_TRANSITION\`, also when a concurrent change got there first. \`feedback_score\` (1..5) is accepted once the registration is ATTENDED or COMPLETED (else 409 \`FEEDBACK_NOT_ALLOWED\`). Reaching COMPLETED records the \`registration.completed\` webhook event.`,
+    permission: "authenticated",
+    request: { params: IdParam, body: jsonBody(UpdateRegistrationBody) },
+    responses: { 200: json(RegistrationEnvelope, "The updated registration"), ...errors(404, 409, 415, 422) },
+  });
+
+/** Registrations (OpenKMS): register, list, read, change status/feedback, cancel; a training's registrations. */
+export const registrationRoutes = createRouter()
+  .openapi(
+    guardedRoute({
+      method: "post",
+      path: REGISTRATIONS,
+      tags,
+      summary: "Register for a training",
+      description:
+        "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared).",
+      permission: "registrations:create",
+      request: { body: jsonBody(CreateRegistrationBody) },
+      responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { registration, conflicts } = await register(registrationDeps(c), c.var.auth, c.req.valid("json"));
+      const warning =
+        conflicts.length > 0
+          ? `This training overlaps in time with ${conflicts.length} other registration(s) of the user`
+          : undefined;
+      return c.json({ registration, message: "Registration successful", conflicts, warning }, 201);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: REGISTRATIONS,
+      tags,
+      summary: "List registrations",
+      description:
+        "Filters `user_id`, `training_id`, `status`. Holders of `registrations:manage` see everyone's; others only their own (another `user_id` gives an empty list).",
+      permission: "authenticated",
+      request: { query: RegistrationListQuery },
+      responses: { 200: json(RegistrationList, "A page of registrations"), ...errors(422) },
+    }),
+    async (c) => {
+      const { skip, offset, limit, ...filters } = c.req.valid("query");
+      const page = pageOf({ skip, offset, limit });
+      const { rows, total } = await listVisibleRegistrations(registrationDeps(c), c.var.auth, filters, page);
+      return c.json(listOf("registrations", rows, total, page), 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: `${REGISTRATIONS}/{id}`,
+      tags,
+      summary: "Get a registration",
+      description: ownOrManaged,
+      permission: "authenticated",
+      request: { params: IdParam },
+      responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      const registration = await getVisibleRegistration(registrationDeps(c), c.var.auth, c.req.valid("param").id);
+      return c.json({ registration, message: "Registration retrieved successfully" }, 200);
+    },
+  )
+  .openapi(updateRoute("put"), async (c) => {
+    const { id } = c.req.valid("param");
+    const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
+    return c.json({ registration, message: "Registration updated successfully" }, 200);
+  })
+  .openapi(updateRoute("patch"), async (c) => {
+    const { id } = c.req.valid("param");
+    const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
+    return c.json({ registration, message: "Registration updated successfully" }, 200);
+  })
+  .openapi(
+    guardedRoute({
+      method: "delete",
+      path: `${REGISTRATIONS}/{id}`,
+      tags,
+      summary: "Cancel a registration",
+      description: `${ownOrManaged} Sets the status to CANCELLED (the row is kept); a completed or already cancelled registration is 409 \`INVALID_STATUS_TRANSITION\`.`,
+      permission: "authenticated",
+      request: { params: IdParam },
+      responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409, 422) },
+    }),
+    async (c) => {
+      await cancelRegistration(registrationDeps(c), c.var.auth, c.req.valid("param").id);
+      return c.json({ message: "Registration cancelled successfully" }, 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "get",
+      path: `${API_PREFIX}/trainings/{id}/registrations`,
+      tags,
+      summary: "List a training's registrations",
+      description: "Filter `status`. Drafts included; an unknown training is 404.",
+      permission: "registrations:manage",
+      request: { params: IdParam, query: TrainingRegistrationsQuery },
+      responses: { 200: json(RegistrationList, "A page of the training's registrations"), ...errors(404, 422) },
+    }),
+    async (c) => {
+      const { status, ...paging } = c.req.valid("query");
+      const page = pageOf(paging);
+      const { id } = c.req.valid("param");
+      const { rows, total } = await registrationsOfTraining(registrationDeps(c), id, status, page);
+      return c.json(listOf("registrations", rows, total, page), 200);
+    },
+  );
