@@ -1,14 +1,42 @@
 /** Domain events delivered to webhooks. */
 export type DomainEvent = "user.registered" | "training.created" | "registration.completed";
 
+export interface OutboxOptions {
+  /**
+   * Payload fields whose value SQL computes inside the batch, such as an id inserted by an earlier
+   * statement: `{ "$.data.training_id": "last_insert_rowid()" }`.
+   */
+  fill?: Record<string, string>;
+  /** A condition (SQL) under which the event is recorded, e.g. that a conditional UPDATE will win. */
+  when?: string;
+  /** Values for `?2`, `?3`, ... in `fill` and `when` (`?1` is the payload). */
+  params?: unknown[];
+  /** The event's timestamp (default now). */
+  timestamp?: string;
+}
+
 /**
- * The statement that records a domain event in the transactional outbox. Put it in the same
- * `batch()` as the write it describes, so the event exists exactly when the change does.
+ * The statement that records a domain event `{event, timestamp, data}` in the transactional outbox.
+ * Put it in the same `batch()` as the write it describes, so the event exists exactly when the
+ * change does; `fill` and `when` let it depend on what earlier statements of the batch did.
  *
  * @example
- *   await d1.batch([insertTraining, outboxStatement(d1, "training.created", { training_id: 1, title, created_by })])
+ *   await d1.batch([insertTraining, outboxStatement(d1, "training.created", { title }, { fill: { "$.data.training_id": "last_insert_rowid()" } })])
  */
-export function outboxStatement(d1: D1Database, event: DomainEvent, data: Record<string, unknown>, now = new Date()) {
-  const payload = JSON.stringify({ event, timestamp: now.toISOString(), data });
-  return d1.prepare("INSERT INTO outbox_events (event, payload) VALUES (?1, ?2)").bind(event, payload);
+export function outboxStatement(
+  d1: D1Database,
+  event: DomainEvent,
+  data: Record<string, unknown>,
+  options: OutboxOptions = {},
+): D1PreparedStatement {
+  const payload = JSON.stringify({ event, timestamp: options.timestamp ?? new Date().toISOString(), data });
+  let payloadSql = "?1";
+  for (const [path, expr] of Object.entries(options.fill ?? {})) {
+    if (!/^\$(\.[a-z_]+)+$/.test(path)) throw new Error(`bad JSON path ${path}`);
+    payloadSql = `json_set(${payloadSql}, '${path}', ${expr})`;
+  }
+  const where = options.when ? ` WHERE ${options.when}` : "";
+  return d1
+    .prepare(`INSERT INTO outbox_events (event, payload) SELECT '${event}', ${payloadSql}${where}`)
+    .bind(payload, ...(options.params ?? []));
 }

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import type { Config } from "../../lib/config";
 import { AppError, conflict, ErrorCodes, invalid, isUniqueViolation, unauthorized } from "../../lib/errors";
+import { outboxStatement } from "../../lib/outbox";
 import { assertAcceptablePassword, DUMMY_HASH, hashPassword, verifyPassword } from "../../lib/password";
 import { DEFAULT_ROLE } from "../../lib/permissions";
 import { findCredentials, findTaken } from "../users/user-repository";
@@ -61,11 +62,6 @@ export async function register(
   const ref = { username: input.username };
   const userIdSql = "(SELECT id FROM users WHERE lower(username) = lower(?1))";
   const { statements, sign } = openSession(deps, ref, meta);
-  const event = JSON.stringify({
-    event: "user.registered",
-    timestamp: new Date().toISOString(),
-    data: { username: input.username, email: input.email },
-  });
   // One batch, one transaction: the user, its role, memberships, session, outbox event and audit
   // record all exist, or (on a duplicate) none of them.
   let results: D1Result[];
@@ -96,12 +92,12 @@ export async function register(
           .prepare(`INSERT INTO organization_members (organization_id, user_id) VALUES (?2, ${userIdSql})`)
           .bind(input.username, orgId),
       ),
-      d1
-        .prepare(
-          `INSERT INTO outbox_events (event, payload)
-           SELECT 'user.registered', json_set(?2, '$.data.user_id', ${userIdSql})`,
-        )
-        .bind(input.username, event),
+      outboxStatement(
+        d1,
+        "user.registered",
+        { username: input.username, email: input.email },
+        { fill: { "$.data.user_id": userIdSql.replace("?1", "?2") }, params: [input.username] },
+      ),
       ...statements,
       d1
         .prepare(`INSERT INTO auth_events (user_id, event, ip, user_agent) VALUES (${userIdSql}, 'register', ?2, ?3)`)

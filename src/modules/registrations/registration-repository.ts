@@ -168,22 +168,3 @@ export function transitionStatement(
     )
     .bind(id, from, to, feedbackScore, now);
 }
-
-/**
- * The outbox statement for `registration.completed`. Put it just BEFORE the `transitionStatement`
- * in the same batch: it records the event only when the registration is still in status `from`,
- * which is exactly when the following UPDATE wins.
- */
-export function completedEventStatement(d1: D1Database, reg: RegistrationView, from: RegistrationStatus, now: string) {
-  const payload = JSON.stringify({
-    event: "registration.completed",
-    timestamp: now,
-    data: { registration_id: reg.id, user_id: reg.user_id, training_id: reg.training_id, completion_date: now },
-  });
-  return d1
-    .prepare(
-      `INSERT INTO outbox_events (event, payload) SELECT 'registration.completed', ?1
-       WHERE EXISTS (SELECT 1 FROM registrations WHERE id = ?2 AND status = ?3)`,
-    )
-    .bind(payload, reg.id, from);
-}

@@ -1,10 +1,10 @@
 import type { Db } from "../../db/client";
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from "../../lib/errors";
+import { outboxStatement } from "../../lib/outbox";
 import type { Page } from "../../lib/pagination";
 import { type AuthContext, can } from "../auth/auth-context";
 import { canSeeDrafts } from "../trainings/training-service";
 import {
-  completedEventStatement,
   findRegistration,
   findRegistrationRefusal,
   listRegistrations,
@@ -168,7 +168,7 @@ export async function updateRegistration(
   const update = transitionStatement(deps.d1, id, reg.status, to, input.feedback_score ?? null, now);
   const completes = to === "COMPLETED" && reg.status !== "COMPLETED";
   const results = await deps.d1.batch<RegistrationView>(
-    completes ? [completedEventStatement(deps.d1, reg, reg.status, now), update] : [update],
+    completes ? [completedEvent(deps.d1, reg, now), update] : [update],
   );
   const updated = results[results.length - 1]?.results[0];
   if (!updated) {
@@ -192,4 +192,22 @@ export async function registrationsOfTraining(
   const { exists, rows, total } = await listRegistrationsOfTraining(deps.db, trainingId, status, page);
   if (!exists) throw notFound("Training", trainingId);
   return { rows, total };
+}
+
+/**
+ * `registration.completed` for the outbox. Put it just BEFORE the conditional transition in the same
+ * batch: it is recorded only while the registration still has the status read, which is exactly
+ * when the following UPDATE wins.
+ */
+function completedEvent(d1: D1Database, reg: RegistrationView, now: string) {
+  return outboxStatement(
+    d1,
+    "registration.completed",
+    { registration_id: reg.id, user_id: reg.user_id, training_id: reg.training_id, completion_date: now },
+    {
+      when: "EXISTS (SELECT 1 FROM registrations WHERE id = ?2 AND status = ?3)",
+      params: [reg.id, reg.status],
+      timestamp: now,
+    },
+  );
 }

@@ -115,24 +115,6 @@ export function insertTrainingStatement(d1: D1Database, t: NewTraining, createdB
 }
 
 /**
- * The outbox statement for `training.created`. It must directly follow the training's insert in the
- * same batch: the new id is filled in by SQL (`last_insert_rowid()`), as it is not known before.
- */
-export function trainingCreatedEventStatement(
-  d1: D1Database,
-  data: { title: string; created_by: number },
-  now: string,
-) {
-  const payload = JSON.stringify({ event: "training.created", timestamp: now, data });
-  return d1
-    .prepare(
-      `INSERT INTO outbox_events (event, payload)
-       SELECT 'training.created', json_set(?1, '$.data.training_id', last_insert_rowid())`,
-    )
-    .bind(payload);
-}
-
-/**
  * Updates a training; with a new `max_participants`, only when it is not below the training's active
  * registrations, decided in the same statement so a concurrent registration can't slip past it.
  * Undefined when nothing matched (missing training, or the seat limit was refused).

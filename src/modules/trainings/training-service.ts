@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import { AppError, conflict, invalid, isForeignKeyViolation, notFound } from "../../lib/errors";
+import { outboxStatement } from "../../lib/outbox";
 import type { Page } from "../../lib/pagination";
 import { type AuthContext, can } from "../auth/auth-context";
 import type { CreateTrainingInput, TrainingFilters, TrainingView, UpdateTrainingInput } from "./schemas";
@@ -12,7 +13,6 @@ import {
   isActiveUser,
   listTrainings,
   type NewTraining,
-  trainingCreatedEventStatement,
   updateTraining,
 } from "./training-repository";
 
@@ -100,7 +100,13 @@ export async function createTraining(
   const [inserted] = await deps.d1
     .batch<TrainingView>([
       insertTrainingStatement(deps.d1, values, auth.userId, now),
-      trainingCreatedEventStatement(deps.d1, { title: values.title, created_by: auth.userId }, now),
+      // Directly after the insert: SQL fills in the new id.
+      outboxStatement(
+        deps.d1,
+        "training.created",
+        { title: values.title, created_by: auth.userId },
+        { fill: { "$.data.training_id": "last_insert_rowid()" }, timestamp: now },
+      ),
     ])
     .catch((err: unknown) => {
       // The instructor was deleted between the check and the insert.
