@@ -10,13 +10,18 @@ import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
 import { bodyGuard } from "./middleware/body-guard";
 import { corsForAllowedOrigins } from "./middleware/cors";
+import { adminRoutes } from "./modules/admin/routes";
 import { bootstrapAdmin } from "./modules/auth/bootstrap";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { learningRoutes } from "./modules/learning/routes";
+import { organizationRoutes } from "./modules/organizations/routes";
+import { permissionRoutes } from "./modules/permissions/routes";
 import { registrationRoutes } from "./modules/registrations/routes";
+import { roleRoutes } from "./modules/roles/routes";
 import { systemRoutes } from "./modules/system/routes";
 import { trainingRoutes } from "./modules/trainings/routes";
+import { userRoutes } from "./modules/users/routes";
 
 /** Largest JSON body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -56,6 +61,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", userRoutes);
+  app.route("/", organizationRoutes);
+  app.route("/", roleRoutes);
+  app.route("/", permissionRoutes);
+  app.route("/", adminRoutes);
   app.route("/", trainingRoutes);
   app.route("/", registrationRoutes);
   app.route("/", learningRoutes);

@@ -8,6 +8,7 @@ const USER_ID = sql.raw('"users"."id"');
 /** The primary system role shown as `role`, by precedence. */
 const ROLE_PRECEDENCE = ["ADMIN", "KNOWLEDGE_MANAGER", "API", "EMPLOYEE"] as const;
 
+/** A user as the API shows it: never a password hash; `email` null when the caller may not see it. */
 export const UserSchema = z
   .object({
     id: z.number().int(),
@@ -32,6 +33,7 @@ export const UserSchema = z
   })
   .openapi("User");
 
+/** A user as the API shows it. */
 export type UserView = z.infer<typeof UserSchema>;
 
 /**
@@ -70,6 +72,7 @@ export const userViewColumns = {
     ),
 };
 
+/** A row selected with `userViewColumns`. */
 export interface UserViewRow {
   id: number;
   username: string;

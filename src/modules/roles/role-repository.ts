@@ -1,0 +1,173 @@
+import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { roles } from "../../db/schema";
+import type { Page } from "../../lib/pagination";
+
+/** The outer `roles.id`, always table-qualified so that the subqueries below don't rebind it. */
+const ROLE_ID = sql.raw('"roles"."id"');
+
+const columns = {
+  id: roles.id,
+  name: roles.name,
+  description: roles.description,
+  organizationId: roles.organizationId,
+  isSystem: roles.isSystem,
+  createdAt: roles.createdAt,
+  updatedAt: roles.updatedAt,
+  permissionIds:
+    sql<string>`(SELECT json_group_array(rp.permission_id) FROM role_permissions rp WHERE rp.role_id = ${ROLE_ID})`.as(
+      "permission_ids",
+    ),
+  permissionKeys:
+    sql<string>`(SELECT json_group_array(p.resource || ':' || p.action) FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id WHERE rp.role_id = ${ROLE_ID})`.as(
+      "permission_keys",
+    ),
+};
+
+interface RawRoleRow {
+  id: number;
+  name: string;
+  description: string | null;
+  organizationId: number | null;
+  isSystem: boolean;
+  createdAt: string;
+  updatedAt: string;
+  permissionIds: string;
+  permissionKeys: string;
+}
+
+/** A role with its permissions, as read for views and rules. */
+export interface RoleRow extends Omit<RawRoleRow, "permissionIds" | "permissionKeys"> {
+  permissionIds: number[];
+  permissionKeys: string[];
+}
+
+function parse(raw: RawRoleRow): RoleRow {
+  const ids = (JSON.parse(raw.permissionIds || "[]") as (number | null)[]).filter((v): v is number => v !== null);
+  const keys = (JSON.parse(raw.permissionKeys || "[]") as (string | null)[]).filter((v): v is string => v !== null);
+  return { ...raw, permissionIds: ids.sort((a, b) => a - b), permissionKeys: keys.sort() };
+}
+
+/** Filters of the role list; `visibleOrgIds` null means every role, global ones included. */
+export interface RoleFilter {
+  visibleOrgIds: readonly number[] | null;
+  organizationId?: number | undefined;
+}
+
+/** One page of roles and the total, in one round trip. */
+export async function listRoles(db: Db, filter: RoleFilter, page: Page) {
+  const where: SQL[] = [];
+  if (filter.visibleOrgIds !== null) where.push(inArray(roles.organizationId, [...filter.visibleOrgIds]));
+  if (filter.organizationId !== undefined) where.push(eq(roles.organizationId, filter.organizationId));
+  const condition = and(...where);
+  const [rows, totals] = await db.batch([
+    db.select(columns).from(roles).where(condition).orderBy(asc(roles.id)).limit(page.limit).offset(page.skip),
+    db.select({ n: count() }).from(roles).where(condition),
+  ]);
+  return { rows: (rows as RawRoleRow[]).map(parse), total: totals[0]?.n ?? 0 };
+}
+
+/** One role by id, or undefined. */
+export async function findRole(db: Db, id: number): Promise<RoleRow | undefined> {
+  const rows = (await db.select(columns).from(roles).where(eq(roles.id, id)).limit(1)) as RawRoleRow[];
+  return rows[0] ? parse(rows[0]) : undefined;
+}
+
+/** The roles among `ids` that exist, with their permissions. */
+export async function findRolesByIds(db: Db, ids: readonly number[]): Promise<RoleRow[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db
+    .select(columns)
+    .from(roles)
+    .where(inArray(roles.id, [...ids]))) as RawRoleRow[];
+  return rows.map(parse);
+}
+
+/** The global system role named `name`, or undefined. */
+export async function findSystemRole(db: Db, name: string): Promise<RoleRow | undefined> {
+  const rows = (await db
+    .select(columns)
+    .from(roles)
+    .where(and(eq(roles.name, name), eq(roles.isSystem, true), sql`${roles.organizationId} IS NULL`))
+    .limit(1)) as RawRoleRow[];
+  return rows[0] ? parse(rows[0]) : undefined;
+}
+
+/** Whether any user holds the role. */
+export async function isRoleAssigned(db: Db, id: number): Promise<boolean> {
+  return (await db.all(sql`SELECT 1 AS one FROM user_roles WHERE role_id = ${id} LIMIT 1`)).length > 0;
+}
+
+/** SQL for the id of the role named `?1` in organization `?2` (null: global), for batches that insert it. */
+const ROLE_BY_NAME = "(SELECT id FROM roles WHERE lower(name) = lower(?1) AND organization_id IS ?2)";
+
+/** Inserts a custom role; returns its id. */
+export function insertRoleStatement(
+  d1: D1Database,
+  r: { name: string; description: string | null; organizationId: number | null },
+) {
+  return d1
+    .prepare("INSERT INTO roles (name, description, organization_id, is_system) VALUES (?1, ?3, ?2, 0) RETURNING id")
+    .bind(r.name, r.organizationId, r.description);
+}
+
+/** Grants `permissionIds` to the role inserted in the same batch (found by name and organization). */
+export function grantToNewRoleStatement(
+  d1: D1Database,
+  r: { name: string; organizationId: number | null },
+  permissionIds: readonly number[],
+) {
+  return d1
+    .prepare(
+      `INSERT OR IGNORE INTO role_permissions (role_id, permission_id) SELECT ${ROLE_BY_NAME}, value FROM json_each(?3)`,
+    )
+    .bind(r.name, r.organizationId, JSON.stringify(permissionIds));
+}
+
+/** Updates a custom role's name and description (never a system role's). */
+export function updateRoleStatement(d1: D1Database, id: number, r: { name: string; description: string | null }) {
+  return d1
+    .prepare(
+      `UPDATE roles SET name = ?2, description = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE id = ?1 AND is_system = 0`,
+    )
+    .bind(id, r.name, r.description);
+}
+
+/** Grants permissions to a custom role. */
+export function grantPermissionsStatement(d1: D1Database, roleId: number, permissionIds: readonly number[]) {
+  return d1
+    .prepare(
+      `INSERT OR IGNORE INTO role_permissions (role_id, permission_id)
+       SELECT r.id, j.value FROM roles r, json_each(?2) j WHERE r.id = ?1 AND r.is_system = 0`,
+    )
+    .bind(roleId, JSON.stringify(permissionIds));
+}
+
+/** Takes permissions away from a custom role. */
+export function revokePermissionsStatement(d1: D1Database, roleId: number, permissionIds: readonly number[]) {
+  return d1
+    .prepare(
+      `DELETE FROM role_permissions WHERE role_id = ?1 AND permission_id IN (SELECT value FROM json_each(?2))
+          AND EXISTS (SELECT 1 FROM roles WHERE id = ?1 AND is_system = 0)`,
+    )
+    .bind(roleId, JSON.stringify(permissionIds));
+}
+
+/** Touches a role's `updated_at`. */
+export function touchRoleStatement(d1: D1Database, roleId: number) {
+  return d1.prepare("UPDATE roles SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1").bind(roleId);
+}
+
+/**
+ * Deletes a custom role that nobody holds, in one conditional statement (its grants go with it);
+ * returns its id when deleted.
+ */
+export function deleteUnassignedRoleStatement(d1: D1Database, id: number) {
+  return d1
+    .prepare(
+      `DELETE FROM roles WHERE id = ?1 AND is_system = 0
+          AND NOT EXISTS (SELECT 1 FROM user_roles WHERE role_id = ?1) RETURNING id`,
+    )
+    .bind(id);
+}

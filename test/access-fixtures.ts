@@ -1,0 +1,137 @@
+import { expect } from "vitest";
+import type { SystemRole } from "../src/lib/permissions";
+import { createUser, signedIn, tokenFor } from "./factories";
+import { body, send, unique } from "./helpers";
+
+/** Fixtures shared by the users, organizations and roles/permissions tests, built through the API. */
+
+/** An ADMIN and its token. */
+export const admin = () => signedIn("ADMIN");
+
+let permissionIdsByKey: Map<string, number> | undefined;
+
+/** The ids of global permissions by key (`users:read`), read once through `GET /permissions`. */
+export async function permissionIds(keys: readonly string[]): Promise<number[]> {
+  if (!permissionIdsByKey) {
+    const { token } = await admin();
+    const res = await send("GET", "/api/v1/permissions?limit=1000", undefined, token);
+    expect(res.status).toBe(200);
+    const list = (await body(res)).permissions as { id: number; key: string; organization_id: number | null }[];
+    permissionIdsByKey = new Map(list.filter((p) => p.organization_id === null).map((p) => [p.key, p.id]));
+  }
+  return keys.map((k) => {
+    const id = permissionIdsByKey?.get(k);
+    if (id === undefined) throw new Error(`no permission ${k}`);
+    return id;
+  });
+}
+
+/** The id of a system role, by name. */
+export async function systemRoleId(name: SystemRole): Promise<number> {
+  const { token } = await admin();
+  const res = await send("GET", "/api/v1/roles?limit=1000", undefined, token);
+  const role = ((await body(res)).roles as { id: number; name: string; is_system: boolean }[]).find(
+    (r) => r.is_system && r.name === name,
+  );
+  if (!role) throw new Error(`no role ${name}`);
+  return role.id;
+}
+
+/** A custom role granting `keys`, created by an ADMIN (optionally scoped to an organization). */
+export async function customRole(
+  keys: readonly string[],
+  organizationId?: number,
+): Promise<{ id: number; name: string }> {
+  const { token } = await admin();
+  const name = unique("role");
+  const res = await send(
+    "POST",
+    "/api/v1/roles",
+    { name, organization_id: organizationId ?? null, permission_ids: await permissionIds(keys) },
+    token,
+  );
+  expect(res.status).toBe(201);
+  return { id: (await body(res)).role.id, name };
+}
+
+/** A new user holding exactly `roleIds` (assigned by an ADMIN through the API), with a token. */
+export async function userWithRoles(roleIds: number[], organizationIds: number[] = []) {
+  const { token: adminToken } = await admin();
+  const user = await createUser({ role: null });
+  const res = await send(
+    "PUT",
+    `/api/v1/users/${user.id}`,
+    { role_ids: roleIds, organization_ids: organizationIds },
+    adminToken,
+  );
+  expect(res.status).toBe(200);
+  return { user, token: await tokenFor(user.id) };
+}
+
+/** A user holding only a custom role with `keys`. */
+export async function userWithPermissions(keys: readonly string[]) {
+  const role = await customRole(keys);
+  return { ...(await userWithRoles([role.id])), role };
+}
+
+/** An organization created by an ADMIN, with `adminIds` as its admins. */
+export async function organization(adminIds: number[] = [], extra: Record<string, unknown> = {}) {
+  const { token } = await admin();
+  const res = await send(
+    "POST",
+    "/api/v1/organizations",
+    { name: unique("Org "), admin_ids: adminIds, ...extra },
+    token,
+  );
+  expect(res.status).toBe(201);
+  return (await body(res)).organization as { id: number; name: string; admin_ids: number[] };
+}
+
+/** A new EMPLOYEE who administers a new organization, with a token. */
+export async function orgAdmin() {
+  const { user, token } = await signedIn("EMPLOYEE");
+  const org = await organization([user.id]);
+  return { user, token, org };
+}
+
+/** Expects the contract's error body. */
+export async function expectError(res: Response, status: number, code: string) {
+  const json = await body(res);
+  expect({ status: res.status, code: json.code, shape: json.status }).toEqual({ status, code, shape: "error" });
+  expect(typeof json.detail === "string" || Array.isArray(json.detail)).toBe(true);
+  return json;
+}
+
+/**
+ * A D1 binding that counts round trips (each `first/all/run/raw` and each `batch()`), to prove that a
+ * list costs the same number of trips whatever its size.
+ */
+export function countingDb(db: D1Database) {
+  const counter = { trips: 0 };
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        if (prop === "bind") return (...args: unknown[]) => wrap(value.apply(target, args));
+        return (...args: unknown[]) => {
+          if (["first", "all", "run", "raw"].includes(String(prop))) counter.trips += 1;
+          return value.apply(target, args);
+        };
+      },
+    });
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          counter.trips += 1;
+          return target.batch(statements);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, counter };
+}

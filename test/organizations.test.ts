@@ -1,0 +1,327 @@
+import { describe, expect, it } from "vitest";
+import { admin, customRole, expectError, orgAdmin, organization, systemRoleId } from "./access-fixtures";
+import { createUser, signedIn, tokenFor } from "./factories";
+import { body, env, send, unique } from "./helpers";
+
+const ORGS = "/api/v1/organizations";
+
+describe("POST /organizations", () => {
+  it("creates an organization whose admin_ids join it as admins", async () => {
+    const { token } = await admin();
+    const boss = await createUser();
+    const name = unique("Acme ");
+    const res = await send(
+      "POST",
+      ORGS,
+      { name, description: "Widgets", domain: "Acme.Example.com", admin_ids: [boss.id] },
+      token,
+    );
+    expect(res.status).toBe(201);
+    const json = await body(res);
+    expect(json).toMatchObject({
+      message: "Organization created successfully",
+      organization: {
+        name,
+        description: "Widgets",
+        domain: "acme.example.com",
+        active: true,
+        admin_ids: [boss.id],
+        member_count: 1,
+      },
+    });
+    const me = await send("GET", "/api/v1/users/me", undefined, await tokenFor(boss.id));
+    expect((await body(me)).user.organization_ids).toEqual([json.organization.id]);
+  });
+
+  it("answers 409 for a duplicate name, 404 for an unknown admin and 422 for bad input", async () => {
+    const { token } = await admin();
+    const org = await organization();
+    await expectError(
+      await send("POST", ORGS, { name: org.name.toUpperCase() }, token),
+      409,
+      "ORGANIZATION_NAME_TAKEN",
+    );
+    await expectError(
+      await send("POST", ORGS, { name: unique("O"), admin_ids: [99_999_999] }, token),
+      404,
+      "USER_NOT_FOUND",
+    );
+    for (const bad of [{ name: "" }, { name: unique("O"), domain: "not a domain" }, { name: unique("O"), owner: 1 }]) {
+      await expectError(await send("POST", ORGS, bad, token), 422, "VALIDATION_ERROR");
+    }
+    await expectError(await send("POST", ORGS, { name: "x".repeat(201) }, token), 422, "VALIDATION_ERROR");
+  });
+
+  it("refuses an EMPLOYEE and an organization admin with 403", async () => {
+    for (const { token } of [await signedIn("EMPLOYEE"), await orgAdmin()]) {
+      await expectError(await send("POST", ORGS, { name: unique("O") }, token), 403, "FORBIDDEN");
+    }
+  });
+});
+
+describe("GET /organizations", () => {
+  it("pages every organization for holders of organizations:read, with search and active filters", async () => {
+    const { token } = await admin();
+    const tag = unique("Tag");
+    await organization([], { name: `${tag} one` });
+    await organization([], { name: `${tag} two`, active: false });
+    await organization([], { name: `${tag} three` });
+    const page = await body(await send("GET", `${ORGS}?search=${tag}&limit=2`, undefined, token));
+    expect(page).toMatchObject({ total: 3, skip: 0, limit: 2 });
+    expect(page.organizations).toHaveLength(2);
+    const rest = await body(await send("GET", `${ORGS}?search=${tag}&offset=2`, undefined, token));
+    expect(rest.organizations.map((o: { name: string }) => o.name)).toEqual([`${tag} three`]);
+    const inactive = await body(await send("GET", `${ORGS}?search=${tag}&active=false`, undefined, token));
+    expect(inactive.organizations.map((o: { name: string }) => o.name)).toEqual([`${tag} two`]);
+    const all = await body(await send("GET", `${ORGS}?limit=1000`, undefined, token));
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
+    expect(all.total).toBe(count?.n);
+  });
+
+  it("shows other users only the organizations they belong to", async () => {
+    const { user, token } = await signedIn("EMPLOYEE");
+    const mine = await organization();
+    await organization();
+    const { token: adminToken } = await admin();
+    await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [mine.id] }, adminToken);
+    const json = await body(await send("GET", ORGS, undefined, token));
+    expect(json).toMatchObject({ total: 1, organizations: [{ id: mine.id }] });
+    const { token: loner } = await signedIn("EMPLOYEE");
+    expect(await body(await send("GET", ORGS, undefined, loner))).toMatchObject({ total: 0, organizations: [] });
+  });
+});
+
+describe("GET /organizations/{id}", () => {
+  it("shows an organization to its members and answers 404 to others, as for a missing one", async () => {
+    const { user, token, org } = await orgAdmin();
+    const res = await send("GET", `${ORGS}/${org.id}`, undefined, token);
+    expect((await body(res)).organization).toMatchObject({ id: org.id, admin_ids: [user.id] });
+    const { token: outsider } = await signedIn("EMPLOYEE");
+    const hidden = await expectError(
+      await send("GET", `${ORGS}/${org.id}`, undefined, outsider),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    expect(hidden.detail).toBe(`Organization with id ${org.id} not found`);
+    await expectError(await send("GET", `${ORGS}/99999999`, undefined, outsider), 404, "ORGANIZATION_NOT_FOUND");
+  });
+});
+
+describe("PUT /organizations/{id}", () => {
+  it("lets holders of organizations:update change every field", async () => {
+    const { token } = await admin();
+    const org = await organization();
+    const name = unique("Renamed ");
+    const res = await send("PUT", `${ORGS}/${org.id}`, { name, domain: "renamed.example", active: false }, token);
+    expect(res.status).toBe(200);
+    expect(await body(res)).toMatchObject({
+      message: "Organization updated successfully",
+      organization: { name, domain: "renamed.example", active: false },
+    });
+  });
+
+  it("lets an organization admin change description and admin_ids only", async () => {
+    const { user, token, org } = await orgAdmin();
+    const deputy = await createUser();
+    const res = await send("PUT", `${ORGS}/${org.id}`, { description: "Ours", admin_ids: [user.id, deputy.id] }, token);
+    expect(res.status).toBe(200);
+    expect((await body(res)).organization).toMatchObject({
+      description: "Ours",
+      admin_ids: [user.id, deputy.id],
+      member_count: 2,
+    });
+    for (const change of [{ name: unique("Mine ") }, { domain: "mine.example" }, { active: false }]) {
+      await expectError(await send("PUT", `${ORGS}/${org.id}`, change, token), 403, "FIELD_NOT_ALLOWED");
+    }
+  });
+
+  it("demotes members left out of admin_ids without removing them", async () => {
+    const { user, token, org } = await orgAdmin();
+    const deputy = await createUser();
+    await send("PUT", `${ORGS}/${org.id}`, { admin_ids: [user.id, deputy.id] }, token);
+    const res = await send("PUT", `${ORGS}/${org.id}`, { admin_ids: [deputy.id] }, token);
+    expect((await body(res)).organization).toMatchObject({ admin_ids: [deputy.id], member_count: 2 });
+    await expectError(await send("PUT", `${ORGS}/${org.id}`, { description: "again" }, token), 403, "FORBIDDEN");
+  });
+
+  it("confines an organization admin to its organization: 404 for one it can't see, 403 for one it only belongs to", async () => {
+    const { user, token } = await orgAdmin();
+    const other = await organization();
+    await expectError(
+      await send("PUT", `${ORGS}/${other.id}`, { description: "x" }, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    const { token: adminToken } = await admin();
+    const me = (await body(await send("GET", `/api/v1/users/${user.id}`, undefined, adminToken))).user;
+    await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [...me.organization_ids, other.id] }, adminToken);
+    await expectError(await send("PUT", `${ORGS}/${other.id}`, { description: "x" }, token), 403, "FORBIDDEN");
+  });
+
+  it("refuses an EMPLOYEE who administers nothing with 403", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const org = await organization();
+    await expectError(await send("PUT", `${ORGS}/${org.id}`, { description: "x" }, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("DELETE /organizations/{id}", () => {
+  it("deletes an empty organization", async () => {
+    const { token } = await admin();
+    const org = await organization();
+    const res = await send("DELETE", `${ORGS}/${org.id}`, undefined, token);
+    expect(await body(res)).toEqual({ message: "Organization deleted successfully" });
+    await expectError(await send("GET", `${ORGS}/${org.id}`, undefined, token), 404, "ORGANIZATION_NOT_FOUND");
+    await expectError(await send("DELETE", `${ORGS}/${org.id}`, undefined, token), 404, "ORGANIZATION_NOT_FOUND");
+  });
+
+  it("answers 409 ORGANIZATION_NOT_EMPTY while members or roles remain, and deletes nothing", async () => {
+    const { token } = await admin();
+    const member = await createUser();
+    const withMember = await organization([member.id]);
+    const json = await expectError(
+      await send("DELETE", `${ORGS}/${withMember.id}`, undefined, token),
+      409,
+      "ORGANIZATION_NOT_EMPTY",
+    );
+    expect(json.detail).toContain("1 member(s)");
+    const withRole = await organization();
+    await customRole(["trainings:read"], withRole.id);
+    await expectError(await send("DELETE", `${ORGS}/${withRole.id}`, undefined, token), 409, "ORGANIZATION_NOT_EMPTY");
+    expect((await send("GET", `${ORGS}/${withRole.id}`, undefined, token)).status).toBe(200);
+  });
+
+  it("refuses an EMPLOYEE and an organization admin with 403", async () => {
+    const { token, org } = await orgAdmin();
+    await expectError(await send("DELETE", `${ORGS}/${org.id}`, undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("organization members", () => {
+  it("lets an organization admin add, list and remove members", async () => {
+    const { user, token, org } = await orgAdmin();
+    const newcomer = await createUser();
+    const put = await send("PUT", `${ORGS}/${org.id}/members/${newcomer.id}`, {}, token);
+    expect(put.status).toBe(200);
+    expect(await body(put)).toMatchObject({
+      message: "Membership saved successfully",
+      member: { user_id: newcomer.id, username: newcomer.username, is_admin: false, role_ids: [] },
+    });
+    const list = await body(await send("GET", `${ORGS}/${org.id}/members`, undefined, token));
+    expect(list).toMatchObject({ total: 2, skip: 0, limit: 100 });
+    expect(list.members.map((m: { user_id: number; is_admin: boolean }) => [m.user_id, m.is_admin])).toEqual([
+      [user.id, true],
+      [newcomer.id, false],
+    ]);
+    const del = await send("DELETE", `${ORGS}/${org.id}/members/${newcomer.id}`, undefined, token);
+    expect(await body(del)).toEqual({ message: "Member removed successfully" });
+    await expectError(
+      await send("DELETE", `${ORGS}/${org.id}/members/${newcomer.id}`, undefined, token),
+      404,
+      "MEMBER_NOT_FOUND",
+    );
+    await expectError(await send("PUT", `${ORGS}/${org.id}/members/99999999`, {}, token), 404, "USER_NOT_FOUND");
+  });
+
+  it("lets an organization admin assign its organization's roles whose permissions it holds", async () => {
+    const { token, org } = await orgAdmin();
+    const role = await customRole(["trainings:read", "modules:read"], org.id);
+    const member = await createUser();
+    const res = await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [role.id] }, token);
+    expect((await body(res)).member.role_ids).toEqual([role.id]);
+    const memberToken = await tokenFor(member.id);
+    expect((await body(await send("GET", "/api/v1/users/me", undefined, memberToken))).user.role_ids).toContain(
+      role.id,
+    );
+  });
+
+  it("refuses roles of other organizations (404) and roles granting what the admin lacks (403)", async () => {
+    const { token, org } = await orgAdmin();
+    const member = await createUser();
+    const foreign = await customRole(["trainings:read"], (await organization()).id);
+    await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [foreign.id] }, token),
+      404,
+      "ROLE_NOT_FOUND",
+    );
+    await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [await systemRoleId("ADMIN")] }, token),
+      404,
+      "ROLE_NOT_FOUND",
+    );
+    const mighty = await customRole(["users:manage_access"], org.id);
+    const json = await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [mighty.id] }, token),
+      403,
+      "PRIVILEGE_ESCALATION",
+    );
+    expect(json.detail).toContain("users:manage_access");
+    const saved = await env.DB.prepare("SELECT count(*) AS n FROM organization_members WHERE user_id = ?1")
+      .bind(member.id)
+      .first<{ n: number }>();
+    expect(saved?.n).toBe(0);
+  });
+
+  it("drops a member's roles of the organization when it leaves", async () => {
+    const { token: adminToken } = await admin();
+    const org = await organization();
+    const role = await customRole(["trainings:read"], org.id);
+    const member = await createUser();
+    await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [role.id] }, adminToken);
+    await send("DELETE", `${ORGS}/${org.id}/members/${member.id}`, undefined, adminToken);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM user_roles WHERE user_id = ?1 AND role_id = ?2")
+      .bind(member.id, role.id)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+
+  it("drops a user's roles of an organization removed from its organization_ids", async () => {
+    const { token } = await admin();
+    const org = await organization();
+    const role = await customRole(["trainings:read"], org.id);
+    const target = await createUser();
+    const joined = await send(
+      "PUT",
+      `/api/v1/users/${target.id}`,
+      { organization_ids: [org.id], role_ids: [role.id] },
+      token,
+    );
+    expect((await body(joined)).user).toMatchObject({ organization_ids: [org.id], role_ids: [role.id] });
+    const left = await send("PUT", `/api/v1/users/${target.id}`, { organization_ids: [] }, token);
+    expect((await body(left)).user).toMatchObject({ organization_ids: [], role_ids: [] });
+    const orphan = await send("PUT", `/api/v1/users/${target.id}`, { role_ids: [role.id] }, token);
+    await expectError(orphan, 422, "VALIDATION_ERROR");
+  });
+
+  it("confines member management to the admin's organization and refuses others", async () => {
+    const { token } = await orgAdmin();
+    const other = await organization();
+    const someone = await createUser();
+    await expectError(
+      await send("GET", `${ORGS}/${other.id}/members`, undefined, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    await expectError(
+      await send("PUT", `${ORGS}/${other.id}/members/${someone.id}`, {}, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    const { token: employee } = await signedIn("EMPLOYEE");
+    await expectError(await send("GET", `${ORGS}/${other.id}/members`, undefined, employee), 403, "FORBIDDEN");
+    await expectError(await send("PUT", `${ORGS}/${other.id}/members/${someone.id}`, {}, employee), 403, "FORBIDDEN");
+  });
+
+  it("refuses unknown fields in a membership with 422", async () => {
+    const { token, org } = await orgAdmin();
+    const member = await createUser();
+    const res = await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { is_owner: true }, token);
+    await expectError(res, 422, "VALIDATION_ERROR");
+  });
+
+  it("gives an organization admin no global permission", async () => {
+    const { token } = await orgAdmin();
+    await expectError(await send("GET", "/api/v1/users", undefined, token), 403, "FORBIDDEN");
+    await expectError(await send("POST", "/api/v1/roles", { name: unique("r") }, token), 403, "FORBIDDEN");
+  });
+});

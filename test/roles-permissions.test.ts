@@ -1,0 +1,511 @@
+import { describe, expect, it } from "vitest";
+import { ALL_PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions";
+import {
+  admin,
+  customRole,
+  expectError,
+  orgAdmin,
+  organization,
+  permissionIds,
+  systemRoleId,
+  userWithPermissions,
+  userWithRoles,
+} from "./access-fixtures";
+import { signedIn } from "./factories";
+import { body, call, env, send, unique } from "./helpers";
+
+const ROLES = "/api/v1/roles";
+const PERMS = "/api/v1/permissions";
+
+describe("GET /roles", () => {
+  it("lists the system roles with their permissions, and pages", async () => {
+    const { token } = await admin();
+    const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM roles").first<{ n: number }>();
+    expect(json).toMatchObject({ total: count?.n, skip: 0, limit: 1000 });
+    const employee = json.roles.find((r: { name: string }) => r.name === "EMPLOYEE");
+    expect(employee).toMatchObject({ is_system: true, organization_id: null });
+    expect(employee.permissions).toEqual([...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort());
+    expect(employee.permission_ids).toHaveLength(SYSTEM_ROLE_PERMISSIONS.EMPLOYEE.length);
+    const page = await body(await send("GET", `${ROLES}?skip=1&limit=2`, undefined, token));
+    expect(page.roles.map((r: { id: number }) => r.id)).toEqual(
+      json.roles.slice(1, 3).map((r: { id: number }) => r.id),
+    );
+  });
+
+  it("filters by organization and shows an organization admin only its organization's roles", async () => {
+    const { token, org } = await orgAdmin();
+    const own = await customRole(["trainings:read"], org.id);
+    await customRole(["trainings:read"], (await organization()).id);
+    const { token: adminToken } = await admin();
+    const filtered = await body(await send("GET", `${ROLES}?organization_id=${org.id}`, undefined, adminToken));
+    expect(filtered.roles.map((r: { id: number }) => r.id)).toEqual([own.id]);
+    const confined = await body(await send("GET", ROLES, undefined, token));
+    expect(confined).toMatchObject({ total: 1, roles: [{ id: own.id, organization_id: org.id }] });
+  });
+
+  it("refuses an EMPLOYEE with 403", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    await expectError(await send("GET", ROLES, undefined, token), 403, "FORBIDDEN");
+    await expectError(await send("GET", `${ROLES}/${await systemRoleId("ADMIN")}`, undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("POST /roles", () => {
+  it("creates a role with permissions", async () => {
+    const { token } = await admin();
+    const name = unique("Project Manager ");
+    const ids = await permissionIds(["trainings:read", "trainings:create"]);
+    const res = await send("POST", ROLES, { name, description: "Runs projects", permission_ids: ids }, token);
+    expect(res.status).toBe(201);
+    expect(await body(res)).toMatchObject({
+      message: "Role created successfully",
+      role: {
+        name,
+        description: "Runs projects",
+        is_system: false,
+        organization_id: null,
+        permissions: ["trainings:create", "trainings:read"],
+      },
+    });
+  });
+
+  it("answers 409 ROLE_NAME_TAKEN for a duplicate or a system role's name", async () => {
+    const { token } = await admin();
+    const role = await customRole([]);
+    await expectError(await send("POST", ROLES, { name: role.name.toUpperCase() }, token), 409, "ROLE_NAME_TAKEN");
+    await expectError(await send("POST", ROLES, { name: "admin" }, token), 409, "ROLE_NAME_TAKEN");
+  });
+
+  it("allows the same name in two organizations", async () => {
+    const { token } = await admin();
+    const name = unique("Local ");
+    for (const org of [await organization(), await organization()]) {
+      expect((await send("POST", ROLES, { name, organization_id: org.id }, token)).status).toBe(201);
+    }
+  });
+
+  it("answers 404 for unknown permissions or organizations and 422 for bad input", async () => {
+    const { token } = await admin();
+    await expectError(
+      await send("POST", ROLES, { name: unique("r"), permission_ids: [99_999_999] }, token),
+      404,
+      "PERMISSION_NOT_FOUND",
+    );
+    await expectError(
+      await send("POST", ROLES, { name: unique("r"), organization_id: 99_999_999 }, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    for (const bad of [{ name: "" }, { name: unique("r"), is_system: true }, { name: "x".repeat(101) }]) {
+      await expectError(await send("POST", ROLES, bad, token), 422, "VALIDATION_ERROR");
+    }
+  });
+
+  it("refuses a role creator who grants permissions it lacks (403 PRIVILEGE_ESCALATION)", async () => {
+    const { token } = await userWithPermissions(["roles:create", "roles:read", "trainings:read"]);
+    const ok = await send(
+      "POST",
+      ROLES,
+      { name: unique("r"), permission_ids: await permissionIds(["trainings:read"]) },
+      token,
+    );
+    expect(ok.status).toBe(201);
+    const name = unique("r");
+    const res = await send("POST", ROLES, { name, permission_ids: await permissionIds(ALL_PERMISSIONS) }, token);
+    const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
+    expect(json.detail).toContain("users:manage_access");
+    expect(await env.DB.prepare("SELECT 1 FROM roles WHERE name = ?1").bind(name).first()).toBeNull();
+  });
+
+  it("lets an organization admin create roles in its organization only", async () => {
+    const { token, org } = await orgAdmin();
+    const res = await send(
+      "POST",
+      ROLES,
+      { name: unique("r"), organization_id: org.id, permission_ids: await permissionIds(["trainings:read"]) },
+      token,
+    );
+    expect(res.status).toBe(201);
+    expect((await body(res)).role.organization_id).toBe(org.id);
+    const other = await organization();
+    await expectError(
+      await send("POST", ROLES, { name: unique("r"), organization_id: other.id }, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    await expectError(await send("POST", ROLES, { name: unique("r") }, token), 403, "FORBIDDEN");
+    await expectError(
+      await send(
+        "POST",
+        ROLES,
+        { name: unique("r"), organization_id: org.id, permission_ids: await permissionIds(["users:delete"]) },
+        token,
+      ),
+      403,
+      "PRIVILEGE_ESCALATION",
+    );
+  });
+
+  it("refuses an EMPLOYEE with 403", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    await expectError(await send("POST", ROLES, { name: unique("r") }, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("GET, PUT and DELETE /roles/{id}", () => {
+  it("reads a role and answers 404 for a missing one or another organization's", async () => {
+    const { token } = await admin();
+    const role = await customRole(["modules:read"]);
+    const res = await send("GET", `${ROLES}/${role.id}`, undefined, token);
+    expect((await body(res)).role).toMatchObject({ id: role.id, name: role.name, permissions: ["modules:read"] });
+    const missing = await expectError(await send("GET", `${ROLES}/99999999`, undefined, token), 404, "ROLE_NOT_FOUND");
+    expect(missing.detail).toBe("Role with id 99999999 not found");
+    const { token: orgToken } = await orgAdmin();
+    const foreign = await customRole([], (await organization()).id);
+    for (const [method, path, payload] of [
+      ["GET", `${ROLES}/${foreign.id}`, undefined],
+      ["PUT", `${ROLES}/${foreign.id}`, { description: "mine now" }],
+      ["PUT", `${ROLES}/${foreign.id}/permissions`, { permission_ids: [] }],
+      ["DELETE", `${ROLES}/${foreign.id}`, undefined],
+      ["GET", `${ROLES}/${role.id}`, undefined],
+    ] as const) {
+      await expectError(await send(method, path, payload, orgToken), 404, "ROLE_NOT_FOUND");
+    }
+  });
+
+  it("renames a custom role and replaces its permissions", async () => {
+    const { token } = await admin();
+    const role = await customRole(["modules:read"]);
+    const name = unique("Renamed ");
+    const res = await send(
+      "PUT",
+      `${ROLES}/${role.id}`,
+      { name, permission_ids: await permissionIds(["trainings:read"]) },
+      token,
+    );
+    expect(res.status).toBe(200);
+    expect(await body(res)).toMatchObject({
+      message: "Role updated successfully",
+      role: { name, permissions: ["trainings:read"] },
+    });
+    const other = await customRole([]);
+    await expectError(await send("PUT", `${ROLES}/${other.id}`, { name }, token), 409, "ROLE_NAME_TAKEN");
+  });
+
+  it("keeps system roles read-only (409 SYSTEM_ROLE_READ_ONLY)", async () => {
+    const { token } = await admin();
+    const id = await systemRoleId("EMPLOYEE");
+    await expectError(await send("PUT", `${ROLES}/${id}`, { name: "STAFF" }, token), 409, "SYSTEM_ROLE_READ_ONLY");
+    await expectError(
+      await send("PUT", `${ROLES}/${id}/permissions`, { permission_ids: [] }, token),
+      409,
+      "SYSTEM_ROLE_READ_ONLY",
+    );
+    await expectError(await send("DELETE", `${ROLES}/${id}`, undefined, token), 409, "SYSTEM_ROLE_READ_ONLY");
+    const role = (await body(await send("GET", `${ROLES}/${id}`, undefined, token))).role;
+    expect(role).toMatchObject({ name: "EMPLOYEE", permissions: [...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort() });
+  });
+
+  it("deletes an unassigned role and answers 409 ROLE_IN_USE for an assigned one", async () => {
+    const { token } = await admin();
+    const used = await customRole([]);
+    await userWithRoles([used.id]);
+    await expectError(await send("DELETE", `${ROLES}/${used.id}`, undefined, token), 409, "ROLE_IN_USE");
+    expect((await send("GET", `${ROLES}/${used.id}`, undefined, token)).status).toBe(200);
+    const free = await customRole(["modules:read"]);
+    expect(await body(await send("DELETE", `${ROLES}/${free.id}`, undefined, token))).toEqual({
+      message: "Role deleted successfully",
+    });
+    await expectError(await send("GET", `${ROLES}/${free.id}`, undefined, token), 404, "ROLE_NOT_FOUND");
+  });
+
+  it("refuses an EMPLOYEE with 403 on every write", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const role = await customRole([]);
+    await expectError(await send("PUT", `${ROLES}/${role.id}`, { description: "x" }, token), 403, "FORBIDDEN");
+    await expectError(
+      await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: [] }, token),
+      403,
+      "FORBIDDEN",
+    );
+    await expectError(await send("DELETE", `${ROLES}/${role.id}`, undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("PUT /roles/{id}/permissions", () => {
+  const MANAGER = ["roles:read", "roles:update", "trainings:read", "modules:read"];
+
+  it("lets a role manager add permissions it holds and remove any", async () => {
+    const { token } = await userWithPermissions(MANAGER);
+    const role = await customRole(["reports:send", "modules:read"]);
+    const res = await send(
+      "PUT",
+      `${ROLES}/${role.id}/permissions`,
+      { permission_ids: await permissionIds(["trainings:read"]) },
+      token,
+    );
+    expect(res.status).toBe(200);
+    expect(await body(res)).toMatchObject({
+      message: "Role permissions updated successfully",
+      role: { id: role.id, permissions: ["trainings:read"] },
+    });
+  });
+
+  it("refuses to add a permission the caller lacks, even to its own role, and changes nothing", async () => {
+    const { token, role: own } = await userWithPermissions(MANAGER);
+    const ids = await permissionIds([...MANAGER, "users:manage_access"]);
+    const res = await send("PUT", `${ROLES}/${own.id}/permissions`, { permission_ids: ids }, token);
+    const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
+    expect(json.detail).toContain("users:manage_access");
+    const after = (await body(await send("GET", `${ROLES}/${own.id}`, undefined, token))).role;
+    expect(after.permissions).toEqual([...MANAGER].sort());
+  });
+
+  it("keeps permissions the caller lacks that the role already had", async () => {
+    const { token } = await userWithPermissions(MANAGER);
+    const role = await customRole(["reports:send"]);
+    const ids = await permissionIds(["reports:send", "modules:read"]);
+    const res = await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: ids }, token);
+    expect((await body(res)).role.permissions).toEqual(["modules:read", "reports:send"]);
+  });
+
+  it("refuses an organization's own permission for a role of another scope (404)", async () => {
+    const { token } = await admin();
+    const org = await organization();
+    const perm = await send("POST", PERMS, { resource: unique("res"), action: "use", organization_id: org.id }, token);
+    const permId = (await body(perm)).permission.id;
+    const global = await customRole([]);
+    await expectError(
+      await send("PUT", `${ROLES}/${global.id}/permissions`, { permission_ids: [permId] }, token),
+      404,
+      "PERMISSION_NOT_FOUND",
+    );
+    const local = await customRole([], org.id);
+    const ok = await send("PUT", `${ROLES}/${local.id}/permissions`, { permission_ids: [permId] }, token);
+    expect((await body(ok)).role.permission_ids).toEqual([permId]);
+  });
+
+  it("limits permission_ids to 200 entries", async () => {
+    const { token } = await admin();
+    const role = await customRole([]);
+    const ids = Array.from({ length: 201 }, (_, i) => i + 1);
+    await expectError(
+      await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: ids }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
+  });
+});
+
+describe("/permissions", () => {
+  it("lists the catalog, filters by resource, action and organization, and pages", async () => {
+    const { token } = await admin();
+    const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
+    const keys = all.permissions.filter((p: { is_system: boolean }) => p.is_system).map((p: { key: string }) => p.key);
+    expect(keys.sort()).toEqual([...ALL_PERMISSIONS].sort());
+    const users = await body(await send("GET", `${PERMS}?resource=users`, undefined, token));
+    expect(users.total).toBe(ALL_PERMISSIONS.filter((k) => k.startsWith("users:")).length);
+    const reads = await body(await send("GET", `${PERMS}?resource=users&action=read`, undefined, token));
+    expect(reads.permissions).toEqual([
+      expect.objectContaining({ key: "users:read", is_system: true, organization_id: null }),
+    ]);
+    const org = await organization();
+    await send("POST", PERMS, { resource: unique("doc"), action: "review", organization_id: org.id }, token);
+    const scoped = await body(await send("GET", `${PERMS}?organization_id=${org.id}`, undefined, token));
+    expect(scoped).toMatchObject({ total: 1, permissions: [{ action: "review", organization_id: org.id }] });
+    const page = await body(await send("GET", `${PERMS}?offset=2&limit=3`, undefined, token));
+    expect(page.permissions.map((p: { id: number }) => p.id)).toEqual(
+      all.permissions.slice(2, 5).map((p: { id: number }) => p.id),
+    );
+  });
+
+  it("creates, reads, updates and deletes a custom permission", async () => {
+    const { token } = await admin();
+    const resource = unique("projects");
+    const created = await send("POST", PERMS, { resource, action: "delete", description: "Delete projects" }, token);
+    expect(created.status).toBe(201);
+    const permission = (await body(created)).permission;
+    expect(permission).toMatchObject({ resource, action: "delete", key: `${resource}:delete`, is_system: false });
+    expect((await body(await send("GET", `${PERMS}/${permission.id}`, undefined, token))).permission.id).toBe(
+      permission.id,
+    );
+    const updated = await send("PUT", `${PERMS}/${permission.id}`, { action: "archive", description: null }, token);
+    expect(await body(updated)).toMatchObject({
+      message: "Permission updated successfully",
+      permission: { key: `${resource}:archive`, description: null },
+    });
+    expect(await body(await send("DELETE", `${PERMS}/${permission.id}`, undefined, token))).toEqual({
+      message: "Permission deleted successfully",
+    });
+    await expectError(await send("GET", `${PERMS}/${permission.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
+  });
+
+  it("refuses to recreate a catalog key or a duplicate (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await admin();
+    await expectError(
+      await send("POST", PERMS, { resource: "users", action: "read" }, token),
+      409,
+      "PERMISSION_EXISTS",
+    );
+    const org = await organization();
+    await expectError(
+      await send("POST", PERMS, { resource: "users", action: "manage_access", organization_id: org.id }, token),
+      409,
+      "PERMISSION_EXISTS",
+    );
+    const resource = unique("dup");
+    expect((await send("POST", PERMS, { resource, action: "x" }, token)).status).toBe(201);
+    await expectError(await send("POST", PERMS, { resource, action: "x" }, token), 409, "PERMISSION_EXISTS");
+    const custom = (await body(await send("POST", PERMS, { resource, action: "y" }, token))).permission;
+    await expectError(
+      await send("PUT", `${PERMS}/${custom.id}`, { resource: "roles", action: "delete" }, token),
+      409,
+      "PERMISSION_EXISTS",
+    );
+  });
+
+  it("keeps system permissions read-only and refuses deleting one still granted", async () => {
+    const { token } = await admin();
+    const [systemId] = await permissionIds(["trainings:read"]);
+    await expectError(
+      await send("PUT", `${PERMS}/${systemId}`, { description: "x" }, token),
+      409,
+      "SYSTEM_PERMISSION_READ_ONLY",
+    );
+    await expectError(
+      await send("DELETE", `${PERMS}/${systemId}`, undefined, token),
+      409,
+      "SYSTEM_PERMISSION_READ_ONLY",
+    );
+    const custom = (await body(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token))).permission;
+    const role = await customRole([]);
+    await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: [custom.id] }, token);
+    await expectError(await send("DELETE", `${PERMS}/${custom.id}`, undefined, token), 409, "PERMISSION_IN_USE");
+  });
+
+  it("validates resource and action names", async () => {
+    const { token } = await admin();
+    for (const bad of [
+      { resource: "Users!", action: "read" },
+      { resource: "x", action: "" },
+      { resource: "x", action: "y", is_system: true },
+    ]) {
+      await expectError(await send("POST", PERMS, bad, token), 422, "VALIDATION_ERROR");
+    }
+  });
+
+  it("confines an organization admin to its organization's custom permissions", async () => {
+    const { token, org } = await orgAdmin();
+    const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
+    expect(own.status).toBe(201);
+    const ownId = (await body(own)).permission.id;
+    await expectError(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token), 403, "FORBIDDEN");
+    const other = await organization();
+    await expectError(
+      await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    const { token: adminToken } = await admin();
+    const foreign = (
+      await body(
+        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
+      )
+    ).permission;
+    await expectError(await send("GET", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
+    await expectError(await send("DELETE", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
+    const listed = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
+    const ids = listed.permissions.map((p: { id: number }) => p.id);
+    expect(ids).toContain(ownId);
+    expect(ids).not.toContain(foreign.id);
+    const [globalId] = await permissionIds(["trainings:read"]);
+    await expectError(
+      await send("PUT", `${PERMS}/${globalId}`, { description: "x" }, token),
+      409,
+      "SYSTEM_PERMISSION_READ_ONLY",
+    );
+  });
+
+  it("refuses an EMPLOYEE with 403", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const [id] = await permissionIds(["users:read"]);
+    await expectError(await send("GET", PERMS, undefined, token), 403, "FORBIDDEN");
+    await expectError(await send("GET", `${PERMS}/${id}`, undefined, token), 403, "FORBIDDEN");
+    await expectError(await send("POST", PERMS, { resource: "a", action: "b" }, token), 403, "FORBIDDEN");
+    await expectError(await send("PUT", `${PERMS}/${id}`, { description: "x" }, token), 403, "FORBIDDEN");
+    await expectError(await send("DELETE", `${PERMS}/${id}`, undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("every access-management route is protected", () => {
+  /** Every route of the users, admin, organizations, roles and permissions modules, as OpenAPI templates. */
+  const routes: [string, string][] = [
+    ["GET", "/api/v1/users"],
+    ["POST", "/api/v1/users"],
+    ["GET", "/api/v1/users/{id}"],
+    ["PUT", "/api/v1/users/{id}"],
+    ["PATCH", "/api/v1/users/{id}"],
+    ["DELETE", "/api/v1/users/{id}"],
+    ["GET", "/api/v1/users/by-username/{username}"],
+    ["GET", "/api/v1/users/by-email/{email}"],
+    ["GET", "/api/v1/admin/users"],
+    ["PATCH", "/api/v1/admin/users/{id}/toggle-status"],
+    ["GET", "/api/v1/organizations"],
+    ["POST", "/api/v1/organizations"],
+    ["GET", "/api/v1/organizations/{id}"],
+    ["PUT", "/api/v1/organizations/{id}"],
+    ["DELETE", "/api/v1/organizations/{id}"],
+    ["GET", "/api/v1/organizations/{id}/members"],
+    ["PUT", "/api/v1/organizations/{id}/members/{user_id}"],
+    ["DELETE", "/api/v1/organizations/{id}/members/{user_id}"],
+    ["GET", "/api/v1/roles"],
+    ["POST", "/api/v1/roles"],
+    ["GET", "/api/v1/roles/{id}"],
+    ["PUT", "/api/v1/roles/{id}"],
+    ["DELETE", "/api/v1/roles/{id}"],
+    ["PUT", "/api/v1/roles/{id}/permissions"],
+    ["GET", "/api/v1/permissions"],
+    ["POST", "/api/v1/permissions"],
+    ["GET", "/api/v1/permissions/{id}"],
+    ["PUT", "/api/v1/permissions/{id}"],
+    ["DELETE", "/api/v1/permissions/{id}"],
+  ];
+
+  const concrete = (template: string) =>
+    template
+      .replace("{username}", "admin")
+      .replace("{email}", "admin@example.test")
+      .replace(/\{(id|user_id)\}/g, "1");
+
+  it("answers 401 without credentials on each route", async () => {
+    for (const [method, template] of routes) {
+      const res = await send(method, concrete(template), method === "GET" || method === "DELETE" ? undefined : {});
+      expect(res.status, `${method} ${template}`).toBe(401);
+    }
+  });
+
+  it("declares a security requirement for each route in the OpenAPI document", async () => {
+    const doc = await body(await call("/openapi.json"));
+    for (const [method, template] of routes) {
+      const op = doc.paths[template]?.[method.toLowerCase()];
+      expect(op?.security, `${method} ${template}`).toBeDefined();
+    }
+  });
+
+  it("refuses a deleted user's earlier token on its next call (401)", async () => {
+    const { token: adminToken } = await admin();
+    const { user, token } = await userWithPermissions(["roles:read"]);
+    expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
+    await send("DELETE", `/api/v1/users/${user.id}`, undefined, adminToken);
+    expect((await send("GET", ROLES, undefined, token)).status).toBe(401);
+  });
+
+  it("applies a removed role on the next request", async () => {
+    const { token: adminToken } = await admin();
+    const { user, token } = await userWithPermissions(["roles:read"]);
+    expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
+    await send("PUT", `/api/v1/users/${user.id}`, { role_ids: [] }, adminToken);
+    await expectError(await send("GET", ROLES, undefined, token), 403, "FORBIDDEN");
+  });
+});
