@@ -122,7 +122,7 @@ describe("POST /trainings", () => {
     ["a description over 5000 characters", { description: "x".repeat(5001) }, ["body", "description"]],
     ["a malformed start_date", { start_date: "next tuesday" }, ["body", "start_date"]],
     ["an impossible end_date", { start_date: "2026-02-01", end_date: "2026-02-30" }, ["body", "end_date"]],
-    ["an unknown field", { colour: "red" }, ["body"]],
+    ["an unknown field", { colour: "red" }, ["body", "colour"]],
   ])("answers 422 VALIDATION_ERROR for %s", async (_name, overrides, loc) => {
     const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER", ...overrides };
     const json = await expectError(await send("POST", TRAININGS, payload, manager.token), 422, "VALIDATION_ERROR");

@@ -218,7 +218,8 @@ describe("POST /users", () => {
       { username, email: `${username}@example.test`, email_verified: true },
       token,
     );
-    await expectError(res, 422, "VALIDATION_ERROR");
+    const json = await expectError(res, 422, "VALIDATION_ERROR");
+    expect(json.detail).toEqual([{ loc: ["body", "email_verified"], msg: "Unknown field", type: "unrecognized_keys" }]);
   });
 
   it("lets the API role create users but not choose their roles (403 FIELD_NOT_ALLOWED)", async () => {

@@ -13,11 +13,15 @@ const TARGET_LOC: Record<string, string> = {
 
 /** Converts zod issues into FastAPI-style `{loc, msg, type}` entries. */
 export function toValidationIssues(error: z.ZodError, target: string): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    loc: [TARGET_LOC[target] ?? target, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    msg: issue.message,
-    type: issue.code,
-  }));
+  const root = TARGET_LOC[target] ?? target;
+  return error.issues.flatMap((issue): ValidationIssue[] => {
+    const path = [root, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+    // An unknown field is reported at its own location, one entry per field.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ loc: [...path, key], msg: "Unknown field", type: issue.code }));
+    }
+    return [{ loc: path, msg: issue.message, type: issue.code }];
+  });
 }
 
 /**
