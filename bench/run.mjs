@@ -37,7 +37,7 @@ const mf = new Miniflare(
         name: "api",
         scriptPath: `${root}dist/index.js`,
         modules: true,
-        compatibilityDate: "2026-11-01",
+        compatibilityDate: "2026-10-20",
         compatibilityFlags: ["nodejs_compat"],
         d1Databases: ["DB"],
         kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
