@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { body, call, env, send } from "./helpers";
-
-const expectError = async (res: Response, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toContain("application/json");
-  const json = await body(res);
-  expect(json.status).toBe("error");
-  expect(json.code).toBe(code);
-  return json;
-};
+import { body, call, env, expectError, send } from "./helpers";
 
 describe("system endpoints", () => {
   it("serves the banner at /", async () => {

@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createUser, signedIn } from "./factories";
-import { body, env, send, unique } from "./helpers";
+import { body, env, expectError, send, unique } from "./helpers";
 
 const MODULES = "/api/v1/modules";
-
-const expectError = async (res: Response, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  const json = await body(res);
-  expect(json).toMatchObject({ status: "error", code });
-  return json;
-};
 
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const integration = await signedIn("API");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { admin, customRole, expectError, orgAdmin, organization, systemRoleId } from "./access-fixtures";
+import { admin, customRole, orgAdmin, organization, systemRoleId } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, send, unique } from "./helpers";
+import { body, env, expectError, send, unique } from "./helpers";
 
 const ORGS = "/api/v1/organizations";
 

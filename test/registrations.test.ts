@@ -4,16 +4,9 @@ import { SYSTEM_ROLE_PERMISSIONS, type SystemRole } from "../src/lib/permissions
 import type { AuthContext } from "../src/modules/auth/auth-context";
 import { register, updateRegistration } from "../src/modules/registrations/registration-service";
 import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, send, unique } from "./helpers";
+import { body, env, expectError, send, unique } from "./helpers";
 
 const REGISTRATIONS = "/api/v1/registrations";
-
-const expectError = async (res: Response, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  const json = await body(res);
-  expect(json).toMatchObject({ status: "error", code });
-  return json;
-};
 
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const admin = await signedIn("ADMIN");

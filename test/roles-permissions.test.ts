@@ -3,7 +3,6 @@ import { ALL_PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions
 import {
   admin,
   customRole,
-  expectError,
   orgAdmin,
   organization,
   permissionIds,
@@ -12,7 +11,7 @@ import {
   userWithRoles,
 } from "./access-fixtures";
 import { signedIn } from "./factories";
-import { body, call, env, send, unique } from "./helpers";
+import { body, call, env, expectError, send, unique } from "./helpers";
 
 const ROLES = "/api/v1/roles";
 const PERMS = "/api/v1/permissions";

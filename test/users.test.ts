@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import {
-  admin,
-  countingDb,
-  customRole,
-  expectError,
-  organization,
-  systemRoleId,
-  userWithPermissions,
-} from "./access-fixtures";
+import { admin, customRole, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, send, unique } from "./helpers";
+import { body, countingDb, env, expectError, send, unique } from "./helpers";
 
 const PASSWORD = "correct horse battery staple";
 

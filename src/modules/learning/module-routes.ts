@@ -1,4 +1,6 @@
+import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
+import type { AppEnv } from "../../env";
 import { guardedRoute } from "../../lib/guarded-route";
 import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
@@ -20,6 +22,12 @@ const updateRoute = (method: "put" | "patch") =>
     request: { params: IdParam, body: jsonBody(UpdateModuleBody) },
     responses: { 200: json(ModuleEnvelope, "The updated module"), ...errors(404, 409, 415, 422) },
   });
+
+/** PUT and PATCH /modules/{id}: one partial update. */
+const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
+  const module = await updateModuleById(learningDeps(c), c.req.valid("param").id, c.req.valid("json"));
+  return c.json({ module, message: "Module updated successfully" }, 200);
+};
 
 /** The KC7 module catalog: list and read for `modules:read`, managed with `modules:create/update/delete`. */
 export const moduleRoutes = createRouter()
@@ -69,14 +77,8 @@ export const moduleRoutes = createRouter()
       return c.json({ module, message: "Module created successfully" }, 201);
     },
   )
-  .openapi(updateRoute("put"), async (c) => {
-    const module = await updateModuleById(learningDeps(c), c.req.valid("param").id, c.req.valid("json"));
-    return c.json({ module, message: "Module updated successfully" }, 200);
-  })
-  .openapi(updateRoute("patch"), async (c) => {
-    const module = await updateModuleById(learningDeps(c), c.req.valid("param").id, c.req.valid("json"));
-    return c.json({ module, message: "Module updated successfully" }, 200);
-  })
+  .openapi(updateRoute("put"), update)
+  .openapi(updateRoute("patch"), update)
   .openapi(
     guardedRoute({
       method: "delete",

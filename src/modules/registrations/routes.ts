@@ -1,3 +1,4 @@
+import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { API_PREFIX } from "../../app-info";
 import { dbOf } from "../../db/client";
@@ -46,6 +47,13 @@ const updateRoute = (method: "put" | "patch") =>
     request: { params: IdParam, body: jsonBody(UpdateRegistrationBody) },
     responses: { 200: json(RegistrationEnvelope, "The updated registration"), ...errors(404, 409, 415, 422) },
   });
+
+/** PUT and PATCH /registrations/{id}: one partial update. */
+const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
+  const { id } = c.req.valid("param");
+  const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
+  return c.json({ registration, message: "Registration updated successfully" }, 200);
+};
 
 /** Registrations (OpenKMS): register, list, read, change status/feedback, cancel; a training's registrations. */
 export const registrationRoutes = createRouter()
@@ -105,16 +113,8 @@ export const registrationRoutes = createRouter()
       return c.json({ registration, message: "Registration retrieved successfully" }, 200);
     },
   )
-  .openapi(updateRoute("put"), async (c) => {
-    const { id } = c.req.valid("param");
-    const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
-    return c.json({ registration, message: "Registration updated successfully" }, 200);
-  })
-  .openapi(updateRoute("patch"), async (c) => {
-    const { id } = c.req.valid("param");
-    const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
-    return c.json({ registration, message: "Registration updated successfully" }, 200);
-  })
+  .openapi(updateRoute("put"), update)
+  .openapi(updateRoute("patch"), update)
   .openapi(
     guardedRoute({
       method: "delete",

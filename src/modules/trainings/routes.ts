@@ -1,3 +1,4 @@
+import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { API_PREFIX } from "../../app-info";
 import { dbOf } from "../../db/client";
@@ -35,6 +36,12 @@ const updateRoute = (method: "put" | "patch") =>
     request: { params: IdParam, body: jsonBody(UpdateTrainingBody) },
     responses: { 200: json(TrainingEnvelope, "The updated training"), ...errors(404, 409, 415, 422) },
   });
+
+/** PUT and PATCH /trainings/{id}: one partial update. */
+const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
+  const training = await updateTrainingById(trainingDeps(c), c.req.valid("param").id, c.req.valid("json"));
+  return c.json({ training, message: "Training updated successfully" }, 200);
+};
 
 /** Training administration (OpenKMS): list, read, create, update, delete. */
 export const trainingRoutes = createRouter()
@@ -90,14 +97,8 @@ export const trainingRoutes = createRouter()
       return c.json({ training, message: "Training created successfully" }, 201);
     },
   )
-  .openapi(updateRoute("put"), async (c) => {
-    const training = await updateTrainingById(trainingDeps(c), c.req.valid("param").id, c.req.valid("json"));
-    return c.json({ training, message: "Training updated successfully" }, 200);
-  })
-  .openapi(updateRoute("patch"), async (c) => {
-    const training = await updateTrainingById(trainingDeps(c), c.req.valid("param").id, c.req.valid("json"));
-    return c.json({ training, message: "Training updated successfully" }, 200);
-  })
+  .openapi(updateRoute("put"), update)
+  .openapi(updateRoute("patch"), update)
   .openapi(
     guardedRoute({
       method: "delete",

@@ -1,4 +1,6 @@
+import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
+import type { AppEnv } from "../../env";
 import { guardedRoute } from "../../lib/guarded-route";
 import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { pageOf } from "../../lib/pagination";
@@ -33,6 +35,12 @@ const updateRoute = (method: "put" | "patch") =>
     request: { params: IdParam, body: jsonBody(UpdateUserBody) },
     responses: { 200: json(UserEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
   });
+
+/** PUT and PATCH /users/{id}: one partial update. */
+const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
+  const user = await updateUser(storeDeps(c), c.var.auth, c.req.valid("param").id, c.req.valid("json"), requestMeta(c));
+  return c.json({ user, message: "User updated successfully" }, 200);
+};
 
 /** `/users`: listing, creation (including KC7's passwordless form), lookups, updates and soft deletion. */
 export const userRoutes = createRouter()
@@ -115,26 +123,8 @@ export const userRoutes = createRouter()
     }),
     async (c) => c.json({ user: await getUser(storeDeps(c), c.var.auth, c.req.valid("param").id) }, 200),
   )
-  .openapi(updateRoute("put"), async (c) => {
-    const user = await updateUser(
-      storeDeps(c),
-      c.var.auth,
-      c.req.valid("param").id,
-      c.req.valid("json"),
-      requestMeta(c),
-    );
-    return c.json({ user, message: "User updated successfully" }, 200);
-  })
-  .openapi(updateRoute("patch"), async (c) => {
-    const user = await updateUser(
-      storeDeps(c),
-      c.var.auth,
-      c.req.valid("param").id,
-      c.req.valid("json"),
-      requestMeta(c),
-    );
-    return c.json({ user, message: "User updated successfully" }, 200);
-  })
+  .openapi(updateRoute("put"), update)
+  .openapi(updateRoute("patch"), update)
   .openapi(
     guardedRoute({
       method: "delete",
