@@ -31,14 +31,9 @@ const filterWhere = (f: RegistrationFilters): SQL | undefined =>
     f.status ? eq(registrations.status, f.status) : undefined,
   );
 
-/** A page of registrations matching the filters and their total, in one batch. */
-export async function listRegistrations(
-  db: Db,
-  filters: RegistrationFilters,
-  page: Page,
-): Promise<{ rows: RegistrationView[]; total: number }> {
-  const where = filterWhere(filters);
-  const [totals, rows] = await db.batch([
+/** The count and the page of registrations matching `where`, for one batch. */
+const pageStatements = (db: Db, where: SQL | undefined, page: Page) =>
+  [
     db.select({ total: count() }).from(registrations).where(where),
     db
       .select(registrationColumns)
@@ -47,7 +42,15 @@ export async function listRegistrations(
       .orderBy(registrations.id)
       .limit(page.limit)
       .offset(page.skip),
-  ]);
+  ] as const;
+
+/** A page of registrations matching the filters and their total, in one batch. */
+export async function listRegistrations(
+  db: Db,
+  filters: RegistrationFilters,
+  page: Page,
+): Promise<{ rows: RegistrationView[]; total: number }> {
+  const [totals, rows] = await db.batch(pageStatements(db, filterWhere(filters), page));
   return { rows, total: totals[0]?.total ?? 0 };
 }
 
@@ -58,17 +61,9 @@ export async function listRegistrationsOfTraining(
   status: RegistrationStatus | undefined,
   page: Page,
 ): Promise<{ exists: boolean; rows: RegistrationView[]; total: number }> {
-  const where = filterWhere({ training_id: trainingId, status });
   const [found, totals, rows] = await db.batch([
     db.select({ id: trainings.id }).from(trainings).where(eq(trainings.id, trainingId)).limit(1),
-    db.select({ total: count() }).from(registrations).where(where),
-    db
-      .select(registrationColumns)
-      .from(registrations)
-      .where(where)
-      .orderBy(registrations.id)
-      .limit(page.limit)
-      .offset(page.skip),
+    ...pageStatements(db, filterWhere({ training_id: trainingId, status }), page),
   ]);
   return { exists: found.length > 0, rows, total: totals[0]?.total ?? 0 };
 }
