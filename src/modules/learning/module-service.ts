@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client";
+import type { Store } from "../../db/client";
 import { conflict, notFound } from "../../lib/errors";
 import type { Page } from "../../lib/pagination";
 import {
@@ -12,13 +12,6 @@ import {
 } from "./module-repository";
 import type { CreateModuleInput, ModuleView, UpdateModuleInput } from "./schemas";
 
-/** What the learning services need: drizzle over D1, and a clock. */
-export interface LearningDeps {
-  d1: D1Database;
-  db: Db;
-  now: () => Date;
-}
-
 /** `clean_title` when none is given: the title without punctuation, spaces collapsed. */
 export function cleanTitleOf(title: string): string {
   const clean = title
@@ -29,19 +22,19 @@ export function cleanTitleOf(title: string): string {
 }
 
 /** A page of the module catalog. */
-export function moduleCatalog(deps: LearningDeps, page: Page) {
+export function moduleCatalog(deps: Store, page: Page) {
   return listModules(deps.db, page);
 }
 
 /** One module, or 404 `MODULE_NOT_FOUND`. */
-export async function getModule(deps: LearningDeps, id: number): Promise<ModuleView> {
+export async function getModule(deps: Store, id: number): Promise<ModuleView> {
   const module = await findModule(deps.db, id);
   if (!module) throw notFound("Module", id);
   return module;
 }
 
 /** Adds a module to the catalog. */
-export async function createModule(deps: LearningDeps, input: CreateModuleInput): Promise<ModuleView> {
+export async function createModule(deps: Store, input: CreateModuleInput): Promise<ModuleView> {
   const values: ModuleValues = {
     title: input.title,
     clean_title: input.clean_title ?? cleanTitleOf(input.title),
@@ -56,7 +49,7 @@ export async function createModule(deps: LearningDeps, input: CreateModuleInput)
 }
 
 /** Updates any subset of a module's fields; `max_score` may not drop below a recorded score (409). */
-export async function updateModuleById(deps: LearningDeps, id: number, input: UpdateModuleInput): Promise<ModuleView> {
+export async function updateModuleById(deps: Store, id: number, input: UpdateModuleInput): Promise<ModuleView> {
   const updated = await updateModule(deps.db, id, input, deps.now().toISOString());
   if (updated) return updated;
   await getModule(deps, id);
@@ -68,6 +61,6 @@ export async function updateModuleById(deps: LearningDeps, id: number, input: Up
 }
 
 /** Removes a module from the catalog, with the progress recorded in it. */
-export async function deleteModuleById(deps: LearningDeps, id: number): Promise<void> {
+export async function deleteModuleById(deps: Store, id: number): Promise<void> {
   if (!(await deleteModule(deps.db, id))) throw notFound("Module", id);
 }

@@ -1,7 +1,7 @@
 import { API_PREFIX } from "../../app-info";
+import { storeOf } from "../../db/client";
 import { guardedRoute } from "../../lib/guarded-route";
 import { createRouter, errors, IdParam, json, jsonBody } from "../../lib/openapi";
-import { learningDeps } from "./deps";
 import { progressInModule, progressOfUser, recordProgress } from "./progress-service";
 import { ProgressEnvelope, ProgressList, ProgressParams, PutProgressBody } from "./schemas";
 
@@ -24,7 +24,7 @@ export const progressRoutes = createRouter()
       responses: { 200: json(ProgressList, "The user's progress"), ...errors(404, 422) },
     }),
     async (c) => {
-      const result = await progressOfUser(learningDeps(c), c.var.auth, c.req.valid("param").id);
+      const result = await progressOfUser(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
       return c.json(result, 200);
     },
   )
@@ -41,7 +41,7 @@ export const progressRoutes = createRouter()
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const progress = await progressInModule(learningDeps(c), c.var.auth, id, module_id);
+      const progress = await progressInModule(storeOf(c.env.DB), c.var.auth, id, module_id);
       return c.json({ progress }, 200);
     },
   )
@@ -63,7 +63,7 @@ export const progressRoutes = createRouter()
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const { progress, created } = await recordProgress(learningDeps(c), id, module_id, c.req.valid("json").score);
+      const { progress, created } = await recordProgress(storeOf(c.env.DB), id, module_id, c.req.valid("json").score);
       return created
         ? c.json({ progress, message: "Progress recorded successfully" }, 201)
         : c.json({ progress, message: "Progress updated successfully" }, 200);

@@ -1,6 +1,6 @@
+import type { Store } from "../../db/client";
 import { AppError, invalid, isForeignKeyViolation, notFound } from "../../lib/errors";
 import { type AuthContext, can } from "../auth/auth-context";
-import type { LearningDeps } from "./module-service";
 import { findUserProgress, lookupProgress, upsertProgress } from "./progress-repository";
 import type { ProgressItem, ProgressView } from "./schemas";
 
@@ -13,7 +13,7 @@ const ratio = (score: number, max: number) => (max > 0 ? score / max : 0);
 
 /** A user's progress in every module it is enrolled in. */
 export async function progressOfUser(
-  deps: LearningDeps,
+  deps: Store,
   auth: AuthContext,
   userId: number,
 ): Promise<{ progress: ProgressItem[]; total: number }> {
@@ -32,7 +32,7 @@ export async function progressOfUser(
 
 /** A user's progress in one module: 404 `USER_NOT_FOUND`, `MODULE_NOT_FOUND` or `ENROLLMENT_NOT_FOUND`. */
 export async function progressInModule(
-  deps: LearningDeps,
+  deps: Store,
   auth: AuthContext,
   userId: number,
   moduleId: number,
@@ -58,7 +58,7 @@ export async function progressInModule(
  * The score must lie within 0..max_score (422).
  */
 export async function recordProgress(
-  deps: LearningDeps,
+  deps: Store,
   userId: number,
   moduleId: number,
   score: number,
@@ -93,7 +93,7 @@ export async function recordProgress(
   };
 }
 
-async function progressModuleStillThere(deps: LearningDeps, userId: number, moduleId: number): Promise<void> {
+async function progressModuleStillThere(deps: Store, userId: number, moduleId: number): Promise<void> {
   const again = await lookupProgress(deps.d1, userId, moduleId);
   if (again.module_id === null) throw notFound("Module", moduleId);
 }

@@ -1,9 +1,9 @@
+import type { Store } from "../../db/client";
 import { notFound } from "../../lib/errors";
 import { listOf, type Page } from "../../lib/pagination";
 import type { AuthContext } from "../auth/auth-context";
 import { assertCanChangeRoles } from "../roles/grant-rules";
 import { findRolesByIds } from "../roles/role-repository";
-import type { StoreDeps } from "../users/deps";
 import { assignRolesStatement, dropOrganizationRolesStatement, unassignRolesStatement } from "../users/user-repository";
 import {
   deleteMemberStatement,
@@ -38,7 +38,7 @@ const memberNotFound = (userId: number) => notFound("Member", userId, "user_id")
  * without any such scope, 404 for an organization they can't see, 403 for one they see but don't manage.
  */
 async function managedOrganization(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   orgId: number,
   permission: "users:read" | "organizations:update",
@@ -50,7 +50,7 @@ async function managedOrganization(
 }
 
 /** A page of an organization's members (`users:read`, or an admin of that organization). */
-export async function listMembers(deps: StoreDeps, auth: AuthContext, orgId: number, page: Page) {
+export async function listMembers(deps: Store, auth: AuthContext, orgId: number, page: Page) {
   await managedOrganization(deps, auth, orgId, "users:read");
   const { rows, total } = await listMemberRows(deps.d1, orgId, page);
   return listOf("members", rows.map(toMemberView), total, page);
@@ -63,7 +63,7 @@ export async function listMembers(deps: StoreDeps, auth: AuthContext, orgId: num
  * removes, in this organization or globally (403 PRIVILEGE_ESCALATION). One batch.
  */
 export async function putMember(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   orgId: number,
   userId: number,
@@ -97,7 +97,7 @@ export async function putMember(
  * Removes a member (`organizations:update`, or an admin of that organization), with its roles scoped to
  * the organization, in one batch. The caller must be able to take those roles away (403 otherwise).
  */
-export async function removeMember(deps: StoreDeps, auth: AuthContext, orgId: number, userId: number): Promise<void> {
+export async function removeMember(deps: Store, auth: AuthContext, orgId: number, userId: number): Promise<void> {
   await managedOrganization(deps, auth, orgId, "organizations:update");
   const member = await findMember(deps.d1, orgId, userId);
   if (!member) throw memberNotFound(userId);

@@ -1,7 +1,7 @@
+import type { Store } from "../../db/client";
 import { conflict, forbidden, isUniqueViolation, notFound } from "../../lib/errors";
 import { listOf, type Page } from "../../lib/pagination";
 import { type AuthContext, canInOrg } from "../auth/auth-context";
-import type { StoreDeps } from "../users/deps";
 import { assertAnyScope, canSeeOrganization, fieldsNotAllowed, inScope, scopeOf } from "./org-scope";
 import {
   addAdminsToNewOrganizationStatement,
@@ -36,14 +36,14 @@ export function toOrganizationView(row: OrganizationRow): OrganizationView {
 const nameTaken = (name: string) => conflict(`Organization '${name}' already exists`, "ORGANIZATION_NAME_TAKEN");
 
 /** 404 USER_NOT_FOUND for the first of `ids` that is not a user. */
-async function assertUsersExist(deps: StoreDeps, ids: readonly number[]): Promise<void> {
+async function assertUsersExist(deps: Store, ids: readonly number[]): Promise<void> {
   const existing = await existingUserIds(deps.db, ids);
   const missing = ids.find((id) => !existing.has(id));
   if (missing !== undefined) throw notFound("User", missing);
 }
 
 /** An organization the caller may see (`organizations:read` or membership), else 404. */
-export async function visibleOrganization(deps: StoreDeps, auth: AuthContext, id: number): Promise<OrganizationRow> {
+export async function visibleOrganization(deps: Store, auth: AuthContext, id: number): Promise<OrganizationRow> {
   const row = canSeeOrganization(auth, id) ? await findOrganization(deps.db, id) : undefined;
   if (!row) throw notFound("Organization", id);
   return row;
@@ -51,7 +51,7 @@ export async function visibleOrganization(deps: StoreDeps, auth: AuthContext, id
 
 /** A page of organizations: all with `organizations:read`, otherwise the caller's own. */
 export async function listOrganizations(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   filter: { search?: string | undefined; active?: boolean | undefined },
   page: Page,
@@ -63,7 +63,7 @@ export async function listOrganizations(
 }
 
 /** One organization the caller may see (404 otherwise). */
-export async function getOrganization(deps: StoreDeps, auth: AuthContext, id: number): Promise<OrganizationView> {
+export async function getOrganization(deps: Store, auth: AuthContext, id: number): Promise<OrganizationView> {
   return toOrganizationView(await visibleOrganization(deps, auth, id));
 }
 
@@ -78,7 +78,7 @@ export interface OrganizationInput {
 
 /** Creates an organization (the route requires `organizations:create`), its `admin_ids` joining as admins. */
 export async function createOrganization(
-  deps: StoreDeps,
+  deps: Store,
   input: OrganizationInput & { name: string },
 ): Promise<OrganizationView> {
   const adminIds = [...new Set(input.admin_ids ?? [])];
@@ -111,7 +111,7 @@ export async function createOrganization(
  * members without the flag.
  */
 export async function updateOrganization(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   input: OrganizationInput,
@@ -152,7 +152,7 @@ export async function updateOrganization(
  * custom permissions left: 409 ORGANIZATION_NOT_EMPTY otherwise, rather than a cascade that would
  * silently strip users of their roles.
  */
-export async function deleteOrganization(deps: StoreDeps, id: number): Promise<void> {
+export async function deleteOrganization(deps: Store, id: number): Promise<void> {
   if (await deleteEmptyOrganizationStatement(deps.d1, id).first()) return;
   if (!(await findOrganization(deps.db, id))) throw notFound("Organization", id);
   const usage = await organizationUsage(deps.db, id);

@@ -1,9 +1,9 @@
+import type { Store } from "../../db/client";
 import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../lib/errors";
 import { listOf, type Page } from "../../lib/pagination";
 import type { AuthContext } from "../auth/auth-context";
 import { assertAnyScope, assertInScope, inScope, type Scope, scopeOf } from "../organizations/org-scope";
 import { isCatalogKey } from "../roles/grant-rules";
-import type { StoreDeps } from "../users/deps";
 import {
   deleteUnusedPermissionStatement,
   findPermission,
@@ -39,7 +39,7 @@ const exists = (key: string) => conflict(`Permission '${key}' already exists`, "
  * A permission the caller may see under `readScope`, else 404. Global permissions are the vocabulary that
  * organization roles are built from, so any caller with some read scope sees them.
  */
-async function visiblePermission(deps: StoreDeps, auth: AuthContext, id: number): Promise<PermissionRow> {
+async function visiblePermission(deps: Store, auth: AuthContext, id: number): Promise<PermissionRow> {
   const readScope = scopeOf(auth, "permissions:read");
   const row = await findPermission(deps.db, id);
   if (!row || (row.organizationId !== null && !inScope(readScope, row.organizationId))) {
@@ -50,7 +50,7 @@ async function visiblePermission(deps: StoreDeps, auth: AuthContext, id: number)
 
 /** A page of the permissions the caller may see. 403 when it may read permissions nowhere. */
 export async function listPermissions(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   q: { organizationId?: number | undefined; resource?: string | undefined; action?: string | undefined },
   page: Page,
@@ -66,7 +66,7 @@ export async function listPermissions(
 }
 
 /** One permission the caller may see (404 otherwise). */
-export async function getPermission(deps: StoreDeps, auth: AuthContext, id: number): Promise<PermissionView> {
+export async function getPermission(deps: Store, auth: AuthContext, id: number): Promise<PermissionView> {
   assertAnyScope(scopeOf(auth, "permissions:read"));
   return toPermissionView(await visiblePermission(deps, auth, id));
 }
@@ -77,7 +77,7 @@ export async function getPermission(deps: StoreDeps, auth: AuthContext, id: numb
  * catalog is what routes check, and custom permissions must never stand for it.
  */
 export async function createPermission(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   input: {
     resource: string;
@@ -118,7 +118,7 @@ function assertManageable(auth: AuthContext, scope: Scope, row: PermissionRow): 
 
 /** Updates a custom permission's resource, action or description. System permissions are read-only (409). */
 export async function updatePermission(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   input: { resource?: string | undefined; action?: string | undefined; description?: string | null | undefined },
@@ -145,7 +145,7 @@ export async function updatePermission(
 }
 
 /** Deletes a custom permission that no role grants (409 PERMISSION_IN_USE otherwise: remove it from the roles first). */
-export async function deletePermission(deps: StoreDeps, auth: AuthContext, id: number): Promise<void> {
+export async function deletePermission(deps: Store, auth: AuthContext, id: number): Promise<void> {
   const scope = scopeOf(auth, "permissions:delete");
   assertAnyScope(scope);
   const row = await visiblePermission(deps, auth, id);

@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client";
+import type { Store } from "../../db/client";
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from "../../lib/errors";
 import { outboxStatement } from "../../lib/outbox";
 import type { Page } from "../../lib/pagination";
@@ -20,13 +20,6 @@ import type {
   ScheduleConflict,
   UpdateRegistrationInput,
 } from "./schemas";
-
-/** What the registration services need: D1 (for batches), drizzle over it, and a clock. */
-export interface RegistrationDeps {
-  d1: D1Database;
-  db: Db;
-  now: () => Date;
-}
 
 /** Holders of `registrations:manage` see and change everyone's registrations. */
 const isManager = (auth: AuthContext) => can(auth, "registrations:manage");
@@ -53,7 +46,7 @@ const invalidTransition = (detail: string) => new AppError(409, "INVALID_STATUS_
  * `registrations:manage` (else 403).
  */
 export async function register(
-  deps: RegistrationDeps,
+  deps: Store,
   auth: AuthContext,
   input: { training_id: number; user_id?: number | undefined },
 ): Promise<{ registration: RegistrationView; conflicts: ScheduleConflict[] }> {
@@ -108,7 +101,7 @@ function refusalError(r: RegistrationRefusal, auth: AuthContext, userId: number,
 
 /** Registrations the caller may see: managers any (filtered), others only their own. */
 export async function listVisibleRegistrations(
-  deps: RegistrationDeps,
+  deps: Store,
   auth: AuthContext,
   filters: RegistrationFilters,
   page: Page,
@@ -121,11 +114,7 @@ export async function listVisibleRegistrations(
 }
 
 /** A registration the caller may see; someone else's is a 404 to a non-manager, like a missing id. */
-export async function getVisibleRegistration(
-  deps: RegistrationDeps,
-  auth: AuthContext,
-  id: number,
-): Promise<RegistrationView> {
+export async function getVisibleRegistration(deps: Store, auth: AuthContext, id: number): Promise<RegistrationView> {
   const reg = await findRegistration(deps.db, id);
   if (!reg || (reg.user_id !== auth.userId && !isManager(auth))) throw notFound("Registration", id);
   return reg;
@@ -139,7 +128,7 @@ export async function getVisibleRegistration(
  * Reaching COMPLETED records `registration.completed` in the outbox in the same batch.
  */
 export async function updateRegistration(
-  deps: RegistrationDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   input: UpdateRegistrationInput,
@@ -178,13 +167,13 @@ export async function updateRegistration(
 }
 
 /** Cancels a registration (its owner or a manager); a completed or cancelled one is 409. */
-export async function cancelRegistration(deps: RegistrationDeps, auth: AuthContext, id: number): Promise<void> {
+export async function cancelRegistration(deps: Store, auth: AuthContext, id: number): Promise<void> {
   await updateRegistration(deps, auth, id, { status: "CANCELLED" });
 }
 
 /** A training's registrations, for registration managers; an unknown training is 404. */
 export async function registrationsOfTraining(
-  deps: RegistrationDeps,
+  deps: Store,
   trainingId: number,
   status: RegistrationStatus | undefined,
   page: Page,

@@ -1,7 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { API_PREFIX } from "../../app-info";
-import { dbOf } from "../../db/client";
+import { storeOf } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { guardedRoute } from "../../lib/guarded-route";
 import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
@@ -10,7 +9,6 @@ import {
   cancelRegistration,
   getVisibleRegistration,
   listVisibleRegistrations,
-  type RegistrationDeps,
   register,
   registrationsOfTraining,
   updateRegistration,
@@ -27,11 +25,6 @@ import {
 
 const tags = ["Registrations"];
 const REGISTRATIONS = `${API_PREFIX}/registrations`;
-
-/** The registration services' dependencies, built from the request's bindings. */
-export function registrationDeps(c: Context<AppEnv>): RegistrationDeps {
-  return { d1: c.env.DB, db: dbOf(c.env.DB), now: () => new Date() };
-}
 
 const ownOrManaged =
   "Any signed-in user, on its own registrations; holders of `registrations:manage` on anyone's. Someone else's registration is 404 to others.";
@@ -51,7 +44,7 @@ const updateRoute = (method: "put" | "patch") =>
 /** PUT and PATCH /registrations/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const registration = await updateRegistration(registrationDeps(c), c.var.auth, id, c.req.valid("json"));
+  const registration = await updateRegistration(storeOf(c.env.DB), c.var.auth, id, c.req.valid("json"));
   return c.json({ registration, message: "Registration updated successfully" }, 200);
 };
 
@@ -70,7 +63,7 @@ export const registrationRoutes = createRouter()
       responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409, 415, 422) },
     }),
     async (c) => {
-      const { registration, conflicts } = await register(registrationDeps(c), c.var.auth, c.req.valid("json"));
+      const { registration, conflicts } = await register(storeOf(c.env.DB), c.var.auth, c.req.valid("json"));
       const warning =
         conflicts.length > 0
           ? `This training overlaps in time with ${conflicts.length} other registration(s) of the user`
@@ -93,7 +86,7 @@ export const registrationRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
       const page = pageOf({ skip, offset, limit });
-      const { rows, total } = await listVisibleRegistrations(registrationDeps(c), c.var.auth, filters, page);
+      const { rows, total } = await listVisibleRegistrations(storeOf(c.env.DB), c.var.auth, filters, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   )
@@ -109,7 +102,7 @@ export const registrationRoutes = createRouter()
       responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404, 422) },
     }),
     async (c) => {
-      const registration = await getVisibleRegistration(registrationDeps(c), c.var.auth, c.req.valid("param").id);
+      const registration = await getVisibleRegistration(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
       return c.json({ registration, message: "Registration retrieved successfully" }, 200);
     },
   )
@@ -127,7 +120,7 @@ export const registrationRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409, 422) },
     }),
     async (c) => {
-      await cancelRegistration(registrationDeps(c), c.var.auth, c.req.valid("param").id);
+      await cancelRegistration(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
       return c.json({ message: "Registration cancelled successfully" }, 200);
     },
   )
@@ -146,7 +139,7 @@ export const registrationRoutes = createRouter()
       const { status, ...paging } = c.req.valid("query");
       const page = pageOf(paging);
       const { id } = c.req.valid("param");
-      const { rows, total } = await registrationsOfTraining(registrationDeps(c), id, status, page);
+      const { rows, total } = await registrationsOfTraining(storeOf(c.env.DB), id, status, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   );

@@ -1,10 +1,10 @@
+import type { Store } from "../../db/client";
 import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../lib/errors";
 import { listOf, type Page } from "../../lib/pagination";
 import { SYSTEM_ROLES } from "../../lib/permissions";
 import type { AuthContext } from "../auth/auth-context";
 import { assertAnyScope, assertInScope, inScope, type Scope, scopeOf } from "../organizations/org-scope";
 import { findPermissionsByIds, type PermissionRow } from "../permissions/permission-repository";
-import type { StoreDeps } from "../users/deps";
 import { privilegeEscalation, ungrantable } from "./grant-rules";
 import {
   deleteUnassignedRoleStatement,
@@ -48,7 +48,7 @@ function assertNameFree(name: string): void {
 }
 
 /** A role the caller may see (with `roles:read` or the permission it is about to use), else 404. */
-async function visibleRole(deps: StoreDeps, auth: AuthContext, id: number, actionScope: Scope): Promise<RoleRow> {
+async function visibleRole(deps: Store, auth: AuthContext, id: number, actionScope: Scope): Promise<RoleRow> {
   const row = await findRole(deps.db, id);
   const org = row?.organizationId ?? null;
   if (!row || !(inScope(scopeOf(auth, "roles:read"), org) || inScope(actionScope, org))) throw notFound("Role", id);
@@ -59,7 +59,7 @@ async function visibleRole(deps: StoreDeps, auth: AuthContext, id: number, actio
  * The permissions a role of organization `orgId` may hold: global ones and that organization's own.
  * Any other id is, from the role's point of view, not found.
  */
-async function usablePermissions(deps: StoreDeps, ids: readonly number[], orgId: number | null) {
+async function usablePermissions(deps: Store, ids: readonly number[], orgId: number | null) {
   const unique = [...new Set(ids)];
   const byId = new Map((await findPermissionsByIds(deps.db, unique)).map((p) => [p.id, p]));
   return unique.map((id) => {
@@ -79,7 +79,7 @@ function assertCanGrant(auth: AuthContext, added: readonly PermissionRow[], orgI
  * Statements that make `role`'s permissions exactly `ids`. Only permissions the caller holds are
  * added; removing needs nothing more than the right to update the role.
  */
-async function permissionChanges(deps: StoreDeps, auth: AuthContext, role: RoleRow, ids: readonly number[]) {
+async function permissionChanges(deps: Store, auth: AuthContext, role: RoleRow, ids: readonly number[]) {
   const wanted = await usablePermissions(deps, ids, role.organizationId);
   const current = new Set(role.permissionIds);
   const added = wanted.filter((p) => !current.has(p.id));
@@ -97,7 +97,7 @@ async function permissionChanges(deps: StoreDeps, auth: AuthContext, role: RoleR
 }
 
 /** A page of the roles the caller may see: all with global `roles:read`, else its organizations' roles. */
-export async function listRoles(deps: StoreDeps, auth: AuthContext, organizationId: number | undefined, page: Page) {
+export async function listRoles(deps: Store, auth: AuthContext, organizationId: number | undefined, page: Page) {
   const scope = scopeOf(auth, "roles:read");
   assertAnyScope(scope);
   const { rows, total } = await listRoleRows(
@@ -109,7 +109,7 @@ export async function listRoles(deps: StoreDeps, auth: AuthContext, organization
 }
 
 /** One role the caller may see (404 otherwise). */
-export async function getRole(deps: StoreDeps, auth: AuthContext, id: number): Promise<RoleView> {
+export async function getRole(deps: Store, auth: AuthContext, id: number): Promise<RoleView> {
   const scope = scopeOf(auth, "roles:read");
   assertAnyScope(scope);
   return toRoleView(await visibleRole(deps, auth, id, scope));
@@ -120,7 +120,7 @@ export async function getRole(deps: StoreDeps, auth: AuthContext, id: number): P
  * may manage, with permissions the caller holds there.
  */
 export async function createRole(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   input: {
     name: string;
@@ -159,7 +159,7 @@ export async function createRole(
 }
 
 /** A custom role that the caller may change with `permission`; system roles are read-only (409). */
-async function manageableRole(deps: StoreDeps, auth: AuthContext, id: number, scope: Scope): Promise<RoleRow> {
+async function manageableRole(deps: Store, auth: AuthContext, id: number, scope: Scope): Promise<RoleRow> {
   assertAnyScope(scope);
   const row = await visibleRole(deps, auth, id, scope);
   if (row.isSystem) throw systemReadOnly(id);
@@ -167,7 +167,7 @@ async function manageableRole(deps: StoreDeps, auth: AuthContext, id: number, sc
   return row;
 }
 
-async function runChanges(deps: StoreDeps, statements: D1PreparedStatement[], name: string): Promise<void> {
+async function runChanges(deps: Store, statements: D1PreparedStatement[], name: string): Promise<void> {
   try {
     await deps.d1.batch(statements);
   } catch (err) {
@@ -179,7 +179,7 @@ async function runChanges(deps: StoreDeps, statements: D1PreparedStatement[], na
 
 /** Renames or describes a custom role and, with `permission_ids`, replaces its permissions. */
 export async function updateRole(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   input: { name?: string | undefined; description?: string | null | undefined; permission_ids?: number[] | undefined },
@@ -196,7 +196,7 @@ export async function updateRole(
 
 /** Replaces a custom role's permissions; only permissions the caller holds may be added. */
 export async function setRolePermissions(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   permissionIds: number[],
@@ -208,7 +208,7 @@ export async function setRolePermissions(
 }
 
 /** Deletes a custom role that nobody holds (409 ROLE_IN_USE otherwise: unassign it first). */
-export async function deleteRole(deps: StoreDeps, auth: AuthContext, id: number): Promise<void> {
+export async function deleteRole(deps: Store, auth: AuthContext, id: number): Promise<void> {
   await manageableRole(deps, auth, id, scopeOf(auth, "roles:delete"));
   if (await deleteUnassignedRoleStatement(deps.d1, id).first()) return;
   if (await isRoleAssigned(deps.db, id)) {

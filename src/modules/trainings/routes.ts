@@ -1,7 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { API_PREFIX } from "../../app-info";
-import { dbOf } from "../../db/client";
+import { storeOf } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { guardedRoute } from "../../lib/guarded-route";
 import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
@@ -12,17 +11,11 @@ import {
   deleteTraining,
   getVisibleTraining,
   listVisibleTrainings,
-  type TrainingDeps,
   updateTrainingById,
 } from "./training-service";
 
 const tags = ["Trainings"];
 const TRAININGS = `${API_PREFIX}/trainings`;
-
-/** The training services' dependencies, built from the request's bindings. */
-export function trainingDeps(c: Context<AppEnv>): TrainingDeps {
-  return { d1: c.env.DB, db: dbOf(c.env.DB), now: () => new Date() };
-}
 
 const updateRoute = (method: "put" | "patch") =>
   guardedRoute({
@@ -39,7 +32,7 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /trainings/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const training = await updateTrainingById(trainingDeps(c), c.req.valid("param").id, c.req.valid("json"));
+  const training = await updateTrainingById(storeOf(c.env.DB), c.req.valid("param").id, c.req.valid("json"));
   return c.json({ training, message: "Training updated successfully" }, 200);
 };
 
@@ -60,7 +53,7 @@ export const trainingRoutes = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const page = pageOf(query);
-      const { rows, total } = await listVisibleTrainings(trainingDeps(c), c.var.auth, query, page);
+      const { rows, total } = await listVisibleTrainings(storeOf(c.env.DB), c.var.auth, query, page);
       return c.json(listOf("trainings", rows, total, page), 200);
     },
   )
@@ -76,7 +69,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(TrainingEnvelope, "The training"), ...errors(404, 422) },
     }),
     async (c) => {
-      const training = await getVisibleTraining(trainingDeps(c), c.var.auth, c.req.valid("param").id);
+      const training = await getVisibleTraining(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
       return c.json({ training, message: "Training retrieved successfully" }, 200);
     },
   )
@@ -93,7 +86,7 @@ export const trainingRoutes = createRouter()
       responses: { 201: json(TrainingEnvelope, "The created training"), ...errors(404, 415, 422) },
     }),
     async (c) => {
-      const training = await createTraining(trainingDeps(c), c.var.auth, c.req.valid("json"));
+      const training = await createTraining(storeOf(c.env.DB), c.var.auth, c.req.valid("json"));
       return c.json({ training, message: "Training created successfully" }, 201);
     },
   )
@@ -112,7 +105,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
     }),
     async (c) => {
-      await deleteTraining(trainingDeps(c), c.req.valid("param").id);
+      await deleteTraining(storeOf(c.env.DB), c.req.valid("param").id);
       return c.json({ message: "Training deleted successfully" }, 200);
     },
   );

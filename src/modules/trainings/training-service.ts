@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client";
+import type { Store } from "../../db/client";
 import { AppError, conflict, invalid, isForeignKeyViolation, notFound } from "../../lib/errors";
 import { outboxStatement } from "../../lib/outbox";
 import type { Page } from "../../lib/pagination";
@@ -16,13 +16,6 @@ import {
   updateTraining,
 } from "./training-repository";
 
-/** What the training services need: D1 (for batches), drizzle over it, and a clock. */
-export interface TrainingDeps {
-  d1: D1Database;
-  db: Db;
-  now: () => Date;
-}
-
 /** Those who may manage trainings (hold `trainings:update`) also see drafts. */
 export const canSeeDrafts = (auth: AuthContext): boolean => can(auth, "trainings:update");
 
@@ -30,12 +23,7 @@ export const canSeeDrafts = (auth: AuthContext): boolean => can(auth, "trainings
  * A page of trainings. Callers who can't manage trainings only ever see published ones (asking for
  * `status=DRAFT` gives them an empty list).
  */
-export async function listVisibleTrainings(
-  deps: TrainingDeps,
-  auth: AuthContext,
-  filters: TrainingFilters,
-  page: Page,
-) {
+export async function listVisibleTrainings(deps: Store, auth: AuthContext, filters: TrainingFilters, page: Page) {
   if (!canSeeDrafts(auth)) {
     if (filters.status === "DRAFT") return { rows: [], total: 0 };
     return listTrainings(deps.db, { ...filters, status: "PUBLISHED" }, page);
@@ -44,7 +32,7 @@ export async function listVisibleTrainings(
 }
 
 /** A training the caller may see; a draft is a 404 to those who can't manage trainings, like a missing id. */
-export async function getVisibleTraining(deps: TrainingDeps, auth: AuthContext, id: number): Promise<TrainingView> {
+export async function getVisibleTraining(deps: Store, auth: AuthContext, id: number): Promise<TrainingView> {
   const training = await findTraining(deps.db, id);
   if (!training || (training.status === "DRAFT" && !canSeeDrafts(auth))) throw notFound("Training", id);
   return training;
@@ -65,7 +53,7 @@ function assertDateOrder(start: string | null, end: string | null): void {
   if (end <= start) throw invalid(["body", "end_date"], "end_date must be after start_date");
 }
 
-async function assertInstructor(deps: TrainingDeps, instructorId: number | null | undefined): Promise<void> {
+async function assertInstructor(deps: Store, instructorId: number | null | undefined): Promise<void> {
   if (typeof instructorId === "number" && !(await isActiveUser(deps.db, instructorId))) {
     throw notFound("User", instructorId);
   }
@@ -76,7 +64,7 @@ async function assertInstructor(deps: TrainingDeps, instructorId: number | null 
  * exists exactly when the training does.
  */
 export async function createTraining(
-  deps: TrainingDeps,
+  deps: Store,
   auth: AuthContext,
   input: CreateTrainingInput,
 ): Promise<TrainingView> {
@@ -122,11 +110,7 @@ export async function createTraining(
  * Updates any subset of a training's fields (`null` clears an optional one). The merged dates must
  * stay in order; `max_participants` may not drop below the active registrations (409).
  */
-export async function updateTrainingById(
-  deps: TrainingDeps,
-  id: number,
-  input: UpdateTrainingInput,
-): Promise<TrainingView> {
+export async function updateTrainingById(deps: Store, id: number, input: UpdateTrainingInput): Promise<TrainingView> {
   const current = await findTraining(deps.db, id);
   if (!current) throw notFound("Training", id);
   const patch: Partial<NewTraining> = {
@@ -161,7 +145,7 @@ export async function updateTrainingById(
  * set it to `DRAFT` instead. Check and delete are one statement, so a concurrent registration
  * can't be orphaned.
  */
-export async function deleteTraining(deps: TrainingDeps, id: number): Promise<void> {
+export async function deleteTraining(deps: Store, id: number): Promise<void> {
   if (await deleteTrainingWithoutRegistrations(deps.d1, id)) return;
   const registrations = await countAllRegistrations(deps.d1, id);
   if (registrations === 0) throw notFound("Training", id);

@@ -1,10 +1,10 @@
+import type { Store } from "../../db/client";
 import { invalid, notFound } from "../../lib/errors";
 import { DEFAULT_ROLE, type SystemRole } from "../../lib/permissions";
 import type { AuthContext } from "../auth/auth-context";
 import { existingOrganizationIds } from "../organizations/organization-repository";
 import { assertCanChangeRoles } from "../roles/grant-rules";
 import { findRolesByIds, findSystemRole, type RoleRow } from "../roles/role-repository";
-import type { StoreDeps } from "./deps";
 import { SUPERUSER_ROLE } from "./last-admin-guard";
 
 /** The role and membership changes that one write makes to a user. */
@@ -36,7 +36,7 @@ const minus = (a: readonly number[], b: readonly number[]) => a.filter((x) => !b
  *   except the default role that a new user gets when none is named (self-registration grants it too).
  */
 export async function planAccess(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   current: { roleIds: readonly number[]; orgIds: readonly number[] },
   input: AccessInput,

@@ -1,3 +1,4 @@
+import type { Store } from "../../db/client";
 import { isUniqueViolation, notFound } from "../../lib/errors";
 import { listOf, type Page } from "../../lib/pagination";
 import { assertAcceptablePassword, hashPassword } from "../../lib/password";
@@ -6,7 +7,6 @@ import { duplicateUserError } from "../auth/auth-service";
 import { auditStatement, type RequestMeta } from "../auth/session-service";
 import { fieldsNotAllowed } from "../organizations/org-scope";
 import { planAccess } from "./access-plan";
-import type { StoreDeps } from "./deps";
 import { ACCESS_FIELDS, type CreateUserInput } from "./schemas";
 import {
   assignRolesToNewUserStatement,
@@ -21,7 +21,7 @@ import {
 import { toUserView, type UserView, type UserViewRow } from "./user-view";
 
 /** The user services' dependencies. */
-export interface UserDeps extends StoreDeps {
+export interface UserDeps extends Store {
   pepper: string;
 }
 
@@ -44,12 +44,7 @@ export function assertAccessFieldsAllowed(auth: AuthContext, input: Record<strin
 }
 
 /** A page of users (caller holds `users:read`); `search` matches emails only for callers who may read them. */
-export async function listUsers(
-  deps: StoreDeps,
-  auth: AuthContext,
-  filter: Omit<UserFilter, "searchEmail">,
-  page: Page,
-) {
+export async function listUsers(deps: Store, auth: AuthContext, filter: Omit<UserFilter, "searchEmail">, page: Page) {
   const { rows, total } = await listUserRows(deps.db, { ...filter, searchEmail: can(auth, "users:read_email") }, page);
   return listOf(
     "users",
@@ -60,21 +55,21 @@ export async function listUsers(
 }
 
 /** One user the caller may see (404 otherwise, alike for missing and hidden). */
-export async function getUser(deps: StoreDeps, auth: AuthContext, id: number): Promise<UserView> {
+export async function getUser(deps: Store, auth: AuthContext, id: number): Promise<UserView> {
   const row = canSeeUser(auth, id) ? await findUserViewById(deps.db, id) : undefined;
   if (!row) throw notFound("User", id);
   return viewFor(auth, row);
 }
 
 /** One user by username, if the caller may see it (404 otherwise). */
-export async function getUserByUsername(deps: StoreDeps, auth: AuthContext, username: string): Promise<UserView> {
+export async function getUserByUsername(deps: Store, auth: AuthContext, username: string): Promise<UserView> {
   const row = await findUserViewByUsername(deps.db, username);
   if (!row || !canSeeUser(auth, row.id)) throw notFound("User", username, "username");
   return viewFor(auth, row);
 }
 
 /** One user by email (the route requires `users:read_email`). */
-export async function getUserByEmail(deps: StoreDeps, auth: AuthContext, email: string): Promise<UserView> {
+export async function getUserByEmail(deps: Store, auth: AuthContext, email: string): Promise<UserView> {
   const row = await findUserViewByEmail(deps.db, email);
   if (!row) throw notFound("User", email, "email");
   return viewFor(auth, row);

@@ -1,3 +1,4 @@
+import type { Store } from "../../db/client";
 import { forbidden, isUniqueViolation, notFound } from "../../lib/errors";
 import type { Permission } from "../../lib/permissions";
 import { type AuthContext, can } from "../auth/auth-context";
@@ -5,7 +6,6 @@ import { duplicateUserError } from "../auth/auth-service";
 import { auditStatement, type RequestMeta, revokeUserSessionsStatement } from "../auth/session-service";
 import { assertNotMorePrivileged } from "../roles/grant-rules";
 import { type AccessPlan, isEmptyPlan, planAccess } from "./access-plan";
-import type { StoreDeps } from "./deps";
 import { isLastAdminFailure, lastAdminError, lastAdminGuardStatement } from "./last-admin-guard";
 import type { UpdateUserInput } from "./schemas";
 import {
@@ -30,7 +30,7 @@ const ids = (json: string) => (JSON.parse(json || "[]") as (number | null)[]).fi
  * may not see it (itself, `users:read` or `permission`);
  * 403 when the user is another one and holds permissions the caller doesn't (see `assertNotMorePrivileged`).
  */
-async function changeableUser(deps: StoreDeps, auth: AuthContext, id: number, permission: Permission) {
+async function changeableUser(deps: Store, auth: AuthContext, id: number, permission: Permission) {
   const visible = canSeeUser(auth, id) || can(auth, permission);
   const target = visible ? await findUserForChange(deps.db, id) : undefined;
   if (!target) throw notFound("User", id);
@@ -40,7 +40,7 @@ async function changeableUser(deps: StoreDeps, auth: AuthContext, id: number, pe
 
 /** Runs a user write; maps the last-admin guard and duplicate username/email to their 409s. */
 async function runUserBatch(
-  deps: StoreDeps,
+  deps: Store,
   statements: D1PreparedStatement[],
   taken?: { username: string; email: string },
 ): Promise<D1Result[]> {
@@ -53,7 +53,7 @@ async function runUserBatch(
   }
 }
 
-function accessStatements(deps: StoreDeps, id: number, plan: AccessPlan): D1PreparedStatement[] {
+function accessStatements(deps: Store, id: number, plan: AccessPlan): D1PreparedStatement[] {
   return [
     unassignRolesStatement(deps.d1, id, plan.removedRoleIds),
     dropOrganizationRolesStatement(deps.d1, id, plan.leftOrgIds),
@@ -88,7 +88,7 @@ function profileFields(input: UpdateUserInput, row: UserViewRow): UserFields {
  * active admin (409 LAST_ADMIN).
  */
 export async function updateUser(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   input: UpdateUserInput,
@@ -127,7 +127,7 @@ export async function updateUser(
  * revokes all its sessions in one batch, so its tokens fail on the next request; guarded against
  * removing the last active admin. Deleting an already inactive user succeeds again.
  */
-export async function deactivateUser(deps: StoreDeps, auth: AuthContext, id: number, meta: RequestMeta) {
+export async function deactivateUser(deps: Store, auth: AuthContext, id: number, meta: RequestMeta) {
   await changeableUser(deps, auth, id, "users:delete");
   await runUserBatch(deps, [
     lastAdminGuardStatement(deps.d1, id),
@@ -143,7 +143,7 @@ export async function deactivateUser(deps: StoreDeps, auth: AuthContext, id: num
  * against deactivating the last active admin.
  */
 export async function toggleUserStatus(
-  deps: StoreDeps,
+  deps: Store,
   auth: AuthContext,
   id: number,
   meta: RequestMeta,
