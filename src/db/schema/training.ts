@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { timestamps } from "./columns";
+import { NOW_ISO, timestamps } from "./columns";
 import { users } from "./identity";
 
 export const trainings = sqliteTable(
@@ -40,7 +40,7 @@ export const registrations = sqliteTable(
     status: text("status", { enum: ["REGISTERED", "ATTENDED", "COMPLETED", "CANCELLED"] })
       .notNull()
       .default("REGISTERED"),
-    registeredAt: text("registered_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+    registeredAt: text("registered_at").notNull().default(NOW_ISO),
     attendedAt: text("attended_at"),
     completionDate: text("completion_date"),
     cancelledAt: text("cancelled_at"),

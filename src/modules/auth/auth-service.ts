@@ -1,10 +1,18 @@
 import type { Db } from "../../db/client";
+import { NOW_SQL } from "../../db/schema/columns";
 import type { Config } from "../../lib/config";
 import { AppError, conflict, ErrorCodes, invalid, isUniqueViolation, unauthorized } from "../../lib/errors";
 import { outboxStatement } from "../../lib/outbox";
 import { assertAcceptablePassword, DUMMY_HASH, hashPassword, verifyPassword } from "../../lib/password";
 import { DEFAULT_ROLE } from "../../lib/permissions";
-import { findCredentials, findTaken } from "../users/user-repository";
+import {
+  assignSystemRoleToNewUserStatement,
+  findCredentials,
+  findTaken,
+  insertUserStatement,
+  joinOrganizationsForNewUserStatement,
+  newUserIdSql,
+} from "../users/user-repository";
 import { LoginThrottle } from "./login-throttle";
 import {
   auditStatement,
@@ -60,48 +68,34 @@ export async function register(
   const passwordHash = await hashPassword(input.password, deps.pepper);
   const d1 = deps.d1;
   const ref = { username: input.username };
-  const userIdSql = "(SELECT id FROM users WHERE lower(username) = lower(?1))";
   const { statements, sign } = openSession(deps, ref, meta);
   // One batch, one transaction: the user, its role, memberships, session, outbox event and audit
   // record all exist, or (on a duplicate) none of them.
   let results: D1Result[];
   try {
     results = await d1.batch([
-      d1
-        .prepare(
-          `INSERT INTO users (username, email, password_hash, full_name, first_name, last_name, office_location, department, auth_provider, last_login)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'local', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) RETURNING id`,
-        )
-        .bind(
-          input.username,
-          input.email,
-          passwordHash,
-          input.full_name ?? null,
-          input.first_name ?? null,
-          input.last_name ?? null,
-          input.office_location ?? null,
-          input.department ?? null,
-        ),
-      d1
-        .prepare(
-          `INSERT INTO user_roles (user_id, role_id) SELECT ${userIdSql}, id FROM roles WHERE name = ?2 AND organization_id IS NULL`,
-        )
-        .bind(input.username, DEFAULT_ROLE),
-      ...orgIds.map((orgId) =>
-        d1
-          .prepare(`INSERT INTO organization_members (organization_id, user_id) VALUES (?2, ${userIdSql})`)
-          .bind(input.username, orgId),
-      ),
+      insertUserStatement(d1, {
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        fullName: input.full_name ?? null,
+        firstName: input.first_name ?? null,
+        lastName: input.last_name ?? null,
+        officeLocation: input.office_location ?? null,
+        department: input.department ?? null,
+        authProvider: "local",
+        lastLogin: new Date().toISOString(),
+      }),
+      assignSystemRoleToNewUserStatement(d1, input.username, DEFAULT_ROLE),
+      joinOrganizationsForNewUserStatement(d1, input.username, orgIds),
       outboxStatement(
         d1,
         "user.registered",
         { username: input.username, email: input.email },
-        { fill: { "$.data.user_id": userIdSql.replace("?1", "?2") }, params: [input.username] },
+        { fill: { "$.data.user_id": newUserIdSql(2) }, params: [input.username] },
       ),
       ...statements,
-      d1
-        .prepare(`INSERT INTO auth_events (user_id, event, ip, user_agent) VALUES (${userIdSql}, 'register', ?2, ?3)`)
-        .bind(input.username, meta.ip, meta.userAgent?.slice(0, 300) ?? null),
+      auditStatement(d1, "register", ref, meta),
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) throw await duplicateUserError(deps.db, input.username, input.email);
@@ -153,9 +147,7 @@ export async function login(
   await deps.d1.batch([
     ...statements,
     deps.d1
-      .prepare(
-        "UPDATE users SET last_login = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), password_hash = coalesce(?2, password_hash) WHERE id = ?1",
-      )
+      .prepare(`UPDATE users SET last_login = ${NOW_SQL}, password_hash = coalesce(?2, password_hash) WHERE id = ?1`)
       .bind(user.id, rehash),
     auditStatement(deps.d1, "login", user.id, meta),
   ]);
@@ -186,7 +178,7 @@ export async function changePassword(
   const hash = await hashPassword(input.new_password, deps.pepper);
   await deps.d1.batch([
     deps.d1
-      .prepare("UPDATE users SET password_hash = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+      .prepare(`UPDATE users SET password_hash = ?2, updated_at = ${NOW_SQL} WHERE id = ?1`)
       .bind(auth.userId, hash),
     revokeUserSessionsStatement(deps.d1, auth.userId, "password_changed", auth.sessionId),
     auditStatement(deps.d1, "password_changed", auth.userId, meta),

@@ -18,10 +18,10 @@ export async function authDeps(c: Context<AppEnv>): Promise<AuthDeps> {
   };
 }
 
-/** Client IP and user agent, for the audit trail. */
+/** Client IP and user agent (cut to 300 characters), for the audit trail and sessions. */
 export function requestMeta(c: Context): RequestMeta {
   return {
-    ip: c.req.header("cf-connecting-ip") ?? null,
-    userAgent: c.req.header("user-agent") ?? null,
+    ip: c.req.header("cf-connecting-ip")?.slice(0, 64) ?? null,
+    userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null,
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from "../../lib/config";
 import { randomToken } from "../../lib/encoding";
 import { ErrorCodes, unauthorized } from "../../lib/errors";
 import { type keyRing, signToken, verifyToken } from "../../lib/jwt";
+import { newUserIdSql } from "../users/user-repository";
 
 /** A refresh token presented again within this window after rotation is a benign race, not theft. */
 export const REFRESH_REUSE_GRACE_SECONDS = 10;
@@ -28,21 +29,29 @@ export interface IssuedPair {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A user by id, or by username when the user is inserted in the same batch and has no id yet. */
+export type UserRef = number | { username: string };
+
+/** SQL for a user's id bound at `?<param>`, and the value to bind there. */
+function userRefSql(user: UserRef, param: number): { sql: string; value: number | string } {
+  return typeof user === "number"
+    ? { sql: `?${param}`, value: user }
+    : { sql: newUserIdSql(param), value: user.username };
+}
+
 /** Records a security event; returned as a statement so that it joins the caller's batch. */
 export function auditStatement(
   d1: D1Database,
   event: string,
-  userId: number | null,
+  user: UserRef | null,
   meta: RequestMeta,
   detail?: string,
 ) {
+  const ref = user === null ? { sql: "?1", value: null } : userRefSql(user, 1);
   return d1
-    .prepare("INSERT INTO auth_events (user_id, event, ip, user_agent, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
-    .bind(userId, event, meta.ip, meta.userAgent?.slice(0, 300) ?? null, detail ?? null);
+    .prepare(`INSERT INTO auth_events (user_id, event, ip, user_agent, detail) VALUES (${ref.sql}, ?2, ?3, ?4, ?5)`)
+    .bind(ref.value, event, meta.ip, meta.userAgent, detail ?? null);
 }
-
-/** A user by id, or by username when the user is inserted in the same batch and has no id yet. */
-export type UserRef = number | { username: string };
 
 /**
  * Statements that open a session (a new refresh family) for a user, and `sign()` to mint its token
@@ -55,15 +64,11 @@ export function openSession(deps: SessionDeps, user: UserRef, meta: RequestMeta)
   const refreshJti = randomToken(16);
   const { accessTokenTtl, refreshTokenTtl } = deps.config;
   const expires = iso(now + refreshTokenTtl * 1000);
-  const userSql =
-    typeof user === "number" ? "SELECT ?2 AS id" : "SELECT id FROM users WHERE lower(username) = lower(?2)";
-  const userParam = typeof user === "number" ? user : user.username;
+  const ref = userRefSql(user, 2);
   const statements = [
     deps.d1
-      .prepare(
-        `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip) SELECT ?1, u.id, ?3, ?4, ?5 FROM (${userSql}) u`,
-      )
-      .bind(sessionId, userParam, expires, meta.userAgent?.slice(0, 300) ?? null, meta.ip),
+      .prepare(`INSERT INTO sessions (id, user_id, expires_at, user_agent, ip) VALUES (?1, ${ref.sql}, ?3, ?4, ?5)`)
+      .bind(sessionId, ref.value, expires, meta.userAgent, meta.ip),
     deps.d1
       .prepare("INSERT INTO refresh_tokens (id, session_id, expires_at) VALUES (?1, ?2, ?3)")
       .bind(refreshJti, sessionId, expires),
@@ -143,7 +148,7 @@ export async function rotateRefreshToken(
         `INSERT INTO auth_events (user_id, event, ip, user_agent)
          SELECT ?1, 'refresh', ?2, ?3 WHERE (SELECT replaced_by FROM refresh_tokens WHERE id = ?4) = ?5`,
       )
-      .bind(userId, meta.ip, meta.userAgent?.slice(0, 300) ?? null, claims.jti, newJti),
+      .bind(userId, meta.ip, meta.userAgent, claims.jti, newJti),
   ]);
   if (rotated?.results.length) {
     return {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { organizations } from "../../db/schema";
+import { NOW_SQL } from "../../db/schema/columns";
 import type { Page } from "../../lib/pagination";
 
 /** The outer `organizations.id`, always table-qualified so that the subqueries below don't rebind it. */
@@ -124,7 +125,7 @@ export function updateOrganizationStatement(d1: D1Database, id: number, o: Organ
   return d1
     .prepare(
       `UPDATE organizations SET name = ?2, description = ?3, domain = ?4, active = ?5,
-              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1`,
+              updated_at = ${NOW_SQL} WHERE id = ?1`,
     )
     .bind(id, o.name, o.description, o.domain, o.active ? 1 : 0);
 }

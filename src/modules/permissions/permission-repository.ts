@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { permissions } from "../../db/schema";
+import { NOW_SQL } from "../../db/schema/columns";
 import type { Page } from "../../lib/pagination";
 
 const columns = {
@@ -104,7 +105,7 @@ export function updatePermissionStatement(
 ) {
   return d1
     .prepare(
-      `UPDATE permissions SET resource = ?2, action = ?3, description = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+      `UPDATE permissions SET resource = ?2, action = ?3, description = ?4, updated_at = ${NOW_SQL}
         WHERE id = ?1 AND is_system = 0 RETURNING id`,
     )
     .bind(id, p.resource, p.action, p.description);

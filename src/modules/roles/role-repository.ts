@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { roles } from "../../db/schema";
+import { NOW_SQL } from "../../db/schema/columns";
 import type { Page } from "../../lib/pagination";
 
 /** The outer `roles.id`, always table-qualified so that the subqueries below don't rebind it. */
@@ -128,7 +129,7 @@ export function grantToNewRoleStatement(
 export function updateRoleStatement(d1: D1Database, id: number, r: { name: string; description: string | null }) {
   return d1
     .prepare(
-      `UPDATE roles SET name = ?2, description = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+      `UPDATE roles SET name = ?2, description = ?3, updated_at = ${NOW_SQL}
         WHERE id = ?1 AND is_system = 0`,
     )
     .bind(id, r.name, r.description);
@@ -156,7 +157,7 @@ export function revokePermissionsStatement(d1: D1Database, roleId: number, permi
 
 /** Touches a role's `updated_at`. */
 export function touchRoleStatement(d1: D1Database, roleId: number) {
-  return d1.prepare("UPDATE roles SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1").bind(roleId);
+  return d1.prepare(`UPDATE roles SET updated_at = ${NOW_SQL} WHERE id = ?1`).bind(roleId);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { and, asc, count, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { permissions, rolePermissions, roles, userRoles, users } from "../../db/schema";
+import { NOW_SQL } from "../../db/schema/columns";
 import type { Page } from "../../lib/pagination";
+import type { SystemRole } from "../../lib/permissions";
 import { type UserViewRow, userViewColumns } from "./user-view";
 
 /** The outer `users.id`, always table-qualified so that subqueries don't rebind it. */
@@ -123,10 +125,13 @@ export async function findUserForChange(db: Db, id: number) {
   return row ? { row, permissionKeys: grants.map((g) => g.key) } : undefined;
 }
 
-const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+/**
+ * SQL for the id of the user whose username is bound to `?<param>`: how the statements of a batch
+ * that inserts a user refer to it before its id is known.
+ */
+export const newUserIdSql = (param: number) => `(SELECT id FROM users WHERE lower(username) = lower(?${param}))`;
 
-/** SQL for the id of the user named `?1`, for batches that insert it. */
-const NEW_USER_ID = "(SELECT id FROM users WHERE lower(username) = lower(?1))";
+const NEW_USER_ID = newUserIdSql(1);
 
 /** The columns a write may set, by field. */
 const WRITABLE = {
@@ -142,6 +147,7 @@ const WRITABLE = {
   receiveEmail: "receive_email",
   authProvider: "auth_provider",
   emailVerified: "email_verified",
+  lastLogin: "last_login",
 } as const;
 
 /** Column values of a user write. */
@@ -166,6 +172,15 @@ export function assignRolesToNewUserStatement(d1: D1Database, username: string, 
     .bind(username, JSON.stringify(roleIds));
 }
 
+/** Gives the user named `username`, inserted in the same batch, the system role `role`. */
+export function assignSystemRoleToNewUserStatement(d1: D1Database, username: string, role: SystemRole) {
+  return d1
+    .prepare(
+      `INSERT INTO user_roles (user_id, role_id) SELECT ${NEW_USER_ID}, id FROM roles WHERE name = ?2 AND organization_id IS NULL`,
+    )
+    .bind(username, role);
+}
+
 /** Makes the user named `username`, inserted in the same batch, a member of `orgIds`. */
 export function joinOrganizationsForNewUserStatement(d1: D1Database, username: string, orgIds: readonly number[]) {
   return d1
@@ -182,8 +197,8 @@ export function joinOrganizationsForNewUserStatement(d1: D1Database, username: s
 export function updateUserStatement(d1: D1Database, id: number, fields: UserFields) {
   const entries = Object.entries(fields).filter(([, v]) => v !== undefined) as [keyof typeof WRITABLE, string][];
   const sets = entries.map(([k], i) => `${WRITABLE[k]} = ?${i + 2}`);
-  if (fields.isActive === false) sets.push(`tokens_valid_after = ${NOW}`);
-  sets.push(`updated_at = ${NOW}`);
+  if (fields.isActive === false) sets.push(`tokens_valid_after = ${NOW_SQL}`);
+  sets.push(`updated_at = ${NOW_SQL}`);
   return d1
     .prepare(`UPDATE users SET ${sets.join(", ")} WHERE id = ?1`)
     .bind(id, ...entries.map(([, v]) => sqlValue(v)));
@@ -226,8 +241,8 @@ export function toggleUserStatusStatement(d1: D1Database, id: number) {
   return d1
     .prepare(
       `UPDATE users SET is_active = 1 - is_active,
-              tokens_valid_after = CASE WHEN is_active = 1 THEN ${NOW} ELSE tokens_valid_after END,
-              updated_at = ${NOW}
+              tokens_valid_after = CASE WHEN is_active = 1 THEN ${NOW_SQL} ELSE tokens_valid_after END,
+              updated_at = ${NOW_SQL}
         WHERE id = ?1 RETURNING is_active`,
     )
     .bind(id);
