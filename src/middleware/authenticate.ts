@@ -29,9 +29,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     let token: string | undefined;
     let via: "bearer" | "cookie" = "bearer";
     if (header !== undefined) {
-      const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
-      if (!match?.[1]) throw unauthorized("Authorization header must be 'Bearer <token>'", ErrorCodes.INVALID_TOKEN);
-      token = match[1];
+      token = bearerToken(header);
+      if (!token) throw unauthorized("Authorization header must be 'Bearer <token>'", ErrorCodes.INVALID_TOKEN);
     } else {
       token = getCookie(c, ACCESS_COOKIE);
       via = "cookie";
@@ -55,6 +54,11 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     c.set("auth", { ...subject.context, via });
     return next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when it has another form. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim())?.[1];
 }
 
 /**

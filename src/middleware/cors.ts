@@ -8,16 +8,12 @@ import { configOf } from "../lib/config";
  * cookie sessions work from those origins. Other origins get no CORS headers.
  */
 export function corsForAllowedOrigins(): MiddlewareHandler<AppEnv> {
-  return async function corsMiddleware(c, next) {
-    const allowed = configOf(c.env).allowedOrigins;
-    const handler = cors({
-      origin: (origin) => (allowed.includes(origin) ? origin : null),
-      credentials: true,
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Integration-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
-      maxAge: 600,
-    });
-    return handler(c, next);
-  };
+  return cors({
+    origin: (origin, c) => (configOf(c.env).allowedOrigins.includes(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Integration-Key", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+    maxAge: 600,
+  });
 }

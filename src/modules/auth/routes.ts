@@ -8,7 +8,7 @@ import { ErrorCodes, notFound, unauthorized } from "../../lib/errors";
 import { guardedRoute } from "../../lib/guarded-route";
 import { verifyToken } from "../../lib/jwt";
 import { createRouter, errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
-import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../middleware/authenticate";
+import { ACCESS_COOKIE, bearerToken, REFRESH_COOKIE } from "../../middleware/authenticate";
 import { findUserViewById } from "../users/user-repository";
 import { toUserView } from "../users/user-view";
 import { changePassword, login, register } from "./auth-service";
@@ -110,9 +110,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
-      const header = c.req.header("authorization");
-      const fromHeader = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      const token = fromBody ?? getCookie(c, REFRESH_COOKIE) ?? fromHeader;
+      const token = fromBody ?? getCookie(c, REFRESH_COOKIE) ?? bearerToken(c.req.header("authorization"));
       if (!token) throw unauthorized("No refresh token given", ErrorCodes.INVALID_TOKEN);
       const deps = await authDeps(c);
       const { userId, pair } = await rotateRefreshToken(deps, token, requestMeta(c));
@@ -132,8 +130,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const deps = await authDeps(c);
-      const header = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      const access = header ?? getCookie(c, ACCESS_COOKIE);
+      const access = bearerToken(c.req.header("authorization")) ?? getCookie(c, ACCESS_COOKIE);
       const refresh =
         (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token ?? getCookie(c, REFRESH_COOKIE);
       let claims: { sub: string; sid: string } | undefined;
