@@ -147,6 +147,24 @@ describe("error paths on JSON endpoints", () => {
     expect(json.detail).toBe("Request body is larger than 65536 bytes");
   });
 
+  it("answers 413 for a streamed body without Content-Length once it passes the limit", async () => {
+    const chunk = new TextEncoder().encode(`{"username":"a","password":"${"x".repeat(16 * 1024)}`);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 6; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const res = await call(login, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: stream,
+      // @ts-expect-error: workerd's RequestInit takes `duplex` for streamed bodies
+      duplex: "half",
+    });
+    await expectError(res, 413, "PAYLOAD_TOO_LARGE");
+  });
+
   it("answers 422 with a loc/msg/type list for a body that fails validation", async () => {
     const res = await send("POST", login, { username: "someone" });
     const json = await expectError(res, 422, "VALIDATION_ERROR");

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { AppError, ErrorCodes } from "../lib/errors";
 
 export interface BodyGuardOptions {
@@ -11,40 +12,35 @@ export interface BodyGuardOptions {
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Refuses request bodies that are too large (413) or not JSON (415) before any handler reads them.
- * A request without a body passes (e.g. `POST /auth/logout`).
+ * Refuses request bodies that are too large (413, also for a streamed body without
+ * `Content-Length`, which Hono's `bodyLimit` stops reading at the limit) or not JSON (415) before
+ * any handler reads them. A request without a body passes (e.g. `POST /auth/logout`).
  *
  * @example
  *   app.use("/api/*", bodyGuard({ maxBytes: 64 * 1024 }))
  */
 export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
   const formPaths = new Set(options.formPaths ?? []);
+  const limit = bodyLimit({
+    maxSize: options.maxBytes,
+    onError: () => {
+      throw new AppError(413, ErrorCodes.PAYLOAD_TOO_LARGE, `Request body is larger than ${options.maxBytes} bytes`);
+    },
+  });
   return async function bodyGuardMiddleware(c, next) {
-    if (!BODY_METHODS.has(c.req.method)) return next();
-    const lengthHeader = c.req.header("content-length");
-    const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
-    const chunked = c.req.raw.body !== null && length === undefined;
-    if (length === 0 || (!chunked && length === undefined)) return next();
-    if (length !== undefined && length > options.maxBytes) throw tooLarge(options.maxBytes);
-
-    const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-    const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-    const isForm = type === "application/x-www-form-urlencoded" && formPaths.has(c.req.path);
-    if (!isJson && !isForm) {
-      throw new AppError(
-        415,
-        ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
-        "Request body must be JSON (Content-Type: application/json)",
-      );
-    }
-    if (chunked) {
-      // No Content-Length: read with a cap so a streamed body can't exceed the limit.
-      const buf = await c.req.raw.clone().arrayBuffer();
-      if (buf.byteLength > options.maxBytes) throw tooLarge(options.maxBytes);
-    }
-    return next();
+    if (!BODY_METHODS.has(c.req.method) || !c.req.raw.body || c.req.header("content-length") === "0") return next();
+    return limit(c, async () => {
+      const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+      const isForm = type === "application/x-www-form-urlencoded" && formPaths.has(c.req.path);
+      if (!isJson && !isForm) {
+        throw new AppError(
+          415,
+          ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+          "Request body must be JSON (Content-Type: application/json)",
+        );
+      }
+      await next();
+    });
   };
 }
-
-const tooLarge = (max: number) =>
-  new AppError(413, ErrorCodes.PAYLOAD_TOO_LARGE, `Request body is larger than ${max} bytes`);
