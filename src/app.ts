@@ -4,32 +4,30 @@ import { secureHeaders } from "hono/secure-headers";
 import { getPath as honoGetPath } from "hono/utils/url";
 import { API_PREFIX, API_VERSION } from "./app-info";
 import type { AppEnv } from "./env";
-import { ErrorCodes } from "./lib/errors";
+import { type Clock, systemClock } from "./lib/clock";
+import { HttpErrors } from "./lib/errors";
 import { errorResponse, renderError } from "./lib/http-errors";
 import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
 import { bodyGuard } from "./middleware/body-guard";
 import { corsForAllowedOrigins } from "./middleware/cors";
-import { adminRoutes } from "./modules/admin/routes";
-import { bootstrapAdmin } from "./modules/auth/bootstrap";
-import { authRoutes } from "./modules/auth/routes";
-import { docsRoutes } from "./modules/docs/routes";
-import { learningRoutes } from "./modules/learning/routes";
-import { organizationRoutes } from "./modules/organizations/routes";
-import { permissionRoutes } from "./modules/permissions/routes";
-import { registrationRoutes } from "./modules/registrations/routes";
-import { roleRoutes } from "./modules/roles/routes";
-import { systemRoutes } from "./modules/system/routes";
-import { trainingRoutes } from "./modules/trainings/routes";
-import { userRoutes } from "./modules/users/routes";
+import { provideDeps } from "./middleware/deps";
+import { accessRoutes, bootstrapAdmin } from "./modules/access";
+import { authRoutes } from "./modules/auth";
+import { docsRoutes } from "./modules/docs";
+import { learningRoutes } from "./modules/learning";
+import { registrationRoutes } from "./modules/registrations";
+import { systemRoutes } from "./modules/system";
+import { trainingRoutes } from "./modules/trainings";
 
 /** Largest JSON body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Builds the Hono app: global middleware, one `route()` per module, the one `onError`/`notFound`.
+ * `clock` is the one source of time for everything the app does (tests pass one they can move).
  */
-export function createApp(): OpenAPIHono<AppEnv> {
+export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: validationHook,
     // FastAPI clients send trailing slashes: `/api/v1/trainings/` routes as `/api/v1/trainings`.
@@ -40,6 +38,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", provideDeps({ clock: options.clock ?? systemClock }));
   app.use(
     "*",
     secureHeaders({
@@ -52,20 +51,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
-  app.use(
-    `${API_PREFIX}/*`,
-    bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: [`${API_PREFIX}/auth/magic-link/verify`] }),
-  );
+  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES }));
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
-  app.route("/", userRoutes);
-  app.route("/", organizationRoutes);
-  app.route("/", roleRoutes);
-  app.route("/", permissionRoutes);
-  app.route("/", adminRoutes);
+  app.route("/", accessRoutes);
   app.route("/", trainingRoutes);
   app.route("/", registrationRoutes);
   app.route("/", learningRoutes);
@@ -75,11 +67,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.notFound((c) => {
     const allowed = routeIndex.allowedMethods(c.req.path);
     if (allowed.length > 0) {
-      return errorResponse(c, 405, ErrorCodes.METHOD_NOT_ALLOWED, `Method ${c.req.method} not allowed`, {
-        Allow: allowed.join(", "),
-      });
+      return errorResponse(c, HttpErrors.METHOD_NOT_ALLOWED(c.req.method, allowed));
     }
-    return errorResponse(c, 404, ErrorCodes.NOT_FOUND, `Path ${c.req.path} not found`);
+    return errorResponse(c, HttpErrors.NOT_FOUND(c.req.path));
   });
   app.onError(renderError);
 

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { keyRing, signToken } from "../src/lib/jwt";
-import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/auth/session-service";
+import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/sessions";
 import { createUser, tokenFor } from "./factories";
 import { body, call, env, send, unique } from "./helpers";
 
@@ -283,7 +283,7 @@ describe("access tokens", () => {
     const tampered = `${head}.${b64({ ...forged, sub: "1" })}.${sig}`;
     const expired = (await signToken(ring, "access", { sub: String(user.id), sid }, 60, now - 3600)).token;
     const notYet = (await signToken(ring, "access", { sub: String(user.id), sid }, 900, now + 3600)).token;
-    const refresh = (await signToken(ring, "refresh", { sub: String(user.id), sid }, 900)).token;
+    const refresh = (await signToken(ring, "refresh", { sub: String(user.id), sid }, 900, now)).token;
     const wrongAud = await new SignJWT({ sid, token_use: "access" })
       .setProtectedHeader({ alg: "ES256", kid: ring.kid, typ: "at+jwt" })
       .setSubject(String(user.id))

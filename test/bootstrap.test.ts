@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ensureAdmin } from "../src/modules/auth/bootstrap";
+import { systemClock } from "../src/lib/clock";
+import { depsOf } from "../src/middleware/deps";
+import { ensureAdmin as ensureAdminWith } from "../src/modules/access/bootstrap";
 import { env } from "./helpers";
+
+/** Runs the bootstrap over `bindings` (the test environment, or a variant of it). */
+const ensureAdmin = (bindings: Env) => ensureAdminWith(depsOf(bindings, systemClock));
 
 const adminCount = async () =>
   (

@@ -41,7 +41,13 @@ export async function tokenFor(userId: number, opts: { ttlSeconds?: number; now?
     .bind(sid, userId, expires)
     .run();
   const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
-  const { token } = await signToken(ring, "access", { sub: String(userId), sid }, opts.ttlSeconds ?? 900, opts.now);
+  const { token } = await signToken(
+    ring,
+    "access",
+    { sub: String(userId), sid },
+    opts.ttlSeconds ?? 900,
+    opts.now ?? Math.floor(Date.now() / 1000),
+  );
   return token;
 }
 

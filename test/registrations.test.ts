@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { dbOf } from "../src/db/client";
+import { type AuthContext, scopeOf } from "../src/lib/access";
+import { systemClock } from "../src/lib/clock";
 import { SYSTEM_ROLE_PERMISSIONS, type SystemRole } from "../src/lib/permissions";
-import type { AuthContext } from "../src/modules/auth/auth-context";
+import { depsOf } from "../src/middleware/deps";
 import { register, updateRegistration } from "../src/modules/registrations/registration-service";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
@@ -527,7 +528,7 @@ describe("atomicity when another request commits in between", () => {
         .bind(rival.id, training.id)
         .run(),
     );
-    const attempt = register({ d1, db: dbOf(env.DB), now: () => new Date() }, authAs(me.id, "EMPLOYEE"), {
+    const attempt = register(depsOf({ ...env, DB: d1 }, systemClock), authAs(me.id, "EMPLOYEE"), {
       training_id: training.id,
     });
     await expect(attempt).rejects.toMatchObject({ status: 409, code: "TRAINING_FULL" });
@@ -542,9 +543,11 @@ describe("atomicity when another request commits in between", () => {
     const d1 = racing(env.DB, () =>
       env.DB.prepare("UPDATE registrations SET status = 'CANCELLED' WHERE id = ?1").bind(reg.id).run(),
     );
+    const auth = authAs(manager.user.id, "KNOWLEDGE_MANAGER");
     const attempt = updateRegistration(
-      { d1, db: dbOf(env.DB), now: () => new Date() },
-      authAs(manager.user.id, "KNOWLEDGE_MANAGER"),
+      depsOf({ ...env, DB: d1 }, systemClock),
+      auth,
+      scopeOf(auth, "registrations:manage"),
       reg.id,
       { status: "COMPLETED" },
     );

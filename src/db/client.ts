@@ -1,27 +1,24 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-/** The drizzle client over the `DB` binding. */
+/**
+ * How the database is reached, one rule for every module:
+ * - only repositories (`modules/<domain>/*-repository.ts` and the shared ones in `db/`) hold SQL;
+ * - reads go through drizzle (`deps.db`); a page of a list through `findPage()` (`db/page.ts`);
+ * - statements that must join a `batch()` or carry a condition are named `...Statement()` builders
+ *   returning a typed `Statement<Row>` (`db/statement.ts`);
+ * - every such statement runs through `runBatch()` / `runOne()`, where constraint failures become the
+ *   module's own error codes, in one place.
+ */
 export function dbOf(d1: D1Database) {
-  return drizzle(d1, { schema });
+  let db = clients.get(d1);
+  if (!db) {
+    db = drizzle(d1, { schema });
+    clients.set(d1, db);
+  }
+  return db;
 }
+
+const clients = new WeakMap<D1Database, ReturnType<typeof drizzle<typeof schema>>>();
 
 export type Db = ReturnType<typeof dbOf>;
-
-/**
- * The database handles every service receives: raw D1 for conditional statements and `batch()`,
- * drizzle for reads, and the clock.
- *
- * @example
- *   await createTraining(storeOf(c.env.DB), c.var.auth, body)
- */
-export interface Store {
-  d1: D1Database;
-  db: Db;
-  now: () => Date;
-}
-
-/** A `Store` over the `DB` binding. */
-export function storeOf(d1: D1Database): Store {
-  return { d1, db: dbOf(d1), now: () => new Date() };
-}

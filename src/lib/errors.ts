@@ -1,32 +1,12 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/**
- * Every error code the API answers with, in one place (clients switch on these, not on messages).
- */
-export const ErrorCodes = {
-  BAD_REQUEST: "BAD_REQUEST",
-  MALFORMED_JSON: "MALFORMED_JSON",
-  UNAUTHORIZED: "UNAUTHORIZED",
-  INVALID_CREDENTIALS: "INVALID_CREDENTIALS",
-  INVALID_TOKEN: "INVALID_TOKEN",
-  TOKEN_EXPIRED: "TOKEN_EXPIRED",
-  REFRESH_TOKEN_REUSED: "REFRESH_TOKEN_REUSED",
-  ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
-  FORBIDDEN: "FORBIDDEN",
-  CSRF_ORIGIN_REJECTED: "CSRF_ORIGIN_REJECTED",
-  NOT_FOUND: "NOT_FOUND",
-  METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
-  CONFLICT: "CONFLICT",
-  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
-  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
-  VALIDATION_ERROR: "VALIDATION_ERROR",
-  RATE_LIMITED: "RATE_LIMITED",
-  ACCOUNT_LOCKED: "ACCOUNT_LOCKED",
-  INTERNAL_ERROR: "INTERNAL_ERROR",
-  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
-} as const;
+declare const errorCodeBrand: unique symbol;
 
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | `${Uppercase<string>}_NOT_FOUND` | (string & {});
+/**
+ * An error code of one of the catalogs built with `defineErrors()`. A bare string does not compile,
+ * so every code a client can receive is declared in a catalog and found by searching for it.
+ */
+export type ErrorCode = string & { readonly [errorCodeBrand]: true };
 
 /** One entry of a 422 `detail` list, FastAPI style. */
 export interface ValidationIssue {
@@ -35,11 +15,16 @@ export interface ValidationIssue {
   type: string;
 }
 
+/** What a catalog entry makes of its arguments. */
+export interface ErrorInit {
+  status: ContentfulStatusCode;
+  detail: string | ValidationIssue[];
+  headers?: Record<string, string>;
+}
+
 /**
- * The one way to fail: throw an `AppError`; `onError` renders `{detail, status: "error", code}`.
- *
- * @example
- *   throw new AppError(404, "TRAINING_NOT_FOUND", `Training with id ${id} not found`)
+ * The one way to fail: throw an `AppError` made by a catalog entry; the app's `onError` renders
+ * `{detail, status: "error", code}`.
  */
 export class AppError extends Error {
   constructor(
@@ -53,44 +38,93 @@ export class AppError extends Error {
   }
 }
 
-/** 404 for a resource by id, e.g. `notFound("Training", 999)` → `TRAINING_NOT_FOUND`, "Training with id 999 not found". */
-export const notFound = (resource: string, id: number | string, field = "id"): AppError =>
-  new AppError(
-    404,
-    `${resource.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_NOT_FOUND`,
-    `${resource} with ${field} ${id} not found`,
-  );
+/** A catalog: for each code, a function that makes its `AppError`, carrying the code as `.code`. */
+export type ErrorCatalog<C> = {
+  readonly [K in keyof C & string]: C[K] extends (...args: infer A) => ErrorInit
+    ? ((...args: A) => AppError) & { readonly code: K & ErrorCode }
+    : never;
+};
 
-export const unauthorized = (detail = "Could not validate credentials", code: ErrorCode = ErrorCodes.UNAUTHORIZED) =>
-  new AppError(401, code, detail, { "WWW-Authenticate": 'Bearer realm="api"' });
+/**
+ * A module's error catalog (`errors.ts`, as better-auth's `error-codes.ts`): each UPPER_SNAKE code
+ * with the status and detail it answers.
+ *
+ * @example
+ *   export const TrainingErrors = defineErrors({
+ *     TRAINING_NOT_FOUND: (id: number) => ({ status: 404, detail: `Training with id ${id} not found` }),
+ *   });
+ *   throw TrainingErrors.TRAINING_NOT_FOUND(id);
+ */
+export function defineErrors<const C extends Record<Uppercase<string>, (...args: never[]) => ErrorInit>>(
+  specs: C,
+): ErrorCatalog<C> {
+  const catalog: Record<string, unknown> = {};
+  for (const [code, spec] of Object.entries(specs) as [string, (...args: unknown[]) => ErrorInit][]) {
+    const make = (...args: unknown[]) => {
+      const init = spec(...args);
+      return new AppError(init.status, code as ErrorCode, init.detail, init.headers);
+    };
+    catalog[code] = Object.assign(make, { code });
+  }
+  return catalog as ErrorCatalog<C>;
+}
 
-export const forbidden = (detail = "Not authorized to perform this action") =>
-  new AppError(403, ErrorCodes.FORBIDDEN, detail);
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };
 
-export const conflict = (detail: string, code: ErrorCode = ErrorCodes.CONFLICT) => new AppError(409, code, detail);
+/** Codes that any route can answer: the HTTP layer's, authentication's and validation's. */
+export const HttpErrors = defineErrors({
+  BAD_REQUEST: (detail = "Bad request") => ({ status: 400, detail }),
+  MALFORMED_JSON: () => ({ status: 400, detail: "Malformed JSON in request body" }),
+  UNAUTHORIZED: (detail = "Could not validate credentials") => ({ status: 401, detail, headers: CHALLENGE }),
+  INVALID_TOKEN: (detail = "Invalid token") => ({ status: 401, detail, headers: CHALLENGE }),
+  TOKEN_EXPIRED: () => ({ status: 401, detail: "Token has expired", headers: CHALLENGE }),
+  /** 401 on a request with a deactivated account's token, 403 at sign-in after a correct password. */
+  ACCOUNT_DISABLED: (status: 401 | 403 = 401) => ({
+    status,
+    detail: "Account is deactivated",
+    headers: status === 401 ? CHALLENGE : {},
+  }),
+  FORBIDDEN: (detail = "Not authorized to perform this action") => ({ status: 403, detail }),
+  CSRF_ORIGIN_REJECTED: () => ({ status: 403, detail: "Cross-site request refused" }),
+  NOT_FOUND: (path: string) => ({ status: 404, detail: `Path ${path} not found` }),
+  METHOD_NOT_ALLOWED: (method: string, allow: readonly string[]) => ({
+    status: 405,
+    detail: `Method ${method} not allowed`,
+    headers: { Allow: allow.join(", ") },
+  }),
+  CONFLICT: (detail = "Resource already exists") => ({ status: 409, detail }),
+  PAYLOAD_TOO_LARGE: (maxBytes: number) => ({
+    status: 413,
+    detail: `Request body is larger than ${maxBytes} bytes`,
+  }),
+  UNSUPPORTED_MEDIA_TYPE: () => ({
+    status: 415,
+    detail: "Request body must be JSON (Content-Type: application/json)",
+  }),
+  VALIDATION_ERROR: (issues: ValidationIssue[]) => ({ status: 422, detail: issues }),
+  RATE_LIMITED: (detail: string, retryAfterSeconds: number) => ({
+    status: 429,
+    detail,
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  }),
+  INTERNAL_ERROR: (detail: string) => ({ status: 500, detail }),
+  SERVICE_UNAVAILABLE: (detail: string) => ({ status: 503, detail }),
+});
 
 /** A 422 with one issue, for rules that a schema can't state (e.g. `end_date` before `start_date`). */
-export const invalid = (loc: (string | number)[], msg: string, type = "value_error") =>
-  new AppError(422, ErrorCodes.VALIDATION_ERROR, [{ loc, msg, type }]);
+export const invalid = (loc: (string | number)[], msg: string, type = "value_error"): AppError =>
+  HttpErrors.VALIDATION_ERROR([{ loc, msg, type }]);
 
-/** True when a D1/SQLite error (possibly wrapped by drizzle) is a UNIQUE constraint failure. */
-export function isUniqueViolation(err: unknown): boolean {
-  return errorChainMessage(err).includes("UNIQUE constraint failed");
-}
-
-/** True when a D1/SQLite error (possibly wrapped by drizzle) is a FOREIGN KEY constraint failure. */
-export function isForeignKeyViolation(err: unknown): boolean {
-  return errorChainMessage(err).includes("FOREIGN KEY constraint failed");
-}
-
-function errorChainMessage(err: unknown): string {
+/** The messages of an error and its causes (drizzle and D1 wrap SQLite's). */
+export function errorChainMessage(err: unknown): string {
   let out = "";
   let e: unknown = err;
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e instanceof Error) {
-      out += ` ${e.message}`;
-      e = e.cause;
-    } else break;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    out += ` ${e.message}`;
+    e = e.cause;
   }
   return out;
 }
+
+/** True when `err` (possibly wrapped) is a UNIQUE constraint failure. */
+export const isUniqueViolation = (err: unknown): boolean => errorChainMessage(err).includes("UNIQUE constraint failed");

@@ -1,30 +1,25 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, ErrorCodes, isUniqueViolation } from "./errors";
+import { AppError, type ErrorCode, HttpErrors, isUniqueViolation } from "./errors";
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: ErrorCodes.BAD_REQUEST,
-  401: ErrorCodes.UNAUTHORIZED,
-  403: ErrorCodes.FORBIDDEN,
-  404: ErrorCodes.NOT_FOUND,
-  405: ErrorCodes.METHOD_NOT_ALLOWED,
-  409: ErrorCodes.CONFLICT,
-  413: ErrorCodes.PAYLOAD_TOO_LARGE,
-  415: ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
-  429: ErrorCodes.RATE_LIMITED,
-  503: ErrorCodes.SERVICE_UNAVAILABLE,
+/** Codes for Hono's own exceptions, by status. */
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: HttpErrors.BAD_REQUEST.code,
+  401: HttpErrors.UNAUTHORIZED.code,
+  403: HttpErrors.FORBIDDEN.code,
+  404: HttpErrors.NOT_FOUND.code,
+  405: HttpErrors.METHOD_NOT_ALLOWED.code,
+  409: HttpErrors.CONFLICT.code,
+  413: HttpErrors.PAYLOAD_TOO_LARGE.code,
+  415: HttpErrors.UNSUPPORTED_MEDIA_TYPE.code,
+  429: HttpErrors.RATE_LIMITED.code,
+  503: HttpErrors.SERVICE_UNAVAILABLE.code,
 };
 
 /** Renders the contract's error body. */
-export function errorResponse(
-  c: Context,
-  status: ContentfulStatusCode,
-  code: string,
-  detail: unknown,
-  headers: Record<string, string> = {},
-): Response {
-  return c.json({ detail, status: "error", code }, status, headers);
+export function errorResponse(c: Context, err: AppError): Response {
+  return c.json({ detail: err.detail, status: "error", code: err.code }, err.status, err.headers);
 }
 
 /**
@@ -33,15 +28,13 @@ export function errorResponse(
  * that reveals nothing.
  */
 export function renderError(err: Error, c: Context): Response {
-  if (err instanceof AppError) return errorResponse(c, err.status, err.code, err.detail, err.headers);
+  if (err instanceof AppError) return errorResponse(c, err);
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    if (status === 400 && /json/i.test(err.message)) {
-      return errorResponse(c, 400, ErrorCodes.MALFORMED_JSON, "Malformed JSON in request body");
-    }
-    return errorResponse(c, status, CODE_BY_STATUS[status] ?? ErrorCodes.BAD_REQUEST, err.message || "Bad request");
+    if (err.status === 400 && /json/i.test(err.message)) return errorResponse(c, HttpErrors.MALFORMED_JSON());
+    const code = CODE_BY_STATUS[err.status] ?? HttpErrors.BAD_REQUEST.code;
+    return errorResponse(c, new AppError(err.status as ContentfulStatusCode, code, err.message || "Bad request"));
   }
-  if (isUniqueViolation(err)) return errorResponse(c, 409, ErrorCodes.CONFLICT, "Resource already exists");
+  if (isUniqueViolation(err)) return errorResponse(c, HttpErrors.CONFLICT());
   const requestId = (c.get("requestId" as never) as string | undefined) ?? "unknown";
   console.error(
     JSON.stringify({
@@ -54,5 +47,5 @@ export function renderError(err: Error, c: Context): Response {
       stack: err.stack,
     }),
   );
-  return errorResponse(c, 500, ErrorCodes.INTERNAL_ERROR, `Internal server error (request id ${requestId})`);
+  return errorResponse(c, HttpErrors.INTERNAL_ERROR(`Internal server error (request id ${requestId})`));
 }

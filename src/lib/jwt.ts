@@ -9,7 +9,7 @@ import {
   SignJWT,
 } from "jose";
 import { randomToken } from "./encoding";
-import { AppError, ErrorCodes, unauthorized } from "./errors";
+import { AppError, HttpErrors } from "./errors";
 
 /** Signing algorithm, pinned on verification (no `alg: none`, no HS/RS confusion). */
 export const JWT_ALG = "ES256";
@@ -27,7 +27,7 @@ export interface TokenClaims extends JWTPayload {
   token_use: TokenType;
 }
 
-interface KeyRing {
+export interface KeyRing {
   kid: string;
   privateKey: CryptoKey;
   jwks: JSONWebKeySet;
@@ -52,10 +52,10 @@ export function keyRing(privateJwk: string | undefined, previousPublicJwk: strin
 }
 
 async function buildRing(privateJwk: string | undefined, previousPublicJwk: string | undefined): Promise<KeyRing> {
-  if (!privateJwk) throw new AppError(500, ErrorCodes.INTERNAL_ERROR, "JWT_PRIVATE_KEY is not configured");
+  if (!privateJwk) throw HttpErrors.INTERNAL_ERROR("JWT_PRIVATE_KEY is not configured");
   const priv = JSON.parse(privateJwk) as JWK;
   if (!priv.kid || priv.kty !== "EC" || priv.crv !== "P-256" || !priv.d) {
-    throw new AppError(500, ErrorCodes.INTERNAL_ERROR, "JWT_PRIVATE_KEY must be an EC P-256 private JWK with a kid");
+    throw HttpErrors.INTERNAL_ERROR("JWT_PRIVATE_KEY must be an EC P-256 private JWK with a kid");
   }
   const privateKey = (await importJWK({ ...priv, alg: JWT_ALG }, JWT_ALG)) as CryptoKey;
   const keys: JWK[] = [publicPart(priv)];
@@ -71,13 +71,13 @@ function publicPart(jwk: JWK): JWK {
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: JWT_ALG, use: "sig" };
 }
 
-/** Signs a token of `type` for `sub`/`sid`, valid for `ttlSeconds` from `now` (seconds). */
+/** Signs a token of `type` for `sub`/`sid`, valid for `ttlSeconds` from `now` (epoch seconds). */
 export async function signToken(
   ring: KeyRing,
   type: TokenType,
   claims: { sub: string; sid: string; jti?: string },
   ttlSeconds: number,
-  now = Math.floor(Date.now() / 1000),
+  now: number,
 ): Promise<{ token: string; jti: string; exp: number }> {
   const jti = claims.jti ?? randomToken(16);
   const exp = now + ttlSeconds;
@@ -96,9 +96,9 @@ export async function signToken(
 
 /**
  * Verifies signature (ES256 only, known `kid`), `iss`, `aud`, `exp`, `nbf` and the token type.
- * Throws a 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) otherwise.
+ * at `nowMs` (the request's clock). Throws a 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) otherwise.
  */
-export async function verifyToken(ring: KeyRing, token: string, type: TokenType): Promise<TokenClaims> {
+export async function verifyToken(ring: KeyRing, token: string, type: TokenType, nowMs: number): Promise<TokenClaims> {
   try {
     const { payload, protectedHeader } = await jwtVerify(token, ring.verifySet, {
       algorithms: [JWT_ALG],
@@ -107,6 +107,7 @@ export async function verifyToken(ring: KeyRing, token: string, type: TokenType)
       typ: TYP[type],
       requiredClaims: ["sub", "jti", "exp", "iat", "nbf"],
       clockTolerance: 5,
+      currentDate: new Date(nowMs),
     });
     if (
       protectedHeader.typ !== TYP[type] ||
@@ -114,12 +115,12 @@ export async function verifyToken(ring: KeyRing, token: string, type: TokenType)
       typeof payload.sid !== "string" ||
       typeof payload.sub !== "string"
     ) {
-      throw unauthorized("Invalid token", ErrorCodes.INVALID_TOKEN);
+      throw HttpErrors.INVALID_TOKEN();
     }
     return payload as TokenClaims;
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (err instanceof joseErrors.JWTExpired) throw unauthorized("Token has expired", ErrorCodes.TOKEN_EXPIRED);
-    throw unauthorized("Invalid token", ErrorCodes.INVALID_TOKEN);
+    if (err instanceof joseErrors.JWTExpired) throw HttpErrors.TOKEN_EXPIRED();
+    throw HttpErrors.INVALID_TOKEN();
   }
 }

@@ -1,11 +1,4 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { validationHook } from "./validation";
-
-/** A new router whose request validation failures answer the contract's 422. */
-export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-}
+import { z } from "@hono/zod-openapi";
 
 export const ErrorSchema = z
   .object({
@@ -82,5 +75,5 @@ export const IdParam = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 
-/** Security requirement for routes behind `authenticate()`. */
+/** Security requirement for routes behind `authenticate()` (added by `guardedRoute()`). */
 export const bearerSecurity = [{ bearerAuth: [] }, { cookieAuth: [] }];

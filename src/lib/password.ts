@@ -1,6 +1,6 @@
 import { COMMON_PASSWORDS } from "./common-passwords";
 import { base64urlDecode, base64urlEncode, timingSafeEqual } from "./encoding";
-import { AppError, ErrorCodes, invalid } from "./errors";
+import { HttpErrors, invalid } from "./errors";
 
 /** PBKDF2 iterations: the most the Workers runtime allows in production. */
 export const PBKDF2_ITERATIONS = 100_000;
@@ -90,7 +90,7 @@ function assertLength(password: string, field = "password"): void {
 }
 
 async function derive(password: string, pepper: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  if (!pepper) throw new AppError(500, ErrorCodes.INTERNAL_ERROR, "PASSWORD_PEPPER is not configured");
+  if (!pepper) throw HttpErrors.INTERNAL_ERROR("PASSWORD_PEPPER is not configured");
   const enc = new TextEncoder();
   const hmacKey = await crypto.subtle.importKey("raw", enc.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",

@@ -74,3 +74,10 @@ export const SYSTEM_ROLE_PERMISSIONS: Record<SystemRole, readonly Permission[]> 
 
 /** The role a self-registered user gets. */
 export const DEFAULT_ROLE: SystemRole = "EMPLOYEE";
+
+/**
+ * The system role that grants every permission. Its last active holder can't be deactivated, deleted
+ * or demoted, so that someone can always administer the system. Used by that invariant only, never to
+ * authorize a request (routes check permissions).
+ */
+export const SUPERUSER_ROLE: SystemRole = "ADMIN";

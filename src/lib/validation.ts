@@ -1,6 +1,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { z } from "zod";
-import { AppError, ErrorCodes, type ValidationIssue } from "./errors";
+import { HttpErrors, type ValidationIssue } from "./errors";
 
 const TARGET_LOC: Record<string, string> = {
   json: "body",
@@ -31,6 +31,6 @@ export function toValidationIssues(error: z.ZodError, target: string): Validatio
 // biome-ignore lint/suspicious/noExplicitAny: the hook is shared by routers of any env/path.
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (!result.success) {
-    throw new AppError(422, ErrorCodes.VALIDATION_ERROR, toValidationIssues(result.error, result.target));
+    throw HttpErrors.VALIDATION_ERROR(toValidationIssues(result.error, result.target));
   }
 };

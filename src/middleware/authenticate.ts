@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { loadAuthSubject } from "../db/auth-subject";
 import type { AppEnv } from "../env";
-import { configOf } from "../lib/config";
-import { AppError, ErrorCodes, unauthorized } from "../lib/errors";
-import { keyRing, verifyToken } from "../lib/jwt";
-import { loadAuthSubject } from "../modules/auth/auth-repository";
+import { isoAt } from "../lib/clock";
+import { HttpErrors } from "../lib/errors";
+import { verifyToken } from "../lib/jwt";
 
 export const ACCESS_COOKIE = "access_token";
 export const REFRESH_COOKIE = "refresh_token";
@@ -14,42 +14,39 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Authenticates the caller from `Authorization: Bearer <access token>` or the `access_token`
  * cookie (never the query string), then loads its current roles, permissions and active flag in
  * one round trip. A cookie-authenticated state change must come from an allowed origin.
- * Sets `c.var.auth`.
- *
- * @example
- *   router.get("/me", authenticate(), (c) => c.json({ id: c.var.auth.userId }))
+ * Sets `c.var.auth`. Routes get it through `guardedRoute()`.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const url = new URL(c.req.url);
     if (url.searchParams.has("access_token") || url.searchParams.has("refresh_token")) {
-      throw unauthorized("Tokens are not accepted in the query string", ErrorCodes.INVALID_TOKEN);
+      throw HttpErrors.INVALID_TOKEN("Tokens are not accepted in the query string");
     }
     const header = c.req.header("authorization");
     let token: string | undefined;
     let via: "bearer" | "cookie" = "bearer";
     if (header !== undefined) {
       token = bearerToken(header);
-      if (!token) throw unauthorized("Authorization header must be 'Bearer <token>'", ErrorCodes.INVALID_TOKEN);
+      if (!token) throw HttpErrors.INVALID_TOKEN("Authorization header must be 'Bearer <token>'");
     } else {
       token = getCookie(c, ACCESS_COOKIE);
       via = "cookie";
     }
-    if (!token) throw unauthorized("Not authenticated");
+    if (!token) throw HttpErrors.UNAUTHORIZED("Not authenticated");
 
-    const ring = await keyRing(c.env.JWT_PRIVATE_KEY, c.env.JWT_PREVIOUS_PUBLIC_KEY);
-    const claims = await verifyToken(ring, token, "access");
+    const { deps } = c.var;
+    const now = deps.clock.now();
+    const claims = await verifyToken(await deps.keys(), token, "access", now);
     const userId = Number(claims.sub);
-    if (!Number.isSafeInteger(userId)) throw unauthorized("Invalid token", ErrorCodes.INVALID_TOKEN);
+    if (!Number.isSafeInteger(userId)) throw HttpErrors.INVALID_TOKEN();
 
-    if (via === "cookie" && !SAFE_METHODS.has(c.req.method))
-      assertSameOrigin(c.req.raw, configOf(c.env).allowedOrigins);
+    if (via === "cookie" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c.req.raw, deps.config.allowedOrigins);
 
-    const subject = await loadAuthSubject(c.env.DB, userId, claims.sid);
-    if (!subject || subject.sessionRevoked) throw unauthorized("Session is no longer valid", ErrorCodes.INVALID_TOKEN);
-    if (!subject.isActive) throw unauthorized("Account is deactivated", ErrorCodes.ACCOUNT_DISABLED);
+    const subject = await loadAuthSubject(deps.d1, userId, claims.sid, isoAt(now));
+    if (!subject || subject.sessionRevoked) throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+    if (!subject.isActive) throw HttpErrors.ACCOUNT_DISABLED(401);
     if (subject.tokensValidAfter && (claims.iat ?? 0) * 1000 < Date.parse(subject.tokensValidAfter) - 999) {
-      throw unauthorized("Session is no longer valid", ErrorCodes.INVALID_TOKEN);
+      throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
     }
     c.set("auth", { ...subject.context, via });
     return next();
@@ -70,8 +67,7 @@ export function assertSameOrigin(req: Request, allowedOrigins: readonly string[]
   const origin = req.headers.get("origin");
   if (origin !== null) {
     if (origin === own || allowedOrigins.includes(origin)) return;
-    throw new AppError(403, ErrorCodes.CSRF_ORIGIN_REJECTED, "Cross-site request refused");
+    throw HttpErrors.CSRF_ORIGIN_REJECTED();
   }
-  const site = req.headers.get("sec-fetch-site");
-  if (site === "cross-site") throw new AppError(403, ErrorCodes.CSRF_ORIGIN_REJECTED, "Cross-site request refused");
+  if (req.headers.get("sec-fetch-site") === "cross-site") throw HttpErrors.CSRF_ORIGIN_REJECTED();
 }

@@ -1,12 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { AppError, ErrorCodes } from "../lib/errors";
+import { HttpErrors } from "../lib/errors";
 
 export interface BodyGuardOptions {
   /** Largest accepted body in bytes (413 beyond). */
   maxBytes: number;
-  /** Paths (exact, after trailing-slash trimming) that also accept HTML form posts. */
-  formPaths?: readonly string[];
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -20,11 +18,10 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  *   app.use("/api/*", bodyGuard({ maxBytes: 64 * 1024 }))
  */
 export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
-  const formPaths = new Set(options.formPaths ?? []);
   const limit = bodyLimit({
     maxSize: options.maxBytes,
     onError: () => {
-      throw new AppError(413, ErrorCodes.PAYLOAD_TOO_LARGE, `Request body is larger than ${options.maxBytes} bytes`);
+      throw HttpErrors.PAYLOAD_TOO_LARGE(options.maxBytes);
     },
   });
   return async function bodyGuardMiddleware(c, next) {
@@ -32,14 +29,7 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
     return limit(c, async () => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-      const isForm = type === "application/x-www-form-urlencoded" && formPaths.has(c.req.path);
-      if (!isJson && !isForm) {
-        throw new AppError(
-          415,
-          ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
-          "Request body must be JSON (Content-Type: application/json)",
-        );
-      }
+      if (!isJson) throw HttpErrors.UNSUPPORTED_MEDIA_TYPE();
       await next();
     });
   };

@@ -1,5 +1,6 @@
+import type { Clock } from "../../lib/clock";
 import { sha256Hex } from "../../lib/encoding";
-import { AppError, ErrorCodes } from "../../lib/errors";
+import { AuthErrors } from "./errors";
 
 /** Failures allowed before an account is slowed down. */
 export const FREE_FAILURES = 5;
@@ -26,11 +27,11 @@ export class LoginThrottle {
   private constructor(
     private readonly kv: KVNamespace,
     private readonly key: string,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
-  static async for(kv: KVNamespace, login: string, now: () => number = Date.now): Promise<LoginThrottle> {
-    return new LoginThrottle(kv, `login-fail:${await sha256Hex(login.trim().toLowerCase())}`, now);
+  static async for(kv: KVNamespace, login: string, clock: Clock): Promise<LoginThrottle> {
+    return new LoginThrottle(kv, `login-fail:${await sha256Hex(login.trim().toLowerCase())}`, clock);
   }
 
   private async read(): Promise<State> {
@@ -40,12 +41,8 @@ export class LoginThrottle {
   /** Throws 429 `ACCOUNT_LOCKED` with `Retry-After` while the account is locked. */
   async assertNotLocked(): Promise<void> {
     const state = await this.read();
-    const wait = Math.ceil((state.lockedUntil - this.now()) / 1000);
-    if (wait > 0) {
-      throw new AppError(429, ErrorCodes.ACCOUNT_LOCKED, `Too many failed logins; try again in ${wait} seconds`, {
-        "Retry-After": String(wait),
-      });
-    }
+    const wait = Math.ceil((state.lockedUntil - this.clock.now()) / 1000);
+    if (wait > 0) throw AuthErrors.ACCOUNT_LOCKED(wait);
   }
 
   async recordFailure(): Promise<void> {
@@ -53,7 +50,7 @@ export class LoginThrottle {
     const failures = state.failures + 1;
     const over = failures - FREE_FAILURES;
     const lockSeconds = over >= 0 ? Math.min(MAX_LOCK_SECONDS, BASE_LOCK_SECONDS * 2 ** over) : 0;
-    const next: State = { failures, lockedUntil: lockSeconds ? this.now() + lockSeconds * 1000 : 0 };
+    const next: State = { failures, lockedUntil: lockSeconds ? this.clock.now() + lockSeconds * 1000 : 0 };
     await this.kv.put(this.key, JSON.stringify(next), { expirationTtl: WINDOW_SECONDS });
   }
 

@@ -1,37 +1,27 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { API_PREFIX } from "../../app-info";
-import { dbOf } from "../../db/client";
+import { runBatch } from "../../db/statement";
 import type { AppEnv } from "../../env";
-import { ErrorCodes, notFound, unauthorized } from "../../lib/errors";
-import { guardedRoute } from "../../lib/guarded-route";
+import { isoNow } from "../../lib/clock";
+import { HttpErrors } from "../../lib/errors";
 import { verifyToken } from "../../lib/jwt";
-import { createRouter, errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { ACCESS_COOKIE, bearerToken, REFRESH_COOKIE } from "../../middleware/authenticate";
-import { findUserViewById } from "../users/user-repository";
-import { toUserView } from "../users/user-view";
+import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import { currentUser, MeSchema, userViewById } from "../access";
+import { auditStatement } from "../audit";
+import { type IssuedPair, revokeSessionStatement, rotateRefreshToken } from "../sessions";
 import { changePassword, login, register } from "./auth-service";
 import { clearAuthCookies, setAuthCookies } from "./cookies";
-import { authDeps, requestMeta } from "./deps";
-import {
-  ChangePasswordBody,
-  JwksSchema,
-  LoginBody,
-  MeSchema,
-  RefreshBody,
-  RegisterBody,
-  TokenPairSchema,
-} from "./schemas";
-import { auditStatement, type IssuedPair, revokeSessionStatement, rotateRefreshToken } from "./session-service";
+import { ChangePasswordBody, JwksSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "./schemas";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
 
 /** Answers a token pair with the user, and sets the auth cookies. */
 async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
-  const row = await findUserViewById(dbOf(c.env.DB), userId);
-  if (!row) throw notFound("User", userId);
+  const user = await userViewById(c.var.deps, userId);
   setAuthCookies(c, pair);
   c.header("Cache-Control", "no-store");
   return {
@@ -39,86 +29,65 @@ async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPai
     refresh_token: pair.refreshToken,
     token_type: "bearer" as const,
     expires_in: pair.accessTtl,
-    user: toUserView(row),
+    user,
     message,
   };
 }
 
-async function me(c: Context<AppEnv>) {
-  const row = await findUserViewById(dbOf(c.env.DB), c.var.auth.userId);
-  if (!row) throw unauthorized();
-  return { user: toUserView(row), message: "User information retrieved successfully" };
-}
-
-const meRoute = (path: string) =>
-  guardedRoute({
-    method: "get",
-    path,
-    tags,
-    summary: "The signed-in user",
-    permission: "authenticated",
-    responses: { 200: json(MeSchema, "The caller") },
-  });
-
 /** Password sign-in and sessions: register, login, refresh, logout, change-password, me, JWKS. */
 export const authRoutes = createRouter()
   .openapi(
-    createRoute({
+    publicRoute({
       method: "post",
       path: `${AUTH}/register`,
       tags,
       summary: "Register a new user (role EMPLOYEE)",
+      description:
+        "Signs the new user in (a session, cookies) and records `user.registered`, all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise). A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
       request: { body: jsonBody(RegisterBody) },
-      responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(400, 409, 413, 415, 422) },
+      responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409) },
     }),
     async (c) => {
-      const deps = await authDeps(c);
-      const { userId, pair } = await register(deps, c.req.valid("json"), requestMeta(c));
+      const { userId, pair } = await register(c.var.deps, c.req.valid("json"));
       return c.json(await tokenResponse(c, userId, pair, "User registered successfully"), 201);
     },
   )
   .openapi(
-    createRoute({
+    publicRoute({
       method: "post",
       path: `${AUTH}/login`,
       tags,
       summary: "Sign in with username or email and password",
+      description:
+        "An unknown user and a wrong password answer the same 401 `INVALID_CREDENTIALS` after the same hashing work; a deactivated account is 403 `ACCOUNT_DISABLED`, told only after a correct password. Repeated failures on one account lock it for a while whatever IP they come from (429 `ACCOUNT_LOCKED` with `Retry-After`).",
       request: { body: jsonBody(LoginBody) },
-      responses: {
-        200: json(TokenPairSchema, "Signed in"),
-        ...errors(400, 401, 413, 415, 422, 429),
-        403: json(
-          z.object({ detail: z.string(), status: z.literal("error"), code: z.string() }),
-          "Account deactivated",
-        ),
-      },
+      responses: { 200: json(TokenPairSchema, "Signed in"), ...errors(401, 403, 429) },
     }),
     async (c) => {
-      const deps = await authDeps(c);
-      const { userId, pair } = await login(deps, c.req.valid("json"), requestMeta(c));
+      const { userId, pair } = await login(c.var.deps, c.req.valid("json"));
       return c.json(await tokenResponse(c, userId, pair, "Login successful"), 200);
     },
   )
   .openapi(
-    createRoute({
+    publicRoute({
       method: "post",
       path: `${AUTH}/refresh`,
       tags,
       summary: "Rotate a refresh token (from the body, the refresh_token cookie or Authorization: Bearer)",
+      description: `The presented token is used up and a new pair issued; presenting a used token again more than a few seconds later revokes its whole session (401 \`REFRESH_TOKEN_REUSED\`).`,
       request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
-      responses: { 200: json(TokenPairSchema, "A new token pair"), ...errors(400, 401, 415, 422) },
+      responses: { 200: json(TokenPairSchema, "A new token pair"), ...errors(401) },
     }),
     async (c) => {
       const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
       const token = fromBody ?? getCookie(c, REFRESH_COOKIE) ?? bearerToken(c.req.header("authorization"));
-      if (!token) throw unauthorized("No refresh token given", ErrorCodes.INVALID_TOKEN);
-      const deps = await authDeps(c);
-      const { userId, pair } = await rotateRefreshToken(deps, token, requestMeta(c));
+      if (!token) throw HttpErrors.INVALID_TOKEN("No refresh token given");
+      const { userId, pair } = await rotateRefreshToken(c.var.deps, token);
       return c.json(await tokenResponse(c, userId, pair, "Token refreshed successfully"), 200);
     },
   )
   .openapi(
-    createRoute({
+    publicRoute({
       method: "post",
       path: `${AUTH}/logout`,
       tags,
@@ -126,20 +95,23 @@ export const authRoutes = createRouter()
       description:
         "Identifies the session by the access token (header or cookie) or, when that has expired, by the refresh token (body or cookie).",
       request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
-      responses: { 200: json(MessageSchema, "Signed out"), ...errors(401, 415, 422) },
+      responses: { 200: json(MessageSchema, "Signed out"), ...errors(401) },
     }),
     async (c) => {
-      const deps = await authDeps(c);
+      const { deps } = c.var;
+      const ring = await deps.keys();
+      const now = deps.clock.now();
       const access = bearerToken(c.req.header("authorization")) ?? getCookie(c, ACCESS_COOKIE);
       const refresh =
         (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token ?? getCookie(c, REFRESH_COOKIE);
       let claims: { sub: string; sid: string } | undefined;
-      if (access) claims = await verifyToken(deps.ring, access, "access").catch(() => undefined);
-      if (!claims && refresh) claims = await verifyToken(deps.ring, refresh, "refresh").catch(() => undefined);
-      if (!claims) throw unauthorized("No valid session to sign out of", ErrorCodes.INVALID_TOKEN);
-      await deps.d1.batch([
-        revokeSessionStatement(deps.d1, claims.sid, "logout"),
-        auditStatement(deps.d1, "logout", Number(claims.sub), requestMeta(c)),
+      if (access) claims = await verifyToken(ring, access, "access", now).catch(() => undefined);
+      if (!claims && refresh) claims = await verifyToken(ring, refresh, "refresh", now).catch(() => undefined);
+      if (!claims) throw HttpErrors.INVALID_TOKEN("No valid session to sign out of");
+      const at = isoNow(deps.clock);
+      await runBatch(deps.d1, [
+        revokeSessionStatement(deps.d1, claims.sid, "logout", at),
+        auditStatement(deps.d1, { event: "logout", user: Number(claims.sub), meta: deps.meta, at }),
       ]);
       clearAuthCookies(c);
       return c.json({ message: "Logged out successfully" }, 200);
@@ -151,20 +123,30 @@ export const authRoutes = createRouter()
       path: `${AUTH}/change-password`,
       tags,
       summary: "Change the caller's password; every other session is revoked",
+      description:
+        "A wrong current password is 400 `INVALID_CURRENT_PASSWORD`; the caller's own session stays signed in.",
       permission: "authenticated",
       request: { body: jsonBody(ChangePasswordBody) },
-      responses: { 200: json(MessageSchema, "Password changed"), ...errors(400, 413, 415, 422) },
+      responses: { 200: json(MessageSchema, "Password changed") },
     }),
     async (c) => {
-      const deps = await authDeps(c);
-      await changePassword(deps, c.var.auth, c.req.valid("json"), requestMeta(c));
+      await changePassword(c.var.deps, c.var.auth, c.req.valid("json"));
       return c.json({ message: "Password changed successfully" }, 200);
     },
   )
-  .openapi(meRoute(`${AUTH}/me`), async (c) => c.json(await me(c), 200))
-  .openapi(meRoute(`${API_PREFIX}/users/me`), async (c) => c.json(await me(c), 200))
   .openapi(
-    createRoute({
+    guardedRoute({
+      method: "get",
+      path: `${AUTH}/me`,
+      tags,
+      summary: "The signed-in user (also at /users/me)",
+      permission: "authenticated",
+      responses: { 200: json(MeSchema, "The caller") },
+    }),
+    async (c) => c.json(await currentUser(c.var.deps, c.var.auth), 200),
+  )
+  .openapi(
+    publicRoute({
       method: "get",
       path: "/.well-known/jwks.json",
       tags,
@@ -172,8 +154,8 @@ export const authRoutes = createRouter()
       responses: { 200: json(JwksSchema, "JSON Web Key Set") },
     }),
     async (c) => {
-      const deps = await authDeps(c);
+      const ring = await c.var.deps.keys();
       c.header("Cache-Control", "public, max-age=300");
-      return c.json(deps.ring.jwks as { keys: Record<string, unknown>[] }, 200);
+      return c.json(ring.jwks as { keys: Record<string, unknown>[] }, 200);
     },
   );

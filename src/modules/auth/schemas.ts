@@ -1,27 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PASSWORD_MAX_LENGTH } from "../../lib/password";
-import { UserSchema } from "../users/user-view";
-
-/** Usernames: 3 to 50 letters, digits, `.`, `_` or `-`. */
-export const UsernameSchema = z
-  .string()
-  .trim()
-  .min(3)
-  .max(50)
-  .regex(/^[A-Za-z0-9._-]+$/, "Only letters, digits, '.', '_' and '-'")
-  .openapi({ example: "johndoe" });
-
-export const EmailSchema = z
-  .email()
-  .max(254)
-  .transform((e) => e.toLowerCase())
-  .openapi({ example: "john.doe@example.com" });
-
-/** Length bounds are checked by the password policy (with the common-password list) before hashing. */
-export const PasswordSchema = z
-  .string()
-  .max(PASSWORD_MAX_LENGTH)
-  .openapi({ example: "a long passphrase", format: "password" });
+import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../access";
 
 const optionalText = (max: number) => z.string().trim().max(max).optional();
 
@@ -73,7 +52,5 @@ export const TokenPairSchema = z
     message: z.string(),
   })
   .openapi("TokenPair");
-
-export const MeSchema = z.object({ user: UserSchema, message: z.string() }).openapi("Me");
 
 export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("JWKS");

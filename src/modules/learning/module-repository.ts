@@ -1,6 +1,8 @@
-import { and, count, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { findPage } from "../../db/page";
 import { moduleProgress, modules } from "../../db/schema";
+import { assignments, type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
 import type { ModuleView } from "./schemas";
 
@@ -15,7 +17,10 @@ export const moduleColumns = {
   max_score: modules.maxScore,
 };
 
-/** The row values of a module, in API names. */
+/** The same columns for `RETURNING` clauses. */
+const RETURNING = "id, title, clean_title, description, est_time, difficulty, max_score";
+
+/** The row values of a module, in API names, which are also its column names. */
 export interface ModuleValues {
   title: string;
   clean_title: string;
@@ -25,70 +30,18 @@ export interface ModuleValues {
   max_score: number;
 }
 
-/** A page of the catalog and its total, in one batch. */
-export async function listModules(db: Db, page: Page): Promise<{ rows: ModuleView[]; total: number }> {
-  const [totals, rows] = await db.batch([
-    db.select({ total: count() }).from(modules),
-    db.select(moduleColumns).from(modules).orderBy(modules.id).limit(page.limit).offset(page.skip),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
+/** A page of the catalog and its total. */
+export function listModules(db: Db, page: Page) {
+  return findPage<ModuleView>(
+    db,
+    { from: modules, columns: moduleColumns, where: undefined, orderBy: modules.id },
+    page,
+  );
 }
 
 /** One module by id, or undefined. */
 export async function findModule(db: Db, id: number): Promise<ModuleView | undefined> {
   const rows = await db.select(moduleColumns).from(modules).where(eq(modules.id, id)).limit(1);
-  return rows[0];
-}
-
-/** Inserts a module. */
-export async function insertModule(db: Db, v: ModuleValues, now: string): Promise<ModuleView | undefined> {
-  const rows = await db
-    .insert(modules)
-    .values({
-      title: v.title,
-      cleanTitle: v.clean_title,
-      description: v.description,
-      estTime: v.est_time,
-      difficulty: v.difficulty,
-      maxScore: v.max_score,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning(moduleColumns);
-  return rows[0];
-}
-
-/**
- * Updates a module; a new `max_score` only when no recorded score exceeds it, decided in the same
- * statement. Undefined when nothing matched.
- */
-export async function updateModule(
-  db: Db,
-  id: number,
-  patch: Partial<ModuleValues>,
-  now: string,
-): Promise<ModuleView | undefined> {
-  const max = patch.max_score;
-  const rows = await db
-    .update(modules)
-    .set({
-      title: patch.title,
-      cleanTitle: patch.clean_title,
-      description: patch.description,
-      estTime: patch.est_time,
-      difficulty: patch.difficulty,
-      maxScore: max,
-      updatedAt: now,
-    })
-    .where(
-      and(
-        eq(modules.id, id),
-        max === undefined
-          ? undefined
-          : sql`NOT EXISTS (SELECT 1 FROM module_progress p WHERE p.module_id = ${id} AND p.score > ${max})`,
-      ),
-    )
-    .returning(moduleColumns);
   return rows[0];
 }
 
@@ -101,8 +54,48 @@ export async function highestScore(db: Db, id: number): Promise<number> {
   return rows[0]?.top ?? 0;
 }
 
-/** Deletes a module (its progress records go with it, by the foreign key's cascade). True when deleted. */
-export async function deleteModule(db: Db, id: number): Promise<boolean> {
-  const rows = await db.delete(modules).where(eq(modules.id, id)).returning({ id: modules.id });
-  return rows.length > 0;
+/** Inserts a module, returning its view. */
+export function insertModuleStatement(d1: D1Database, v: ModuleValues, now: string): Statement<ModuleView> {
+  return statement(
+    d1,
+    `INSERT INTO modules (title, clean_title, description, est_time, difficulty, max_score, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING ${RETURNING}`,
+    v.title,
+    v.clean_title,
+    v.description,
+    v.est_time,
+    v.difficulty,
+    v.max_score,
+    now,
+  );
+}
+
+/**
+ * Updates a module's given fields; a new `max_score` only when no recorded score exceeds it, decided
+ * in the same statement. Returns no row when nothing matched.
+ */
+export function updateModuleStatement(
+  d1: D1Database,
+  id: number,
+  patch: Partial<ModuleValues>,
+  now: string,
+): Statement<ModuleView> {
+  const set = assignments({ ...patch, updated_at: now }, 3);
+  const max = patch.max_score;
+  const scores =
+    max === undefined
+      ? ""
+      : " AND NOT EXISTS (SELECT 1 FROM module_progress p WHERE p.module_id = ?1 AND p.score > ?2)";
+  return statement(
+    d1,
+    `UPDATE modules SET ${set.sql} WHERE id = ?1${scores} RETURNING ${RETURNING}`,
+    id,
+    max ?? null,
+    ...set.params,
+  );
+}
+
+/** Deletes a module (its progress records go with it, by the foreign key's cascade); returns its id when deleted. */
+export function deleteModuleStatement(d1: D1Database, id: number): Statement<{ id: number }> {
+  return statement(d1, "DELETE FROM modules WHERE id = ?1 RETURNING id", id);
 }

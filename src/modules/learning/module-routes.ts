@@ -1,10 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
-import { storeOf } from "../../db/client";
 import type { AppEnv } from "../../env";
-import { guardedRoute } from "../../lib/guarded-route";
-import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
+import { createRouter, guardedRoute } from "../../middleware/route";
 import { createModule, deleteModuleById, getModule, moduleCatalog, updateModuleById } from "./module-service";
 import { CreateModuleBody, ModuleEnvelope, ModuleList, ModuleListQuery, UpdateModuleBody } from "./schemas";
 
@@ -25,7 +24,7 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /modules/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const module = await updateModuleById(storeOf(c.env.DB), c.req.valid("param").id, c.req.valid("json"));
+  const module = await updateModuleById(c.var.deps, c.req.valid("param").id, c.req.valid("json"));
   return c.json({ module, message: "Module updated successfully" }, 200);
 };
 
@@ -43,7 +42,7 @@ export const moduleRoutes = createRouter()
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
-      const { rows, total } = await moduleCatalog(storeOf(c.env.DB), page);
+      const { rows, total } = await moduleCatalog(c.var.deps, page);
       return c.json(listOf("modules", rows, total, page), 200);
     },
   )
@@ -58,7 +57,7 @@ export const moduleRoutes = createRouter()
       responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404, 422) },
     }),
     async (c) => {
-      const module = await getModule(storeOf(c.env.DB), c.req.valid("param").id);
+      const module = await getModule(c.var.deps, c.req.valid("param").id);
       return c.json({ module, message: "Module retrieved successfully" }, 200);
     },
   )
@@ -73,7 +72,7 @@ export const moduleRoutes = createRouter()
       responses: { 201: json(ModuleEnvelope, "The created module"), ...errors(415, 422) },
     }),
     async (c) => {
-      const module = await createModule(storeOf(c.env.DB), c.req.valid("json"));
+      const module = await createModule(c.var.deps, c.req.valid("json"));
       return c.json({ module, message: "Module created successfully" }, 201);
     },
   )
@@ -91,7 +90,7 @@ export const moduleRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 422) },
     }),
     async (c) => {
-      await deleteModuleById(storeOf(c.env.DB), c.req.valid("param").id);
+      await deleteModuleById(c.var.deps, c.req.valid("param").id);
       return c.json({ message: "Module deleted successfully" }, 200);
     },
   );

@@ -1,14 +1,16 @@
-import type { Store } from "../../db/client";
-import { conflict, notFound } from "../../lib/errors";
+import { runOne, theRow } from "../../db/statement";
+import { isoNow } from "../../lib/clock";
 import type { Page } from "../../lib/pagination";
+import type { Deps } from "../../middleware/deps";
+import { LearningErrors } from "./errors";
 import {
-  deleteModule,
+  deleteModuleStatement,
   findModule,
   highestScore,
-  insertModule,
+  insertModuleStatement,
   listModules,
   type ModuleValues,
-  updateModule,
+  updateModuleStatement,
 } from "./module-repository";
 import type { CreateModuleInput, ModuleView, UpdateModuleInput } from "./schemas";
 
@@ -22,19 +24,19 @@ export function cleanTitleOf(title: string): string {
 }
 
 /** A page of the module catalog. */
-export function moduleCatalog(deps: Store, page: Page) {
+export function moduleCatalog(deps: Deps, page: Page) {
   return listModules(deps.db, page);
 }
 
 /** One module, or 404 `MODULE_NOT_FOUND`. */
-export async function getModule(deps: Store, id: number): Promise<ModuleView> {
+export async function getModule(deps: Deps, id: number): Promise<ModuleView> {
   const module = await findModule(deps.db, id);
-  if (!module) throw notFound("Module", id);
+  if (!module) throw LearningErrors.MODULE_NOT_FOUND(id);
   return module;
 }
 
 /** Adds a module to the catalog. */
-export async function createModule(deps: Store, input: CreateModuleInput): Promise<ModuleView> {
+export async function createModule(deps: Deps, input: CreateModuleInput): Promise<ModuleView> {
   const values: ModuleValues = {
     title: input.title,
     clean_title: input.clean_title ?? cleanTitleOf(input.title),
@@ -43,24 +45,19 @@ export async function createModule(deps: Store, input: CreateModuleInput): Promi
     difficulty: input.difficulty ?? null,
     max_score: input.max_score,
   };
-  const module = await insertModule(deps.db, values, deps.now().toISOString());
-  if (!module) throw new Error("module insert returned no row");
-  return module;
+  return theRow(await runOne(deps.d1, insertModuleStatement(deps.d1, values, isoNow(deps.clock))), "module insert");
 }
 
 /** Updates any subset of a module's fields; `max_score` may not drop below a recorded score (409). */
-export async function updateModuleById(deps: Store, id: number, input: UpdateModuleInput): Promise<ModuleView> {
-  const updated = await updateModule(deps.db, id, input, deps.now().toISOString());
+export async function updateModuleById(deps: Deps, id: number, input: UpdateModuleInput): Promise<ModuleView> {
+  const [updated] = await runOne(deps.d1, updateModuleStatement(deps.d1, id, input, isoNow(deps.clock)));
   if (updated) return updated;
   await getModule(deps, id);
-  const top = await highestScore(deps.db, id);
-  throw conflict(
-    `max_score (${input.max_score}) can't be below the highest recorded score (${top}) of module ${id}`,
-    "MAX_SCORE_BELOW_SCORES",
-  );
+  throw LearningErrors.MAX_SCORE_BELOW_SCORES(id, input.max_score, await highestScore(deps.db, id));
 }
 
 /** Removes a module from the catalog, with the progress recorded in it. */
-export async function deleteModuleById(deps: Store, id: number): Promise<void> {
-  if (!(await deleteModule(deps.db, id))) throw notFound("Module", id);
+export async function deleteModuleById(deps: Deps, id: number): Promise<void> {
+  const [deleted] = await runOne(deps.d1, deleteModuleStatement(deps.d1, id));
+  if (!deleted) throw LearningErrors.MODULE_NOT_FOUND(id);
 }

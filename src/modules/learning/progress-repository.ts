@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { moduleProgress, modules, users } from "../../db/schema";
+import { type Statement, statement } from "../../db/statement";
 
 /** A user's enrollment in a module, as stored. */
 export interface ProgressRow {
@@ -40,34 +41,35 @@ export interface ProgressLookup {
 }
 
 /** Looks up the user, the module and the enrollment together, in one query. */
-export async function lookupProgress(d1: D1Database, userId: number, moduleId: number): Promise<ProgressLookup> {
-  const row = await d1
-    .prepare(
-      `SELECT u.id AS user_id, m.id AS module_id, m.max_score, p.score
-       FROM (SELECT 1) LEFT JOIN users u ON u.id = ?1 LEFT JOIN modules m ON m.id = ?2
+export async function lookupProgress(db: Db, userId: number, moduleId: number): Promise<ProgressLookup> {
+  const row = await db.get<ProgressLookup | undefined>(
+    sql`SELECT u.id AS user_id, m.id AS module_id, m.max_score, p.score
+       FROM (SELECT 1) LEFT JOIN users u ON u.id = ${userId} LEFT JOIN modules m ON m.id = ${moduleId}
        LEFT JOIN module_progress p ON p.user_id = u.id AND p.module_id = m.id`,
-    )
-    .bind(userId, moduleId)
-    .first<ProgressLookup>();
+  );
   return row ?? { user_id: null, module_id: null, max_score: null, score: null };
 }
 
 /**
  * Creates or updates a user's score in a module, only when it does not exceed the module's
- * `max_score` (checked in the same statement). Undefined when nothing was written.
+ * `max_score` (checked in the same statement). Returns no row when nothing was written.
  */
-export async function upsertProgress(
-  db: Db,
+export function upsertProgressStatement(
+  d1: D1Database,
   userId: number,
   moduleId: number,
   score: number,
   now: string,
-): Promise<{ score: number; max_score: number } | undefined> {
-  const rows = await db.all<{ score: number; max_score: number }>(
-    sql`INSERT INTO module_progress (user_id, module_id, score, created_at, updated_at)
-        SELECT ${userId}, m.id, ${score}, ${now}, ${now} FROM modules m WHERE m.id = ${moduleId} AND ${score} <= m.max_score
-        ON CONFLICT (user_id, module_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at
-        RETURNING score, (SELECT max_score FROM modules WHERE id = ${moduleId}) AS max_score`,
+): Statement<{ score: number; max_score: number }> {
+  return statement(
+    d1,
+    `INSERT INTO module_progress (user_id, module_id, score, created_at, updated_at)
+     SELECT ?1, m.id, ?3, ?4, ?4 FROM modules m WHERE m.id = ?2 AND ?3 <= m.max_score
+     ON CONFLICT (user_id, module_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at
+     RETURNING score, (SELECT max_score FROM modules WHERE id = ?2) AS max_score`,
+    userId,
+    moduleId,
+    score,
+    now,
   );
-  return rows[0];
 }

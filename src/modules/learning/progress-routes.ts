@@ -1,14 +1,12 @@
 import { API_PREFIX } from "../../app-info";
-import { storeOf } from "../../db/client";
-import { guardedRoute } from "../../lib/guarded-route";
-import { createRouter, errors, IdParam, json, jsonBody } from "../../lib/openapi";
+import { errors, IdParam, json, jsonBody } from "../../lib/openapi";
+import { createRouter, guardedRoute } from "../../middleware/route";
 import { progressInModule, progressOfUser, recordProgress } from "./progress-service";
 import { ProgressEnvelope, ProgressList, ProgressParams, PutProgressBody } from "./schemas";
 
 const tags = ["Progress"];
 const PROGRESS = `${API_PREFIX}/users/{id}/progress`;
-const readers =
-  "A user reads its own progress; holders of `progress:read` anyone's. To others the user is 404 `USER_NOT_FOUND`.";
+const readers = "Another user's progress is 404 `USER_NOT_FOUND` to a caller without `progress:read`.";
 
 /** KC7 module progress: read a user's progress, record a score (`progress:write`). */
 export const progressRoutes = createRouter()
@@ -19,12 +17,13 @@ export const progressRoutes = createRouter()
       tags,
       summary: "A user's progress in the modules it is enrolled in",
       description: readers,
-      permission: "authenticated",
+      permission: "progress:read",
+      scope: "own",
       request: { params: IdParam },
       responses: { 200: json(ProgressList, "The user's progress"), ...errors(404, 422) },
     }),
     async (c) => {
-      const result = await progressOfUser(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
+      const result = await progressOfUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
       return c.json(result, 200);
     },
   )
@@ -35,13 +34,14 @@ export const progressRoutes = createRouter()
       tags,
       summary: "A user's progress in one module",
       description: `${readers} An unknown module is 404 \`MODULE_NOT_FOUND\`; a user not enrolled in it 404 \`ENROLLMENT_NOT_FOUND\`.`,
-      permission: "authenticated",
+      permission: "progress:read",
+      scope: "own",
       request: { params: ProgressParams },
       responses: { 200: json(ProgressEnvelope, "The progress"), ...errors(404, 422) },
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const progress = await progressInModule(storeOf(c.env.DB), c.var.auth, id, module_id);
+      const progress = await progressInModule(c.var.deps, c.var.auth, c.var.scope, id, module_id);
       return c.json({ progress }, 200);
     },
   )
@@ -63,7 +63,7 @@ export const progressRoutes = createRouter()
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const { progress, created } = await recordProgress(storeOf(c.env.DB), id, module_id, c.req.valid("json").score);
+      const { progress, created } = await recordProgress(c.var.deps, id, module_id, c.req.valid("json").score);
       return created
         ? c.json({ progress, message: "Progress recorded successfully" }, 201)
         : c.json({ progress, message: "Progress updated successfully" }, 200);

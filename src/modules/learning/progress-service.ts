@@ -1,25 +1,30 @@
-import type { Store } from "../../db/client";
-import { AppError, invalid, isForeignKeyViolation, notFound } from "../../lib/errors";
-import { type AuthContext, can } from "../auth/auth-context";
-import { findUserProgress, lookupProgress, upsertProgress } from "./progress-repository";
+import { runOne } from "../../db/statement";
+import type { AuthContext, Scope } from "../../lib/access";
+import { isoNow } from "../../lib/clock";
+import { invalid } from "../../lib/errors";
+import type { Deps } from "../../middleware/deps";
+import { AccessErrors } from "../access";
+import { LearningErrors } from "./errors";
+import { findUserProgress, lookupProgress, upsertProgressStatement } from "./progress-repository";
 import type { ProgressItem, ProgressView } from "./schemas";
 
-/** A user reads its own progress; holders of `progress:read` anyone's. To others the user is 404. */
-function assertMayRead(auth: AuthContext, userId: number): void {
-  if (auth.userId !== userId && !can(auth, "progress:read")) throw notFound("User", userId);
+/** Another user's progress needs a global `progress:read` scope; without it that user is a 404. */
+function assertMayRead(auth: AuthContext, scope: Scope, userId: number): void {
+  if (auth.userId !== userId && !scope.global) throw AccessErrors.USER_NOT_FOUND(userId);
 }
 
 const ratio = (score: number, max: number) => (max > 0 ? score / max : 0);
 
 /** A user's progress in every module it is enrolled in. */
 export async function progressOfUser(
-  deps: Store,
+  deps: Deps,
   auth: AuthContext,
+  scope: Scope,
   userId: number,
 ): Promise<{ progress: ProgressItem[]; total: number }> {
-  assertMayRead(auth, userId);
+  assertMayRead(auth, scope, userId);
   const { userExists, rows } = await findUserProgress(deps.db, userId);
-  if (!userExists) throw notFound("User", userId);
+  if (!userExists) throw AccessErrors.USER_NOT_FOUND(userId);
   const progress = rows.map((r) => ({
     module_id: r.module_id,
     module_name: r.module_name,
@@ -32,18 +37,17 @@ export async function progressOfUser(
 
 /** A user's progress in one module: 404 `USER_NOT_FOUND`, `MODULE_NOT_FOUND` or `ENROLLMENT_NOT_FOUND`. */
 export async function progressInModule(
-  deps: Store,
+  deps: Deps,
   auth: AuthContext,
+  scope: Scope,
   userId: number,
   moduleId: number,
 ): Promise<ProgressView> {
-  assertMayRead(auth, userId);
-  const found = await lookupProgress(deps.d1, userId, moduleId);
-  if (found.user_id === null) throw notFound("User", userId);
-  if (found.module_id === null || found.max_score === null) throw notFound("Module", moduleId);
-  if (found.score === null) {
-    throw new AppError(404, "ENROLLMENT_NOT_FOUND", `User ${userId} is not enrolled in module ${moduleId}`);
-  }
+  assertMayRead(auth, scope, userId);
+  const found = await lookupProgress(deps.db, userId, moduleId);
+  if (found.user_id === null) throw AccessErrors.USER_NOT_FOUND(userId);
+  if (found.module_id === null || found.max_score === null) throw LearningErrors.MODULE_NOT_FOUND(moduleId);
+  if (found.score === null) throw LearningErrors.ENROLLMENT_NOT_FOUND(userId, moduleId);
   return {
     user_id: userId,
     module_id: moduleId,
@@ -58,23 +62,22 @@ export async function progressInModule(
  * The score must lie within 0..max_score (422).
  */
 export async function recordProgress(
-  deps: Store,
+  deps: Deps,
   userId: number,
   moduleId: number,
   score: number,
 ): Promise<{ progress: ProgressView; created: boolean }> {
-  const found = await lookupProgress(deps.d1, userId, moduleId);
-  if (found.user_id === null) throw notFound("User", userId);
-  if (found.module_id === null || found.max_score === null) throw notFound("Module", moduleId);
+  const found = await lookupProgress(deps.db, userId, moduleId);
+  if (found.user_id === null) throw AccessErrors.USER_NOT_FOUND(userId);
+  if (found.module_id === null || found.max_score === null) throw LearningErrors.MODULE_NOT_FOUND(moduleId);
   const max = found.max_score;
   const outOfRange = () => invalid(["body", "score"], `score must be between 0 and ${max} (the module's max_score)`);
   if (score > max) throw outOfRange();
-  const written = await upsertProgress(deps.db, userId, moduleId, score, deps.now().toISOString()).catch(
-    (err: unknown) => {
-      // The user was deleted between the lookup and the write.
-      if (isForeignKeyViolation(err)) throw notFound("User", userId);
-      throw err;
-    },
+  const [written] = await runOne(
+    deps.d1,
+    upsertProgressStatement(deps.d1, userId, moduleId, score, isoNow(deps.clock)),
+    // The user was deleted between the lookup and the write.
+    { foreignKey: () => AccessErrors.USER_NOT_FOUND(userId) },
   );
   if (!written) {
     // The module was deleted, or its max_score lowered, in between.
@@ -93,7 +96,7 @@ export async function recordProgress(
   };
 }
 
-async function progressModuleStillThere(deps: Store, userId: number, moduleId: number): Promise<void> {
-  const again = await lookupProgress(deps.d1, userId, moduleId);
-  if (again.module_id === null) throw notFound("Module", moduleId);
+async function progressModuleStillThere(deps: Deps, userId: number, moduleId: number): Promise<void> {
+  const again = await lookupProgress(deps.db, userId, moduleId);
+  if (again.module_id === null) throw LearningErrors.MODULE_NOT_FOUND(moduleId);
 }

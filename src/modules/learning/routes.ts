@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../../middleware/route";
 import { moduleRoutes } from "./module-routes";
 import { progressRoutes } from "./progress-routes";
 

@@ -1,8 +1,10 @@
-import { and, count, eq, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { findPage, type PageQuery, pageResult, pageStatements } from "../../db/page";
 import { registrations, trainings } from "../../db/schema";
+import { type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
-import type { RegistrationFilters, RegistrationStatus, RegistrationView } from "./schemas";
+import type { RegistrationFilters, RegistrationStatus, RegistrationView, ScheduleConflict } from "./schemas";
 
 /** Columns of a registration view, aliased to the API's snake_case names. */
 export const registrationColumns = {
@@ -31,27 +33,17 @@ const filterWhere = (f: RegistrationFilters): SQL | undefined =>
     f.status ? eq(registrations.status, f.status) : undefined,
   );
 
-/** The count and the page of registrations matching `where`, for one batch. */
-const pageStatements = (db: Db, where: SQL | undefined, page: Page) =>
-  [
-    db.select({ total: count() }).from(registrations).where(where),
-    db
-      .select(registrationColumns)
-      .from(registrations)
-      .where(where)
-      .orderBy(registrations.id)
-      .limit(page.limit)
-      .offset(page.skip),
-  ] as const;
+/** The registrations matching `where`, as a list reads them. */
+const listOf = (where: SQL | undefined): PageQuery => ({
+  from: registrations,
+  columns: registrationColumns,
+  where,
+  orderBy: registrations.id,
+});
 
-/** A page of registrations matching the filters and their total, in one batch. */
-export async function listRegistrations(
-  db: Db,
-  filters: RegistrationFilters,
-  page: Page,
-): Promise<{ rows: RegistrationView[]; total: number }> {
-  const [totals, rows] = await db.batch(pageStatements(db, filterWhere(filters), page));
-  return { rows, total: totals[0]?.total ?? 0 };
+/** A page of registrations matching the filters, and their total. */
+export function listRegistrations(db: Db, filters: RegistrationFilters, page: Page) {
+  return findPage<RegistrationView>(db, listOf(filterWhere(filters)), page);
 }
 
 /** A training's registrations page, its total, and whether the training exists, in one batch. */
@@ -61,11 +53,11 @@ export async function listRegistrationsOfTraining(
   status: RegistrationStatus | undefined,
   page: Page,
 ): Promise<{ exists: boolean; rows: RegistrationView[]; total: number }> {
-  const [found, totals, rows] = await db.batch([
+  const [found, rows, totals] = await db.batch([
     db.select({ id: trainings.id }).from(trainings).where(eq(trainings.id, trainingId)).limit(1),
-    ...pageStatements(db, filterWhere({ training_id: trainingId, status }), page),
+    ...pageStatements(db, listOf(filterWhere({ training_id: trainingId, status })), page),
   ]);
-  return { exists: found.length > 0, rows, total: totals[0]?.total ?? 0 };
+  return { exists: found.length > 0, ...pageResult<RegistrationView>(rows, totals) };
 }
 
 /** One registration by id, or undefined. */
@@ -81,28 +73,31 @@ export async function findRegistration(db: Db, id: number): Promise<Registration
  * of the same user); (2) the user's other active registrations that overlap the training in time.
  */
 export function registerStatements(d1: D1Database, userId: number, trainingId: number, now: string) {
-  const insert = d1
-    .prepare(
-      `INSERT INTO registrations (user_id, training_id, status, registered_at, updated_at)
+  const insert: Statement<RegistrationView> = statement(
+    d1,
+    `INSERT INTO registrations (user_id, training_id, status, registered_at, updated_at)
        SELECT ?1, t.id, 'REGISTERED', ?3, ?3 FROM trainings t
        WHERE t.id = ?2 AND t.status = 'PUBLISHED'
          AND EXISTS (SELECT 1 FROM users u WHERE u.id = ?1 AND u.is_active = 1)
          AND (t.max_participants IS NULL
               OR (SELECT count(*) FROM registrations r WHERE r.training_id = t.id AND r.status <> 'CANCELLED') < t.max_participants)
        RETURNING ${RETURNING}`,
-    )
-    .bind(userId, trainingId, now);
-  const overlaps = d1
-    .prepare(
-      `SELECT o.id AS training_id, o.title, o.start_date, o.end_date
+    userId,
+    trainingId,
+    now,
+  );
+  const overlaps: Statement<ScheduleConflict> = statement(
+    d1,
+    `SELECT o.id AS training_id, o.title, o.start_date, o.end_date
        FROM trainings n
        JOIN registrations r ON r.user_id = ?1 AND r.status <> 'CANCELLED' AND r.training_id <> n.id
        JOIN trainings o ON o.id = r.training_id
        WHERE n.id = ?2 AND n.start_date IS NOT NULL AND o.start_date IS NOT NULL
          AND (o.start_date = n.start_date OR (o.start_date < ${endOf("n")} AND n.start_date < ${endOf("o")}))
        ORDER BY o.start_date, o.id`,
-    )
-    .bind(userId, trainingId);
+    userId,
+    trainingId,
+  );
   return { insert, overlaps };
 }
 
@@ -118,20 +113,17 @@ export interface RegistrationRefusal {
 
 /** Reads why `registerStatements` inserted nothing, in one query. */
 export async function findRegistrationRefusal(
-  d1: D1Database,
+  db: Db,
   userId: number,
   trainingId: number,
 ): Promise<RegistrationRefusal> {
-  const row = await d1
-    .prepare(
-      `SELECT (SELECT is_active FROM users WHERE id = ?1) AS user_active,
+  const row = await db.get<RegistrationRefusal | undefined>(
+    sql`SELECT (SELECT is_active FROM users WHERE id = ${userId}) AS user_active,
          t.id AS training_id, t.status, t.max_participants,
          (SELECT count(*) FROM registrations r WHERE r.training_id = t.id AND r.status <> 'CANCELLED') AS taken,
-         EXISTS (SELECT 1 FROM registrations r WHERE r.training_id = t.id AND r.user_id = ?1 AND r.status <> 'CANCELLED') AS already
-       FROM (SELECT 1) LEFT JOIN trainings t ON t.id = ?2`,
-    )
-    .bind(userId, trainingId)
-    .first<RegistrationRefusal>();
+         EXISTS (SELECT 1 FROM registrations r WHERE r.training_id = t.id AND r.user_id = ${userId} AND r.status <> 'CANCELLED') AS already
+       FROM (SELECT 1) LEFT JOIN trainings t ON t.id = ${trainingId}`,
+  );
   return (
     row ?? { user_active: null, training_id: null, status: null, max_participants: null, taken: null, already: null }
   );
@@ -149,10 +141,10 @@ export function transitionStatement(
   to: RegistrationStatus,
   feedbackScore: number | null,
   now: string,
-) {
-  return d1
-    .prepare(
-      `UPDATE registrations SET status = ?3,
+): Statement<RegistrationView> {
+  return statement(
+    d1,
+    `UPDATE registrations SET status = ?3,
          attended_at = CASE WHEN ?3 = 'ATTENDED' AND status <> 'ATTENDED' THEN ?5 ELSE attended_at END,
          completion_date = CASE WHEN ?3 = 'COMPLETED' AND status <> 'COMPLETED' THEN ?5 ELSE completion_date END,
          cancelled_at = CASE WHEN ?3 = 'CANCELLED' AND status <> 'CANCELLED' THEN ?5 ELSE cancelled_at END,
@@ -160,6 +152,10 @@ export function transitionStatement(
          updated_at = ?5
        WHERE id = ?1 AND status = ?2
        RETURNING ${RETURNING}`,
-    )
-    .bind(id, from, to, feedbackScore, now);
+    id,
+    from,
+    to,
+    feedbackScore,
+    now,
+  );
 }

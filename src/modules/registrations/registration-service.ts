@@ -1,9 +1,13 @@
-import type { Store } from "../../db/client";
-import { AppError, conflict, forbidden, isUniqueViolation, notFound } from "../../lib/errors";
-import { outboxStatement } from "../../lib/outbox";
+import { outboxStatement } from "../../db/outbox";
+import { runBatch } from "../../db/statement";
+import { type AuthContext, can, type Scope } from "../../lib/access";
+import { isoNow } from "../../lib/clock";
+import { type AppError, HttpErrors } from "../../lib/errors";
 import type { Page } from "../../lib/pagination";
-import { type AuthContext, can } from "../auth/auth-context";
-import { canSeeDrafts } from "../trainings/training-service";
+import type { Deps } from "../../middleware/deps";
+import { AccessErrors } from "../access";
+import { canSeeDrafts, TrainingErrors } from "../trainings";
+import { RegistrationErrors } from "./errors";
 import {
   findRegistration,
   findRegistrationRefusal,
@@ -21,7 +25,7 @@ import type {
   UpdateRegistrationInput,
 } from "./schemas";
 
-/** Holders of `registrations:manage` see and change everyone's registrations. */
+/** Holders of `registrations:manage` register others (the routes on existing registrations get it as their scope). */
 const isManager = (auth: AuthContext) => can(auth, "registrations:manage");
 
 /** The statuses each status may move to. */
@@ -38,148 +42,127 @@ const MANAGER_ONLY: readonly RegistrationStatus[] = ["ATTENDED", "COMPLETED"];
 /** Feedback is given on a training that has been attended. */
 const FEEDBACK_STATUSES: readonly RegistrationStatus[] = ["ATTENDED", "COMPLETED"];
 
-const invalidTransition = (detail: string) => new AppError(409, "INVALID_STATUS_TRANSITION", detail);
-
-/**
- * Registers `input.user_id` (default: the caller) for a published training with a free seat, and
- * reports the user's other active registrations that overlap it in time. Naming another user needs
- * `registrations:manage` (else 403).
- */
+/** Registers the caller or `user_id` and reports schedule overlaps (see the register route). */
 export async function register(
-  deps: Store,
+  deps: Deps,
   auth: AuthContext,
   input: { training_id: number; user_id?: number | undefined },
 ): Promise<{ registration: RegistrationView; conflicts: ScheduleConflict[] }> {
   const userId = input.user_id ?? auth.userId;
   if (userId !== auth.userId && !isManager(auth)) {
-    throw forbidden("Only registration managers can register other users");
+    throw HttpErrors.FORBIDDEN("Only registration managers can register other users");
   }
-  const { insert, overlaps } = registerStatements(deps.d1, userId, input.training_id, deps.now().toISOString());
-  let inserted: RegistrationView | undefined;
-  let conflicts: ScheduleConflict[];
-  try {
-    const [ins, over] = await deps.d1.batch([insert, overlaps]);
-    inserted = ins?.results[0] as RegistrationView | undefined;
-    conflicts = (over?.results ?? []) as ScheduleConflict[];
-  } catch (err) {
-    if (isUniqueViolation(err)) throw alreadyRegistered(userId, input.training_id);
-    throw err;
-  }
+  const { insert, overlaps } = registerStatements(deps.d1, userId, input.training_id, isoNow(deps.clock));
+  const [[inserted], conflicts] = await runBatch(deps.d1, [insert, overlaps], {
+    unique: () => RegistrationErrors.ALREADY_REGISTERED(userId, input.training_id),
+  });
   if (!inserted) {
-    throw refusalError(
-      await findRegistrationRefusal(deps.d1, userId, input.training_id),
-      auth,
-      userId,
-      input.training_id,
-    );
+    const refusal = await findRegistrationRefusal(deps.db, userId, input.training_id);
+    throw refusalError(refusal, auth, userId, input.training_id);
   }
   return { registration: inserted, conflicts };
 }
 
-const alreadyRegistered = (userId: number, trainingId: number) =>
-  conflict(`User ${userId} is already registered for training ${trainingId}`, "ALREADY_REGISTERED");
-
 /** The error that explains a refused registration. */
 function refusalError(r: RegistrationRefusal, auth: AuthContext, userId: number, trainingId: number): AppError {
-  if (!r.user_active) return notFound("User", userId);
-  if (r.training_id === null) return notFound("Training", trainingId);
+  if (!r.user_active) return AccessErrors.USER_NOT_FOUND(userId);
+  if (r.training_id === null) return TrainingErrors.TRAINING_NOT_FOUND(trainingId);
   if (r.status !== "PUBLISHED") {
     return canSeeDrafts(auth)
-      ? conflict(`Training ${trainingId} is not published`, "TRAINING_NOT_PUBLISHED")
-      : notFound("Training", trainingId);
+      ? RegistrationErrors.TRAINING_NOT_PUBLISHED(trainingId)
+      : TrainingErrors.TRAINING_NOT_FOUND(trainingId);
   }
-  if (r.already) return alreadyRegistered(userId, trainingId);
+  if (r.already) return RegistrationErrors.ALREADY_REGISTERED(userId, trainingId);
   if (r.max_participants !== null && (r.taken ?? 0) >= r.max_participants) {
-    return conflict(
-      `Training ${trainingId} is full (${r.taken} of ${r.max_participants} seats taken)`,
-      "TRAINING_FULL",
-    );
+    return RegistrationErrors.TRAINING_FULL(trainingId, r.taken, r.max_participants);
   }
   // A seat was freed between the refused insert and this read.
-  return conflict(`Registration for training ${trainingId} conflicted with another change; try again`);
+  return HttpErrors.CONFLICT(`Registration for training ${trainingId} conflicted with another change; try again`);
 }
 
-/** Registrations the caller may see: managers any (filtered), others only their own. */
+/** Registrations the caller may see: with a global scope any (filtered), others only their own. */
 export async function listVisibleRegistrations(
-  deps: Store,
+  deps: Deps,
   auth: AuthContext,
+  scope: Scope,
   filters: RegistrationFilters,
   page: Page,
 ) {
-  if (!isManager(auth)) {
+  if (!scope.global) {
     if (filters.user_id !== undefined && filters.user_id !== auth.userId) return { rows: [], total: 0 };
     return listRegistrations(deps.db, { ...filters, user_id: auth.userId }, page);
   }
   return listRegistrations(deps.db, filters, page);
 }
 
-/** A registration the caller may see; someone else's is a 404 to a non-manager, like a missing id. */
-export async function getVisibleRegistration(deps: Store, auth: AuthContext, id: number): Promise<RegistrationView> {
+/** A registration the caller may see; someone else's is a 404 without a global scope, like a missing id. */
+export async function getVisibleRegistration(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  id: number,
+): Promise<RegistrationView> {
   const reg = await findRegistration(deps.db, id);
-  if (!reg || (reg.user_id !== auth.userId && !isManager(auth))) throw notFound("Registration", id);
+  if (!reg || (reg.user_id !== auth.userId && !scope.global)) throw RegistrationErrors.REGISTRATION_NOT_FOUND(id);
   return reg;
 }
 
-/**
- * Changes a registration's status and/or feedback. Transitions: REGISTERED → ATTENDED → COMPLETED,
- * and REGISTERED/ATTENDED → CANCELLED (else 409 `INVALID_STATUS_TRANSITION`, also for the status it
- * already has unless feedback comes with it). ATTENDED and COMPLETED need `registrations:manage`
- * (403); the owner may cancel and give feedback (1..5, once attended).
- * Reaching COMPLETED records `registration.completed` in the outbox in the same batch.
- */
+/** Changes a registration's status and/or feedback (see the update route for the transitions). */
 export async function updateRegistration(
-  deps: Store,
+  deps: Deps,
   auth: AuthContext,
+  scope: Scope,
   id: number,
   input: UpdateRegistrationInput,
 ): Promise<RegistrationView> {
-  const reg = await getVisibleRegistration(deps, auth, id);
+  const reg = await getVisibleRegistration(deps, auth, scope, id);
   const to = input.status ?? reg.status;
   if (input.status === reg.status && input.feedback_score === undefined) {
     // Not a no-op: of two concurrent identical transitions, the second must learn it lost.
-    throw invalidTransition(`Registration ${id} is already ${reg.status}`);
+    throw RegistrationErrors.INVALID_STATUS_TRANSITION(`Registration ${id} is already ${reg.status}`);
   }
   if (to !== reg.status) {
     if (!TRANSITIONS[reg.status].includes(to)) {
-      throw invalidTransition(`Registration ${id} can't move from ${reg.status} to ${to}`);
+      throw RegistrationErrors.INVALID_STATUS_TRANSITION(`Registration ${id} can't move from ${reg.status} to ${to}`);
     }
-    if (MANAGER_ONLY.includes(to) && !isManager(auth)) {
-      throw forbidden(`Only registration managers can mark a registration ${to}`);
+    if (MANAGER_ONLY.includes(to) && !scope.global) {
+      throw HttpErrors.FORBIDDEN(`Only registration managers can mark a registration ${to}`);
     }
   }
   if (input.feedback_score !== undefined && !FEEDBACK_STATUSES.includes(to)) {
-    throw conflict(
-      `Feedback can only be given on an attended or completed registration (it is ${to})`,
-      "FEEDBACK_NOT_ALLOWED",
-    );
+    throw RegistrationErrors.FEEDBACK_NOT_ALLOWED(to);
   }
-  const now = deps.now().toISOString();
+  const now = isoNow(deps.clock);
   const update = transitionStatement(deps.d1, id, reg.status, to, input.feedback_score ?? null, now);
   const completes = to === "COMPLETED" && reg.status !== "COMPLETED";
-  const results = await deps.d1.batch<RegistrationView>(
-    completes ? [completedEvent(deps.d1, reg, now), update] : [update],
-  );
-  const updated = results[results.length - 1]?.results[0];
+  // The event goes first: it is recorded only while the registration still has the status read,
+  // which is exactly when the following UPDATE wins.
+  const results = completes
+    ? (await runBatch(deps.d1, [completedEvent(deps.d1, reg, now), update]))[1]
+    : (await runBatch(deps.d1, [update]))[0];
+  const updated = results[0];
   if (!updated) {
-    throw invalidTransition(`Registration ${id} is no longer ${reg.status}: it was changed concurrently; reload it`);
+    throw RegistrationErrors.INVALID_STATUS_TRANSITION(
+      `Registration ${id} is no longer ${reg.status}: it was changed concurrently; reload it`,
+    );
   }
   return updated;
 }
 
-/** Cancels a registration (its owner or a manager); a completed or cancelled one is 409. */
-export async function cancelRegistration(deps: Store, auth: AuthContext, id: number): Promise<void> {
-  await updateRegistration(deps, auth, id, { status: "CANCELLED" });
+/** Cancels a registration (see the cancel route). */
+export async function cancelRegistration(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<void> {
+  await updateRegistration(deps, auth, scope, id, { status: "CANCELLED" });
 }
 
 /** A training's registrations, for registration managers; an unknown training is 404. */
 export async function registrationsOfTraining(
-  deps: Store,
+  deps: Deps,
   trainingId: number,
   status: RegistrationStatus | undefined,
   page: Page,
 ) {
   const { exists, rows, total } = await listRegistrationsOfTraining(deps.db, trainingId, status, page);
-  if (!exists) throw notFound("Training", trainingId);
+  if (!exists) throw TrainingErrors.TRAINING_NOT_FOUND(trainingId);
   return { rows, total };
 }
 
@@ -194,9 +177,9 @@ function completedEvent(d1: D1Database, reg: RegistrationView, now: string) {
     "registration.completed",
     { registration_id: reg.id, user_id: reg.user_id, training_id: reg.training_id, completion_date: now },
     {
-      when: "EXISTS (SELECT 1 FROM registrations WHERE id = ?2 AND status = ?3)",
+      at: now,
+      when: "EXISTS (SELECT 1 FROM registrations WHERE id = ?3 AND status = ?4)",
       params: [reg.id, reg.status],
-      timestamp: now,
     },
   );
 }

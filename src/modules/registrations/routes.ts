@@ -1,10 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
-import { storeOf } from "../../db/client";
 import type { AppEnv } from "../../env";
-import { guardedRoute } from "../../lib/guarded-route";
-import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
+import { createRouter, guardedRoute } from "../../middleware/route";
 import {
   cancelRegistration,
   getVisibleRegistration,
@@ -26,8 +25,7 @@ import {
 const tags = ["Registrations"];
 const REGISTRATIONS = `${API_PREFIX}/registrations`;
 
-const ownOrManaged =
-  "Any signed-in user, on its own registrations; holders of `registrations:manage` on anyone's. Someone else's registration is 404 to others.";
+const ownOrManaged = "Someone else's registration is 404 to a caller without `registrations:manage`.";
 
 const updateRoute = (method: "put" | "patch") =>
   guardedRoute({
@@ -36,7 +34,8 @@ const updateRoute = (method: "put" | "patch") =>
     tags,
     summary: "Change a registration's status or feedback",
     description: `${ownOrManaged} Status moves REGISTERED → ATTENDED → COMPLETED (both need \`registrations:manage\`, else 403) or REGISTERED/ATTENDED → CANCELLED (the owner may cancel); any other move is 409 \`INVALID_STATUS_TRANSITION\`, also when a concurrent change got there first. \`feedback_score\` (1..5) is accepted once the registration is ATTENDED or COMPLETED (else 409 \`FEEDBACK_NOT_ALLOWED\`). Reaching COMPLETED records the \`registration.completed\` webhook event.`,
-    permission: "authenticated",
+    permission: "registrations:manage",
+    scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateRegistrationBody) },
     responses: { 200: json(RegistrationEnvelope, "The updated registration"), ...errors(404, 409, 415, 422) },
   });
@@ -44,7 +43,7 @@ const updateRoute = (method: "put" | "patch") =>
 /** PUT and PATCH /registrations/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const registration = await updateRegistration(storeOf(c.env.DB), c.var.auth, id, c.req.valid("json"));
+  const registration = await updateRegistration(c.var.deps, c.var.auth, c.var.scope, id, c.req.valid("json"));
   return c.json({ registration, message: "Registration updated successfully" }, 200);
 };
 
@@ -63,7 +62,7 @@ export const registrationRoutes = createRouter()
       responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409, 415, 422) },
     }),
     async (c) => {
-      const { registration, conflicts } = await register(storeOf(c.env.DB), c.var.auth, c.req.valid("json"));
+      const { registration, conflicts } = await register(c.var.deps, c.var.auth, c.req.valid("json"));
       const warning =
         conflicts.length > 0
           ? `This training overlaps in time with ${conflicts.length} other registration(s) of the user`
@@ -78,15 +77,16 @@ export const registrationRoutes = createRouter()
       tags,
       summary: "List registrations",
       description:
-        "Filters `user_id`, `training_id`, `status`. Holders of `registrations:manage` see everyone's; others only their own (another `user_id` gives an empty list).",
-      permission: "authenticated",
+        "Filters `user_id`, `training_id`, `status`; another user's `user_id` gives a caller without `registrations:manage` an empty list.",
+      permission: "registrations:manage",
+      scope: "own",
       request: { query: RegistrationListQuery },
       responses: { 200: json(RegistrationList, "A page of registrations"), ...errors(422) },
     }),
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
       const page = pageOf({ skip, offset, limit });
-      const { rows, total } = await listVisibleRegistrations(storeOf(c.env.DB), c.var.auth, filters, page);
+      const { rows, total } = await listVisibleRegistrations(c.var.deps, c.var.auth, c.var.scope, filters, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   )
@@ -97,12 +97,13 @@ export const registrationRoutes = createRouter()
       tags,
       summary: "Get a registration",
       description: ownOrManaged,
-      permission: "authenticated",
+      permission: "registrations:manage",
+      scope: "own",
       request: { params: IdParam },
       responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404, 422) },
     }),
     async (c) => {
-      const registration = await getVisibleRegistration(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
+      const registration = await getVisibleRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
       return c.json({ registration, message: "Registration retrieved successfully" }, 200);
     },
   )
@@ -115,12 +116,13 @@ export const registrationRoutes = createRouter()
       tags,
       summary: "Cancel a registration",
       description: `${ownOrManaged} Sets the status to CANCELLED (the row is kept); a completed or already cancelled registration is 409 \`INVALID_STATUS_TRANSITION\`.`,
-      permission: "authenticated",
+      permission: "registrations:manage",
+      scope: "own",
       request: { params: IdParam },
       responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409, 422) },
     }),
     async (c) => {
-      await cancelRegistration(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
+      await cancelRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
       return c.json({ message: "Registration cancelled successfully" }, 200);
     },
   )
@@ -139,7 +141,7 @@ export const registrationRoutes = createRouter()
       const { status, ...paging } = c.req.valid("query");
       const page = pageOf(paging);
       const { id } = c.req.valid("param");
-      const { rows, total } = await registrationsOfTraining(storeOf(c.env.DB), id, status, page);
+      const { rows, total } = await registrationsOfTraining(c.var.deps, id, status, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   );

@@ -1,6 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { API_PREFIX, API_VERSION } from "../../app-info";
-import { createRouter, json } from "../../lib/openapi";
+import { json } from "../../lib/openapi";
+import { createRouter, publicRoute } from "../../middleware/route";
 import { checkHealth } from "./health";
 
 const BannerSchema = z.object({ message: z.string(), version: z.string() }).openapi("Banner");
@@ -17,7 +18,7 @@ const HealthSchema = z
 /** `GET /`, `GET /api/v1/hello`, `GET /api/v1/health`: public, no authentication. */
 export const systemRoutes = createRouter()
   .openapi(
-    createRoute({
+    publicRoute({
       method: "get",
       path: "/",
       tags: ["System"],
@@ -27,7 +28,7 @@ export const systemRoutes = createRouter()
     (c) => c.json({ message: "Identity & Training API is running", version: API_VERSION }, 200),
   )
   .openapi(
-    createRoute({
+    publicRoute({
       method: "get",
       path: `${API_PREFIX}/hello`,
       tags: ["System"],
@@ -37,7 +38,7 @@ export const systemRoutes = createRouter()
     (c) => c.json({ message: "Hello, World!" }, 200),
   )
   .openapi(
-    createRoute({
+    publicRoute({
       method: "get",
       path: `${API_PREFIX}/health`,
       tags: ["System"],

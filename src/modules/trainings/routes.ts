@@ -1,10 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
-import { storeOf } from "../../db/client";
 import type { AppEnv } from "../../env";
-import { guardedRoute } from "../../lib/guarded-route";
-import { createRouter, errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
+import { createRouter, guardedRoute } from "../../middleware/route";
 import { CreateTrainingBody, TrainingEnvelope, TrainingList, TrainingListQuery, UpdateTrainingBody } from "./schemas";
 import {
   createTraining,
@@ -32,7 +31,7 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /trainings/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const training = await updateTrainingById(storeOf(c.env.DB), c.req.valid("param").id, c.req.valid("json"));
+  const training = await updateTrainingById(c.var.deps, c.req.valid("param").id, c.req.valid("json"));
   return c.json({ training, message: "Training updated successfully" }, 200);
 };
 
@@ -53,7 +52,7 @@ export const trainingRoutes = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const page = pageOf(query);
-      const { rows, total } = await listVisibleTrainings(storeOf(c.env.DB), c.var.auth, query, page);
+      const { rows, total } = await listVisibleTrainings(c.var.deps, c.var.auth, query, page);
       return c.json(listOf("trainings", rows, total, page), 200);
     },
   )
@@ -69,7 +68,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(TrainingEnvelope, "The training"), ...errors(404, 422) },
     }),
     async (c) => {
-      const training = await getVisibleTraining(storeOf(c.env.DB), c.var.auth, c.req.valid("param").id);
+      const training = await getVisibleTraining(c.var.deps, c.var.auth, c.req.valid("param").id);
       return c.json({ training, message: "Training retrieved successfully" }, 200);
     },
   )
@@ -86,7 +85,7 @@ export const trainingRoutes = createRouter()
       responses: { 201: json(TrainingEnvelope, "The created training"), ...errors(404, 415, 422) },
     }),
     async (c) => {
-      const training = await createTraining(storeOf(c.env.DB), c.var.auth, c.req.valid("json"));
+      const training = await createTraining(c.var.deps, c.var.auth, c.req.valid("json"));
       return c.json({ training, message: "Training created successfully" }, 201);
     },
   )
@@ -105,7 +104,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
     }),
     async (c) => {
-      await deleteTraining(storeOf(c.env.DB), c.req.valid("param").id);
+      await deleteTraining(c.var.deps, c.req.valid("param").id);
       return c.json({ message: "Training deleted successfully" }, 200);
     },
   );

@@ -1,29 +1,28 @@
-import type { Store } from "../../db/client";
-import { AppError, conflict, invalid, isForeignKeyViolation, notFound } from "../../lib/errors";
-import { outboxStatement } from "../../lib/outbox";
+import { outboxStatement } from "../../db/outbox";
+import { type ConstraintErrors, runBatch, runOne, theRow } from "../../db/statement";
+import { type AuthContext, can } from "../../lib/access";
+import { isoNow } from "../../lib/clock";
+import { invalid } from "../../lib/errors";
 import type { Page } from "../../lib/pagination";
-import { type AuthContext, can } from "../auth/auth-context";
+import type { Deps } from "../../middleware/deps";
+import { AccessErrors, isActiveUser } from "../access";
+import { TrainingErrors } from "./errors";
 import type { CreateTrainingInput, TrainingFilters, TrainingView, UpdateTrainingInput } from "./schemas";
 import {
-  countActiveRegistrations,
-  countAllRegistrations,
-  deleteTrainingWithoutRegistrations,
+  countRegistrations,
+  deleteTrainingWithoutRegistrationsStatement,
   findTraining,
   insertTrainingStatement,
-  isActiveUser,
   listTrainings,
-  type NewTraining,
-  updateTraining,
+  type TrainingValues,
+  updateTrainingStatement,
 } from "./training-repository";
 
 /** Those who may manage trainings (hold `trainings:update`) also see drafts. */
 export const canSeeDrafts = (auth: AuthContext): boolean => can(auth, "trainings:update");
 
-/**
- * A page of trainings. Callers who can't manage trainings only ever see published ones (asking for
- * `status=DRAFT` gives them an empty list).
- */
-export async function listVisibleTrainings(deps: Store, auth: AuthContext, filters: TrainingFilters, page: Page) {
+/** A page of trainings; see the list route for who sees drafts. */
+export async function listVisibleTrainings(deps: Deps, auth: AuthContext, filters: TrainingFilters, page: Page) {
   if (!canSeeDrafts(auth)) {
     if (filters.status === "DRAFT") return { rows: [], total: 0 };
     return listTrainings(deps.db, { ...filters, status: "PUBLISHED" }, page);
@@ -31,10 +30,10 @@ export async function listVisibleTrainings(deps: Store, auth: AuthContext, filte
   return listTrainings(deps.db, filters, page);
 }
 
-/** A training the caller may see; a draft is a 404 to those who can't manage trainings, like a missing id. */
-export async function getVisibleTraining(deps: Store, auth: AuthContext, id: number): Promise<TrainingView> {
+/** A training the caller may see; see the get route for drafts. */
+export async function getVisibleTraining(deps: Deps, auth: AuthContext, id: number): Promise<TrainingView> {
   const training = await findTraining(deps.db, id);
-  if (!training || (training.status === "DRAFT" && !canSeeDrafts(auth))) throw notFound("Training", id);
+  if (!training || (training.status === "DRAFT" && !canSeeDrafts(auth))) throw TrainingErrors.TRAINING_NOT_FOUND(id);
   return training;
 }
 
@@ -53,22 +52,19 @@ function assertDateOrder(start: string | null, end: string | null): void {
   if (end <= start) throw invalid(["body", "end_date"], "end_date must be after start_date");
 }
 
-async function assertInstructor(deps: Store, instructorId: number | null | undefined): Promise<void> {
+async function assertInstructor(deps: Deps, instructorId: number | null | undefined): Promise<void> {
   if (typeof instructorId === "number" && !(await isActiveUser(deps.db, instructorId))) {
-    throw notFound("User", instructorId);
+    throw AccessErrors.USER_NOT_FOUND(instructorId);
   }
 }
 
-/**
- * Creates a training and records `training.created` in the outbox in the same batch, so the event
- * exists exactly when the training does.
- */
-export async function createTraining(
-  deps: Store,
-  auth: AuthContext,
-  input: CreateTrainingInput,
-): Promise<TrainingView> {
-  const values: NewTraining = {
+/** An instructor deleted between the check and the write is, to the caller, not found. */
+const instructorGone = (instructorId: number | null | undefined): ConstraintErrors =>
+  typeof instructorId === "number" ? { foreignKey: () => AccessErrors.USER_NOT_FOUND(instructorId) } : {};
+
+/** Creates a training with its `training.created` event (see the create route). */
+export async function createTraining(deps: Deps, auth: AuthContext, input: CreateTrainingInput): Promise<TrainingView> {
+  const values: TrainingValues = {
     title: input.title,
     description: input.description ?? null,
     category: input.category,
@@ -84,36 +80,29 @@ export async function createTraining(
   };
   assertDateOrder(values.start_date, values.end_date);
   await assertInstructor(deps, values.instructor_id);
-  const now = deps.now().toISOString();
-  const [inserted] = await deps.d1
-    .batch<TrainingView>([
-      insertTrainingStatement(deps.d1, values, auth.userId, now),
+  const at = isoNow(deps.clock);
+  const [inserted] = await runBatch(
+    deps.d1,
+    [
+      insertTrainingStatement(deps.d1, values, auth.userId, at),
       // Directly after the insert: SQL fills in the new id.
       outboxStatement(
         deps.d1,
         "training.created",
         { title: values.title, created_by: auth.userId },
-        { fill: { "$.data.training_id": "last_insert_rowid()" }, timestamp: now },
+        { at, fill: { "$.data.training_id": "last_insert_rowid()" } },
       ),
-    ])
-    .catch((err: unknown) => {
-      // The instructor was deleted between the check and the insert.
-      if (isForeignKeyViolation(err) && values.instructor_id !== null) throw notFound("User", values.instructor_id);
-      throw err;
-    });
-  const training = inserted?.results[0];
-  if (!training) throw new Error("training insert returned no row");
-  return training;
+    ],
+    instructorGone(values.instructor_id),
+  );
+  return theRow(inserted, "training insert");
 }
 
-/**
- * Updates any subset of a training's fields (`null` clears an optional one). The merged dates must
- * stay in order; `max_participants` may not drop below the active registrations (409).
- */
-export async function updateTrainingById(deps: Store, id: number, input: UpdateTrainingInput): Promise<TrainingView> {
+/** Updates any subset of a training's fields (see the update route). */
+export async function updateTrainingById(deps: Deps, id: number, input: UpdateTrainingInput): Promise<TrainingView> {
   const current = await findTraining(deps.db, id);
-  if (!current) throw notFound("Training", id);
-  const patch: Partial<NewTraining> = {
+  if (!current) throw TrainingErrors.TRAINING_NOT_FOUND(id);
+  const patch: Partial<TrainingValues> = {
     ...input,
     start_date: toUtc(input.start_date, "start_date"),
     end_date: toUtc(input.end_date, "end_date"),
@@ -124,34 +113,22 @@ export async function updateTrainingById(deps: Store, id: number, input: UpdateT
     assertDateOrder(start, end);
   }
   await assertInstructor(deps, patch.instructor_id);
-  const updated = await updateTraining(deps.db, id, patch, deps.now().toISOString()).catch((err: unknown) => {
-    if (isForeignKeyViolation(err) && typeof patch.instructor_id === "number") {
-      throw notFound("User", patch.instructor_id);
-    }
-    throw err;
-  });
-  if (updated) return updated;
-  if (!(await findTraining(deps.db, id))) throw notFound("Training", id);
-  const taken = await countActiveRegistrations(deps.db, id);
-  throw conflict(
-    `max_participants (${patch.max_participants}) can't be below the ${taken} active registrations of training ${id}`,
-    "MAX_PARTICIPANTS_BELOW_REGISTRATIONS",
+  const [updated] = await runOne(
+    deps.d1,
+    updateTrainingStatement(deps.d1, id, patch, isoNow(deps.clock)),
+    instructorGone(patch.instructor_id),
   );
+  if (updated) return updated;
+  if (!(await findTraining(deps.db, id))) throw TrainingErrors.TRAINING_NOT_FOUND(id);
+  const { active } = await countRegistrations(deps.db, id);
+  throw TrainingErrors.MAX_PARTICIPANTS_BELOW_REGISTRATIONS(id, patch.max_participants, active);
 }
 
-/**
- * Deletes a training that has no registrations. One with registrations (any status, cancelled ones
- * included, as they are attendance history) is refused with 409 `TRAINING_HAS_REGISTRATIONS`:
- * set it to `DRAFT` instead. Check and delete are one statement, so a concurrent registration
- * can't be orphaned.
- */
-export async function deleteTraining(deps: Store, id: number): Promise<void> {
-  if (await deleteTrainingWithoutRegistrations(deps.d1, id)) return;
-  const registrations = await countAllRegistrations(deps.d1, id);
-  if (registrations === 0) throw notFound("Training", id);
-  throw new AppError(
-    409,
-    "TRAINING_HAS_REGISTRATIONS",
-    `Training ${id} has ${registrations} registration(s) and can't be deleted; set its status to DRAFT instead`,
-  );
+/** Deletes a training that has no registrations (see the delete route). */
+export async function deleteTraining(deps: Deps, id: number): Promise<void> {
+  const [deleted] = await runOne(deps.d1, deleteTrainingWithoutRegistrationsStatement(deps.d1, id));
+  if (deleted) return;
+  const registrations = (await countRegistrations(deps.db, id)).all;
+  if (registrations === 0) throw TrainingErrors.TRAINING_NOT_FOUND(id);
+  throw TrainingErrors.TRAINING_HAS_REGISTRATIONS(id, registrations);
 }

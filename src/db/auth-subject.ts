@@ -1,0 +1,98 @@
+import type { AuthContext } from "../lib/access";
+
+export interface AuthSubject {
+  context: Omit<AuthContext, "via">;
+  isActive: boolean;
+  tokensValidAfter: string | null;
+  sessionRevoked: boolean;
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  is_active: number;
+  tokens_valid_after: string | null;
+  session_revoked_at: string | null;
+  session_expires_at: string | null;
+  session_found: number;
+}
+
+interface GrantRow {
+  role_name: string;
+  organization_id: number | null;
+  permission: string | null;
+}
+
+interface MembershipRow {
+  organization_id: number;
+  is_admin: number;
+}
+
+/**
+ * Everything authorization needs about a caller, in one D1 round trip (`batch()` of three reads):
+ * the user's active flag and token cut-off, the session's state, the permissions of its current
+ * roles (global and organization-scoped) and its organization memberships.
+ * Returns null when the user does not exist. (The middleware's one repository: `authenticate()` runs it.)
+ */
+export async function loadAuthSubject(
+  db: D1Database,
+  userId: number,
+  sessionId: string,
+  now: string,
+): Promise<AuthSubject | null> {
+  const [users, grants, memberships] = await db.batch([
+    db
+      .prepare(
+        `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
+                s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
+                (s.id IS NOT NULL) AS session_found
+           FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
+          WHERE u.id = ?1`,
+      )
+      .bind(userId, sessionId),
+    db
+      .prepare(
+        `SELECT r.name AS role_name, r.organization_id, p.resource || ':' || p.action AS permission
+           FROM user_roles ur
+           JOIN roles r ON r.id = ur.role_id
+           LEFT JOIN role_permissions rp ON rp.role_id = r.id
+           LEFT JOIN permissions p ON p.id = rp.permission_id
+          WHERE ur.user_id = ?1`,
+      )
+      .bind(userId),
+    db.prepare("SELECT organization_id, is_admin FROM organization_members WHERE user_id = ?1").bind(userId),
+  ]);
+  const user = (users?.results as UserRow[] | undefined)?.[0];
+  if (!user) return null;
+
+  const roles = new Set<string>();
+  const permissions = new Set<string>();
+  const orgPermissions = new Map<number, Set<string>>();
+  for (const g of (grants?.results ?? []) as GrantRow[]) {
+    if (g.organization_id === null) {
+      roles.add(g.role_name);
+      if (g.permission) permissions.add(g.permission);
+    } else if (g.permission) {
+      const set = orgPermissions.get(g.organization_id) ?? new Set<string>();
+      set.add(g.permission);
+      orgPermissions.set(g.organization_id, set);
+    }
+  }
+  const rows = (memberships?.results ?? []) as MembershipRow[];
+  const sessionExpired = user.session_expires_at !== null && user.session_expires_at <= now;
+  return {
+    context: {
+      userId: user.id,
+      username: user.username,
+      sessionId,
+      roles: [...roles],
+      permissions,
+      orgPermissions,
+      memberOrgIds: rows.map((m) => m.organization_id),
+      adminOrgIds: rows.filter((m) => m.is_admin).map((m) => m.organization_id),
+    },
+    isActive: Boolean(user.is_active),
+    tokensValidAfter: user.tokens_valid_after,
+    sessionRevoked: !user.session_found || user.session_revoked_at !== null || sessionExpired,
+  };
+}

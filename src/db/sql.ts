@@ -1,0 +1,42 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+
+/**
+ * A case-insensitive "contains" filter on `column` (or SQL), with `%`, `_` and `\` in `text` matched
+ * literally.
+ *
+ * @example
+ *   where.push(containsText(users.username, filter.search))
+ */
+export function containsText(column: SQLiteColumn | SQL, text: string): SQL {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return sql`lower(coalesce(${column}, '')) LIKE ${pattern} ESCAPE '\\'`;
+}
+
+/** The ids of a JSON array aggregated by SQL (`json_group_array`), without nulls, ascending. */
+export function jsonIds(json: string | null | undefined): number[] {
+  if (!json) return [];
+  return (JSON.parse(json) as (number | null)[]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+}
+
+/** The values of a JSON array aggregated by SQL, without nulls, sorted. */
+export function jsonStrings(json: string | null | undefined): string[] {
+  if (!json) return [];
+  return (JSON.parse(json) as (string | null)[]).filter((v): v is string => v !== null).sort();
+}
+
+/**
+ * SQL for the id of the user whose username is bound at `?<param>`: how the statements of a batch
+ * that inserts a user refer to it before its id is known.
+ */
+export const newUserIdSql = (param: number) => `(SELECT id FROM users WHERE lower(username) = lower(?${param}))`;
+
+/** A user by id, or by username when the user is inserted in the same batch and has no id yet. */
+export type UserRef = number | { username: string };
+
+/** SQL for a user's id bound at `?<param>`, and the value to bind there. */
+export function userRefSql(user: UserRef, param: number): { sql: string; value: number | string } {
+  return typeof user === "number"
+    ? { sql: `?${param}`, value: user }
+    : { sql: newUserIdSql(param), value: user.username };
+}

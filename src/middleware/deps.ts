@@ -1,0 +1,73 @@
+import type { MiddlewareHandler } from "hono";
+import { type Db, dbOf } from "../db/client";
+import type { AppEnv, Bindings } from "../env";
+import type { Clock } from "../lib/clock";
+import { type Config, configOf } from "../lib/config";
+import { type KeyRing, keyRing } from "../lib/jwt";
+
+/** Client IP (`CF-Connecting-IP`) and user agent, cut to their column sizes, for sessions and the audit trail. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Everything a service may use, built once per request (or per queue batch and cron run): services
+ * receive it as their first argument and never reach into `env` themselves.
+ *
+ * @example
+ *   await createTraining(c.var.deps, c.var.auth, c.req.valid("json"))
+ */
+export interface Deps {
+  clock: Clock;
+  config: Config;
+  /** Raw D1, for `Statement`s run through `runBatch()`. */
+  d1: D1Database;
+  /** drizzle over the same database, for reads. */
+  db: Db;
+  /** Counters (login throttling, rate limits). */
+  counters: KVNamespace;
+  /** Secret mixed into every password hash. */
+  pepper: string;
+  /** The JWT signing key and the public keys that verify tokens (built once per isolate). */
+  keys(): Promise<KeyRing>;
+  /** Who sent the request (both null outside a request). */
+  meta: RequestMeta;
+}
+
+const NO_META: RequestMeta = { ip: null, userAgent: null };
+
+/** The dependencies over a Worker's bindings: for requests (through `provideDeps()`), queues and cron. */
+export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META): Deps {
+  return {
+    clock,
+    config: configOf(env),
+    d1: env.DB,
+    db: dbOf(env.DB),
+    counters: env.RATE_LIMIT_KV,
+    pepper: env.PASSWORD_PEPPER,
+    keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
+    meta,
+  };
+}
+
+/** The request's IP and user agent. */
+export function requestMeta(req: Request): RequestMeta {
+  return {
+    ip: req.headers.get("cf-connecting-ip")?.slice(0, 64) ?? null,
+    userAgent: req.headers.get("user-agent")?.slice(0, 300) ?? null,
+  };
+}
+
+/**
+ * Sets `c.var.deps` for the rest of the request, with the app's clock.
+ *
+ * @example
+ *   app.use("*", provideDeps({ clock: systemClock }))
+ */
+export function provideDeps(options: { clock: Clock }): MiddlewareHandler<AppEnv> {
+  return async function provideDepsMiddleware(c, next) {
+    c.set("deps", depsOf(c.env, options.clock, requestMeta(c.req.raw)));
+    return next();
+  };
+}

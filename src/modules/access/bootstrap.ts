@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from "hono";
+import { runBatch } from "../../db/statement";
+import type { AppEnv } from "../../env";
+import { isoNow } from "../../lib/clock";
+import { hashPassword } from "../../lib/password";
+import type { Deps } from "../../middleware/deps";
+import { insertFirstAdminStatements, superuserExists } from "./users/user-repository";
+
+let done: Promise<void> | undefined;
+
+/**
+ * Creates the first administrator from `ADMIN_EMAIL`/`ADMIN_PASSWORD` when no `ADMIN` exists.
+ * Runs once per isolate before the first request is handled (one cheap read when an admin exists);
+ * concurrent first requests in several isolates are safe (see `insertFirstAdminStatements`).
+ */
+export function bootstrapAdmin(): MiddlewareHandler<AppEnv> {
+  return async function bootstrapAdminMiddleware(c, next) {
+    if (!done) {
+      done = ensureAdmin(c.var.deps).then(
+        () => undefined,
+        (err: unknown) => {
+          done = undefined;
+          console.error(JSON.stringify({ level: "error", msg: "admin bootstrap failed", error: String(err) }));
+        },
+      );
+    }
+    await done;
+    return next();
+  };
+}
+
+/** Creates the first administrator if none exists (see `bootstrapAdmin`); what it found or did. */
+export async function ensureAdmin(deps: Deps): Promise<"exists" | "created" | "skipped" | "email_taken"> {
+  const { adminEmail, adminPassword } = deps.config;
+  if (!adminEmail || !adminPassword) return "skipped";
+  if (await superuserExists(deps.db)) return "exists";
+  const passwordHash = await hashPassword(adminPassword, deps.pepper);
+  const username = (adminEmail.split("@")[0] ?? "admin").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 50) || "admin";
+  const [, granted] = await runBatch(
+    deps.d1,
+    insertFirstAdminStatements(deps.d1, { username, email: adminEmail, passwordHash, at: isoNow(deps.clock) }),
+  );
+  if (granted.length) return "created";
+  if (await superuserExists(deps.db)) return "exists";
+  // An existing non-admin account already uses ADMIN_EMAIL: it is never promoted silently.
+  console.warn(JSON.stringify({ level: "warn", msg: "ADMIN_EMAIL belongs to an existing user; no admin created" }));
+  return "email_taken";
+}

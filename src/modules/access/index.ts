@@ -1,0 +1,18 @@
+/**
+ * The access module's public surface: what other modules may use of users, organizations, roles and
+ * permissions. Everything else in this folder is internal to it.
+ */
+export { bootstrapAdmin } from "./bootstrap";
+export { AccessErrors } from "./errors";
+export { joinableOrganizationIds } from "./organizations/organization-repository";
+export { accessRoutes } from "./routes";
+export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
+export {
+  findCredentials,
+  isActiveUser,
+  recordLoginStatement,
+  setPasswordStatement,
+  userConstraintErrors,
+} from "./users/user-repository";
+export { currentUser, newUserStatements, userViewById } from "./users/user-service";
+export { UserSchema } from "./users/user-view";

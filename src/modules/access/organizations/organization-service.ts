@@ -1,0 +1,154 @@
+import { jsonIds } from "../../../db/sql";
+import { runBatch, runOne, theRow } from "../../../db/statement";
+import { type AuthContext, canInOrg, inScope, type Scope } from "../../../lib/access";
+import { isoNow } from "../../../lib/clock";
+import { HttpErrors } from "../../../lib/errors";
+import { listOf, type Page } from "../../../lib/pagination";
+import type { Deps } from "../../../middleware/deps";
+import { AccessErrors } from "../errors";
+import { canSeeOrganization } from "../rules";
+import { existingUserIds } from "../users/user-repository";
+import {
+  addAdminsToNewOrganizationStatement,
+  deleteEmptyOrganizationStatement,
+  findOrganization,
+  insertOrganizationStatement,
+  listOrganizations as listOrganizationRows,
+  type OrganizationRow,
+  organizationUsage,
+  setAdminsStatements,
+  updateOrganizationStatement,
+} from "./organization-repository";
+import type { OrganizationView } from "./schemas";
+
+/** The API's representation of an organization. */
+export function toOrganizationView(row: OrganizationRow): OrganizationView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    domain: row.domain,
+    active: row.active,
+    admin_ids: jsonIds(row.adminIds),
+    member_count: row.memberCount,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** A write refused by the unique organization name. */
+const nameTaken = (name: string) => ({ unique: () => AccessErrors.ORGANIZATION_NAME_TAKEN(name) });
+
+/** 404 USER_NOT_FOUND for the first of `ids` that is not a user. */
+async function assertUsersExist(deps: Deps, ids: readonly number[]): Promise<void> {
+  const existing = await existingUserIds(deps.db, ids);
+  const missing = ids.find((id) => !existing.has(id));
+  if (missing !== undefined) throw AccessErrors.USER_NOT_FOUND(missing);
+}
+
+/** An organization the caller may see (`organizations:read` or membership), else 404. */
+async function visibleOrganization(deps: Deps, auth: AuthContext, id: number): Promise<OrganizationRow> {
+  const row = canSeeOrganization(auth, id) ? await findOrganization(deps.db, id) : undefined;
+  if (!row) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
+  return row;
+}
+
+/** A page of organizations: all with a global `organizations:read` scope, otherwise the caller's own. */
+export async function listOrganizations(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  filter: { search?: string | undefined; active?: boolean | undefined },
+  page: Page,
+) {
+  const visibleIds = scope.global ? null : [...new Set([...scope.orgIds, ...auth.memberOrgIds])];
+  const { rows, total } = await listOrganizationRows(deps.db, { ...filter, visibleIds }, page);
+  return listOf("organizations", rows.map(toOrganizationView), total, page);
+}
+
+/** One organization the caller may see (404 otherwise). */
+export async function getOrganization(deps: Deps, auth: AuthContext, id: number): Promise<OrganizationView> {
+  return toOrganizationView(await visibleOrganization(deps, auth, id));
+}
+
+/** The fields of an organization create or update body. */
+export interface OrganizationInput {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  domain?: string | null | undefined;
+  active?: boolean | undefined;
+  admin_ids?: number[] | undefined;
+}
+
+/** Creates an organization, its `admin_ids` joining as admins. */
+export async function createOrganization(
+  deps: Deps,
+  input: OrganizationInput & { name: string },
+): Promise<OrganizationView> {
+  const adminIds = [...new Set(input.admin_ids ?? [])];
+  await assertUsersExist(deps, adminIds);
+  const at = isoNow(deps.clock);
+  const fields = {
+    name: input.name,
+    description: input.description ?? null,
+    domain: input.domain ?? null,
+    active: input.active ?? true,
+  };
+  const [inserted] = await runBatch(
+    deps.d1,
+    [
+      insertOrganizationStatement(deps.d1, fields, at),
+      addAdminsToNewOrganizationStatement(deps.d1, input.name, adminIds, at),
+    ],
+    nameTaken(input.name),
+  );
+  const row = await findOrganization(deps.db, theRow(inserted, "organization insert").id);
+  if (!row) throw new Error("organization insert returned no row");
+  return toOrganizationView(row);
+}
+
+/** Updates an organization (see the route for what its admins may change). */
+export async function updateOrganization(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  id: number,
+  input: OrganizationInput,
+): Promise<OrganizationView> {
+  const row = canSeeOrganization(auth, id) || inScope(scope, id) ? await findOrganization(deps.db, id) : undefined;
+  if (!row) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
+  if (!inScope(scope, id)) throw HttpErrors.FORBIDDEN();
+  if (!canInOrg(auth, "organizations:update", id)) {
+    const restricted = (["name", "domain", "active"] as const).filter((f) => input[f] !== undefined);
+    if (restricted.length) throw AccessErrors.FIELD_NOT_ALLOWED(restricted, "the organizations:update permission");
+  }
+  const at = isoNow(deps.clock);
+  const statements = [
+    updateOrganizationStatement(
+      deps.d1,
+      id,
+      {
+        name: input.name ?? row.name,
+        description: input.description === undefined ? row.description : input.description,
+        domain: input.domain === undefined ? row.domain : input.domain,
+        active: input.active ?? row.active,
+      },
+      at,
+    ),
+  ];
+  if (input.admin_ids) {
+    const adminIds = [...new Set(input.admin_ids)];
+    await assertUsersExist(deps, adminIds);
+    statements.push(...setAdminsStatements(deps.d1, id, adminIds, at));
+  }
+  await runBatch(deps.d1, statements, nameTaken(input.name ?? row.name));
+  return toOrganizationView((await findOrganization(deps.db, id)) ?? row);
+}
+
+/** Deletes an organization that nothing refers to any more (see the route). */
+export async function deleteOrganization(deps: Deps, id: number): Promise<void> {
+  const [deleted] = await runOne(deps.d1, deleteEmptyOrganizationStatement(deps.d1, id));
+  if (deleted) return;
+  if (!(await findOrganization(deps.db, id))) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
+  throw AccessErrors.ORGANIZATION_NOT_EMPTY(id, await organizationUsage(deps.db, id));
+}

@@ -1,0 +1,206 @@
+import { type ConstraintErrors, runBatch, runOne, type Statement, theRow } from "../../../db/statement";
+import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
+import { isoNow } from "../../../lib/clock";
+import { HttpErrors } from "../../../lib/errors";
+import { listOf, type Page } from "../../../lib/pagination";
+import { SYSTEM_ROLES } from "../../../lib/permissions";
+import type { Deps } from "../../../middleware/deps";
+import { AccessErrors } from "../errors";
+import { findPermissionsByIds, type PermissionRow } from "../permissions/permission-repository";
+import { assertCanGrant, assertInScope } from "../rules";
+import {
+  deleteUnassignedRoleStatement,
+  findRole,
+  grantPermissionsStatement,
+  grantToNewRoleStatement,
+  insertRoleStatement,
+  isRoleAssigned,
+  listRoles as listRoleRows,
+  type RoleRow,
+  revokePermissionsStatement,
+  touchRoleStatement,
+  updateRoleStatement,
+} from "./role-repository";
+import type { RoleView } from "./schemas";
+
+/** The API's representation of a role. */
+export function toRoleView(row: RoleRow): RoleView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    organization_id: row.organizationId,
+    is_system: row.isSystem,
+    permission_ids: row.permissionIds,
+    permissions: row.permissionKeys,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+const keyOf = (p: PermissionRow) => `${p.resource}:${p.action}`;
+
+/** A new role's constraint failures: its name taken, or its organization deleted meanwhile. */
+const roleCreateErrors = (name: string, orgId: number | null): ConstraintErrors => ({
+  unique: () => AccessErrors.ROLE_NAME_TAKEN(name),
+  ...(orgId === null ? {} : { foreignKey: () => AccessErrors.ORGANIZATION_NOT_FOUND(orgId) }),
+});
+
+/** A role change's constraint failures: its new name taken, or a permission deleted meanwhile. */
+const roleChangeErrors = (name: string): ConstraintErrors => ({
+  unique: () => AccessErrors.ROLE_NAME_TAKEN(name),
+  foreignKey: () => HttpErrors.CONFLICT("A referenced permission was deleted meanwhile; try again"),
+});
+
+/** System role names are reserved in every scope, so that a custom role never looks like one. */
+function assertNameFree(name: string): void {
+  if (SYSTEM_ROLES.some((r) => r.toLowerCase() === name.toLowerCase())) throw AccessErrors.ROLE_NAME_TAKEN(name);
+}
+
+/** A role the caller may see (with `roles:read` or the route's permission where the role lives), else 404. */
+async function visibleRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleRow> {
+  const row = await findRole(deps.db, id);
+  const org = row?.organizationId ?? null;
+  if (!row || !(inScope(scopeOf(auth, "roles:read"), org) || inScope(scope, org))) {
+    throw AccessErrors.ROLE_NOT_FOUND(id);
+  }
+  return row;
+}
+
+/**
+ * The permissions a role of organization `orgId` may hold: global ones and that organization's own.
+ * Any other id is, from the role's point of view, not found.
+ */
+async function usablePermissions(deps: Deps, ids: readonly number[], orgId: number | null) {
+  const unique = [...new Set(ids)];
+  const byId = new Map((await findPermissionsByIds(deps.db, unique)).map((p) => [p.id, p]));
+  return unique.map((id) => {
+    const p = byId.get(id);
+    if (!p || (p.organizationId !== null && p.organizationId !== orgId)) throw AccessErrors.PERMISSION_NOT_FOUND(id);
+    return p;
+  });
+}
+
+/**
+ * Statements that make `role`'s permissions exactly `ids`. Only permissions the caller holds are
+ * added; removing needs nothing more than the right to update the role.
+ */
+async function permissionChanges(deps: Deps, auth: AuthContext, role: RoleRow, ids: readonly number[]) {
+  const wanted = await usablePermissions(deps, ids, role.organizationId);
+  const current = new Set(role.permissionIds);
+  const added = wanted.filter((p) => !current.has(p.id));
+  assertCanGrant(auth, added.map(keyOf), role.organizationId);
+  const wantedIds = new Set(wanted.map((p) => p.id));
+  const removed = role.permissionIds.filter((id) => !wantedIds.has(id));
+  return [
+    revokePermissionsStatement(deps.d1, role.id, removed),
+    grantPermissionsStatement(
+      deps.d1,
+      role.id,
+      added.map((p) => p.id),
+    ),
+  ];
+}
+
+/** A page of the roles the caller may see: all with a global scope, else its organizations' roles. */
+export async function listRoles(deps: Deps, scope: Scope, organizationId: number | undefined, page: Page) {
+  const { rows, total } = await listRoleRows(
+    deps.db,
+    { visibleOrgIds: scope.global ? null : scope.orgIds, organizationId },
+    page,
+  );
+  return listOf("roles", rows.map(toRoleView), total, page);
+}
+
+/** One role the caller may see (404 otherwise). */
+export async function getRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleView> {
+  return toRoleView(await visibleRole(deps, auth, scope, id));
+}
+
+/** Creates a custom role, global or of an organization in the caller's scope, with permissions the caller holds there. */
+export async function createRole(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  input: {
+    name: string;
+    description?: string | null | undefined;
+    organization_id?: number | null | undefined;
+    permission_ids?: number[] | undefined;
+  },
+): Promise<RoleView> {
+  const orgId = input.organization_id ?? null;
+  assertInScope(auth, scope, orgId);
+  assertNameFree(input.name);
+  const granted = await usablePermissions(deps, input.permission_ids ?? [], orgId);
+  assertCanGrant(auth, granted.map(keyOf), orgId);
+  const ref = { name: input.name, organizationId: orgId };
+  const [inserted] = await runBatch(
+    deps.d1,
+    [
+      insertRoleStatement(deps.d1, { ...ref, description: input.description ?? null }, isoNow(deps.clock)),
+      grantToNewRoleStatement(
+        deps.d1,
+        ref,
+        granted.map((p) => p.id),
+      ),
+    ],
+    roleCreateErrors(input.name, orgId),
+  );
+  const row = await findRole(deps.db, theRow(inserted, "role insert").id);
+  if (!row) throw new Error("role insert returned no row");
+  return toRoleView(row);
+}
+
+/** A custom role in the caller's scope; system roles are read-only (409). */
+async function manageableRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleRow> {
+  const row = await visibleRole(deps, auth, scope, id);
+  if (row.isSystem) throw AccessErrors.SYSTEM_ROLE_READ_ONLY(id);
+  assertInScope(auth, scope, row.organizationId);
+  return row;
+}
+
+/** Renames or describes a custom role and, with `permission_ids`, replaces its permissions. */
+export async function updateRole(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  id: number,
+  input: { name?: string | undefined; description?: string | null | undefined; permission_ids?: number[] | undefined },
+): Promise<RoleView> {
+  const role = await manageableRole(deps, auth, scope, id);
+  const name = input.name ?? role.name;
+  if (name.toLowerCase() !== role.name.toLowerCase()) assertNameFree(name);
+  const description = input.description === undefined ? role.description : input.description;
+  const statements: Statement[] = [updateRoleStatement(deps.d1, id, { name, description }, isoNow(deps.clock))];
+  if (input.permission_ids) statements.push(...(await permissionChanges(deps, auth, role, input.permission_ids)));
+  await runBatch(deps.d1, statements, roleChangeErrors(name));
+  return toRoleView((await findRole(deps.db, id)) ?? role);
+}
+
+/** Replaces a custom role's permissions; only permissions the caller holds may be added. */
+export async function setRolePermissions(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  id: number,
+  permissionIds: number[],
+): Promise<RoleView> {
+  const role = await manageableRole(deps, auth, scope, id);
+  const statements = await permissionChanges(deps, auth, role, permissionIds);
+  await runBatch(
+    deps.d1,
+    [...statements, touchRoleStatement(deps.d1, id, isoNow(deps.clock))],
+    roleChangeErrors(role.name),
+  );
+  return toRoleView((await findRole(deps.db, id)) ?? role);
+}
+
+/** Deletes a custom role that nobody holds (409 ROLE_IN_USE otherwise: unassign it first). */
+export async function deleteRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<void> {
+  await manageableRole(deps, auth, scope, id);
+  const [deleted] = await runOne(deps.d1, deleteUnassignedRoleStatement(deps.d1, id));
+  if (deleted) return;
+  if (await isRoleAssigned(deps.db, id)) throw AccessErrors.ROLE_IN_USE(id);
+  throw AccessErrors.ROLE_NOT_FOUND(id);
+}

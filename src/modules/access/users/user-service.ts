@@ -1,0 +1,148 @@
+import { runBatch, theRow } from "../../../db/statement";
+import { type AuthContext, can, type Scope } from "../../../lib/access";
+import { isoNow } from "../../../lib/clock";
+import { HttpErrors } from "../../../lib/errors";
+import { listOf, type Page } from "../../../lib/pagination";
+import { assertAcceptablePassword, hashPassword } from "../../../lib/password";
+import type { SystemRole } from "../../../lib/permissions";
+import type { Deps } from "../../../middleware/deps";
+import { auditStatement } from "../../audit";
+import { AccessErrors } from "../errors";
+import { planAccess } from "./access-plan";
+import { ACCESS_FIELDS, type CreateUserInput } from "./schemas";
+import {
+  assignRolesToNewUserStatement,
+  assignSystemRoleToNewUserStatement,
+  findUserViewByEmail,
+  findUserViewById,
+  findUserViewByUsername,
+  insertUserStatement,
+  joinOrganizationsForNewUserStatement,
+  listUsers as listUserRows,
+  type UserFields,
+  type UserFilter,
+  type UserViewRow,
+  userConstraintErrors,
+} from "./user-repository";
+import { toUserView, type UserView } from "./user-view";
+
+/** The view of `row` for this caller: another user's email only with `users:read_email`. */
+export function viewFor(auth: AuthContext, row: UserViewRow): UserView {
+  return toUserView(row, row.id === auth.userId || can(auth, "users:read_email"));
+}
+
+/** 403 FIELD_NOT_ALLOWED when the body sets access fields and the caller lacks `users:manage_access`. */
+export function assertAccessFieldsAllowed(auth: AuthContext, input: Record<string, unknown>): void {
+  const present = ACCESS_FIELDS.filter((f) => input[f] !== undefined);
+  if (present.length && !can(auth, "users:manage_access")) {
+    throw AccessErrors.FIELD_NOT_ALLOWED(present, "the users:manage_access permission");
+  }
+}
+
+/** The signed-in user, as `/auth/me` and `/users/me` show it. */
+export async function currentUser(deps: Deps, auth: AuthContext) {
+  const row = await findUserViewById(deps.db, auth.userId);
+  if (!row) throw HttpErrors.UNAUTHORIZED();
+  return { user: toUserView(row), message: "User information retrieved successfully" };
+}
+
+/** A user's full view by id (for the user itself, e.g. right after it signed in). */
+export async function userViewById(deps: Deps, id: number): Promise<UserView> {
+  const row = await findUserViewById(deps.db, id);
+  if (!row) throw AccessErrors.USER_NOT_FOUND(id);
+  return toUserView(row);
+}
+
+/** A page of users; `search` matches emails only for callers who may read them. */
+export async function listUsers(deps: Deps, auth: AuthContext, filter: Omit<UserFilter, "searchEmail">, page: Page) {
+  const { rows, total } = await listUserRows(deps.db, { ...filter, searchEmail: can(auth, "users:read_email") }, page);
+  return listOf(
+    "users",
+    rows.map((r) => viewFor(auth, r)),
+    total,
+    page,
+  );
+}
+
+/** One user the caller may see (404 otherwise, alike for missing and hidden). */
+export async function getUser(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<UserView> {
+  const row = auth.userId === id || scope.global ? await findUserViewById(deps.db, id) : undefined;
+  if (!row) throw AccessErrors.USER_NOT_FOUND(id);
+  return viewFor(auth, row);
+}
+
+/** One user by username, if the caller may see it (404 otherwise). */
+export async function getUserByUsername(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  username: string,
+): Promise<UserView> {
+  const row = await findUserViewByUsername(deps.db, username);
+  if (!row || !(row.id === auth.userId || scope.global)) throw AccessErrors.USER_NOT_FOUND(username, "username");
+  return viewFor(auth, row);
+}
+
+/** One user by email. */
+export async function getUserByEmail(deps: Deps, auth: AuthContext, email: string): Promise<UserView> {
+  const row = await findUserViewByEmail(deps.db, email);
+  if (!row) throw AccessErrors.USER_NOT_FOUND(email, "email");
+  return viewFor(auth, row);
+}
+
+/**
+ * The statements that insert a user with one system role and its memberships, for the caller's batch
+ * (self-registration); run it with `userConstraintErrors`. The first statement returns the new id.
+ */
+export function newUserStatements(
+  d1: D1Database,
+  u: { fields: UserFields & { username: string; email: string }; role: SystemRole; orgIds: number[]; at: string },
+) {
+  return [
+    insertUserStatement(d1, u.fields, u.at),
+    assignSystemRoleToNewUserStatement(d1, u.fields.username, u.role),
+    joinOrganizationsForNewUserStatement(d1, u.fields.username, u.orgIds),
+  ] as const;
+}
+
+/** Creates a user (see the create route): one batch, the user exists with its roles and memberships or not at all. */
+export async function createUser(deps: Deps, auth: AuthContext, input: CreateUserInput): Promise<UserView> {
+  assertAccessFieldsAllowed(auth, input);
+  if (input.password !== undefined) assertAcceptablePassword(input.password, "password", input.username);
+  const plan = await planAccess(deps, auth, { roleIds: [], orgIds: [] }, input, { defaultRoleForNewUser: true });
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password, deps.pepper);
+  const at = isoNow(deps.clock);
+  const [inserted] = await runBatch(
+    deps.d1,
+    [
+      insertUserStatement(
+        deps.d1,
+        {
+          username: input.username,
+          email: input.email,
+          passwordHash,
+          authProvider: passwordHash ? "local" : "magic_link",
+          fullName: input.full_name ?? null,
+          firstName: input.first_name ?? null,
+          lastName: input.last_name ?? null,
+          officeLocation: input.office_location ?? null,
+          department: input.department ?? null,
+          receiveEmail: input.receive_email,
+          isActive: input.is_active,
+        },
+        at,
+      ),
+      assignRolesToNewUserStatement(deps.d1, input.username, plan.addedRoleIds),
+      joinOrganizationsForNewUserStatement(deps.d1, input.username, plan.joinedOrgIds),
+      auditStatement(deps.d1, {
+        event: "user_created",
+        user: auth.userId,
+        meta: deps.meta,
+        detail: `created user ${input.username}`,
+        at,
+      }),
+    ],
+    userConstraintErrors(deps.db, input),
+  );
+  return userViewById(deps, theRow(inserted, "user insert").id);
+}

@@ -1,0 +1,175 @@
+import { jsonIds } from "../../../db/sql";
+import { type ConstraintErrors, runBatch, type Statement } from "../../../db/statement";
+import { type AuthContext, can, type Scope } from "../../../lib/access";
+import { isoNow } from "../../../lib/clock";
+import { HttpErrors } from "../../../lib/errors";
+import type { Permission } from "../../../lib/permissions";
+import type { Deps } from "../../../middleware/deps";
+import { auditStatement } from "../../audit";
+import { revokeUserSessionsStatement } from "../../sessions";
+import { AccessErrors } from "../errors";
+import { assertNotMorePrivileged, canSeeUser } from "../rules";
+import { type AccessPlan, isEmptyPlan, planAccess } from "./access-plan";
+import { lastAdminErrors, lastAdminGuardStatement } from "./last-admin";
+import type { UpdateUserInput } from "./schemas";
+import {
+  assignRolesStatement,
+  dropOrganizationRolesStatement,
+  findUserForChange,
+  findUserViewById,
+  joinOrganizationsStatement,
+  leaveOrganizationsStatement,
+  toggleUserStatusStatement,
+  type UserFields,
+  type UserViewRow,
+  unassignRolesStatement,
+  updateUserStatement,
+  userConstraintErrors,
+} from "./user-repository";
+import { assertAccessFieldsAllowed, viewFor } from "./user-service";
+import type { UserView } from "./user-view";
+
+/**
+ * The user that the caller is about to change with `permission`: 404 when it doesn't exist or the caller
+ * may not see it (itself, `users:read` or `permission`);
+ * 403 when the user is another one and holds permissions the caller doesn't (see `assertNotMorePrivileged`).
+ */
+async function changeableUser(deps: Deps, auth: AuthContext, id: number, permission: Permission) {
+  const visible = canSeeUser(auth, id) || can(auth, permission);
+  const target = visible ? await findUserForChange(deps.db, id) : undefined;
+  if (!target) throw AccessErrors.USER_NOT_FOUND(id);
+  if (id !== auth.userId) assertNotMorePrivileged(auth, target.permissionKeys);
+  return target;
+}
+
+/** A user write's constraint failures: the last-admin guard, and the username or email it sets. */
+function userWriteErrors(deps: Deps, taken: { username: string; email: string }): ConstraintErrors {
+  return { ...lastAdminErrors, ...userConstraintErrors(deps.db, taken) };
+}
+
+function accessStatements(deps: Deps, id: number, plan: AccessPlan): Statement[] {
+  return [
+    unassignRolesStatement(deps.d1, id, plan.removedRoleIds),
+    dropOrganizationRolesStatement(deps.d1, id, plan.leftOrgIds),
+    leaveOrganizationsStatement(deps.d1, id, plan.leftOrgIds),
+    joinOrganizationsStatement(deps.d1, id, plan.joinedOrgIds),
+    assignRolesStatement(deps.d1, id, plan.addedRoleIds),
+  ];
+}
+
+function profileFields(input: UpdateUserInput, row: UserViewRow): UserFields {
+  const emailChanged = input.email !== undefined && input.email !== row.email.toLowerCase();
+  return {
+    username: input.username,
+    email: input.email,
+    emailVerified: emailChanged ? false : undefined,
+    fullName: input.full_name,
+    firstName: input.first_name,
+    lastName: input.last_name,
+    officeLocation: input.office_location,
+    department: input.department,
+    receiveEmail: input.receive_email,
+    isActive: input.is_active,
+  };
+}
+
+/** PUT and PATCH `/users/{id}` (both partial; see the route for the rules). One guarded batch. */
+export async function updateUser(
+  deps: Deps,
+  auth: AuthContext,
+  scope: Scope,
+  id: number,
+  input: UpdateUserInput,
+): Promise<UserView> {
+  const target = await changeableUser(deps, auth, id, scope.permission);
+  if (id !== auth.userId && !scope.global) throw HttpErrors.FORBIDDEN();
+  assertAccessFieldsAllowed(auth, input);
+  const { row } = target;
+  const plan = await planAccess(
+    deps,
+    auth,
+    { roleIds: jsonIds(row.roleIds), orgIds: jsonIds(row.organizationIds) },
+    input,
+  );
+  const at = isoNow(deps.clock);
+  // The guard reads the user's state inside the batch, so it goes in whenever the write could
+  // remove an active admin, whatever the state read above says.
+  const deactivates = input.is_active === false;
+  const statements: Statement[] = [];
+  if (deactivates || plan.demotesSuperuser) statements.push(lastAdminGuardStatement(deps.d1, id));
+  statements.push(updateUserStatement(deps.d1, id, profileFields(input, row), at), ...accessStatements(deps, id, plan));
+  if (deactivates) {
+    statements.push(revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_deactivated", at }));
+  }
+  if (!isEmptyPlan(plan) || input.is_active !== undefined) {
+    const detail = `user ${id}: roles +[${plan.addedRoleIds}] -[${plan.removedRoleIds}], organizations +[${plan.joinedOrgIds}] -[${plan.leftOrgIds}], active ${input.is_active ?? "unchanged"}`;
+    statements.push(
+      auditStatement(deps.d1, { event: "user_access_changed", user: auth.userId, meta: deps.meta, detail, at }),
+    );
+  }
+  // Name only the values that change, so that a 409 never blames the user's own username or email.
+  const changed = (next: string | undefined, current: string) =>
+    next !== undefined && next.toLowerCase() !== current.toLowerCase() ? next : "";
+  await runBatch(
+    deps.d1,
+    statements,
+    userWriteErrors(deps, { username: changed(input.username, row.username), email: changed(input.email, row.email) }),
+  );
+  const updated = await findUserViewById(deps.db, id);
+  if (!updated) throw AccessErrors.USER_NOT_FOUND(id);
+  return viewFor(auth, updated);
+}
+
+/**
+ * DELETE `/users/{id}`: a soft delete (see the route). Deactivates the user and revokes all its
+ * sessions in one batch guarded against removing the last active admin.
+ */
+export async function deactivateUser(deps: Deps, auth: AuthContext, id: number) {
+  await changeableUser(deps, auth, id, "users:delete");
+  const at = isoNow(deps.clock);
+  await runBatch(
+    deps.d1,
+    [
+      lastAdminGuardStatement(deps.d1, id),
+      updateUserStatement(deps.d1, id, { isActive: false }, at),
+      revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_deleted", at }),
+      auditStatement(deps.d1, {
+        event: "user_deactivated",
+        user: auth.userId,
+        meta: deps.meta,
+        detail: `user ${id}`,
+        at,
+      }),
+    ],
+    lastAdminErrors,
+  );
+}
+
+/**
+ * PATCH `/admin/users/{id}/toggle-status`: flips the active flag in one conditional statement (no
+ * read-then-write) and revokes the user's sessions, guarded against deactivating the last active admin.
+ */
+export async function toggleUserStatus(deps: Deps, auth: AuthContext, id: number): Promise<UserView> {
+  await changeableUser(deps, auth, id, "users:manage_access");
+  const at = isoNow(deps.clock);
+  const [, toggled] = await runBatch(
+    deps.d1,
+    [
+      lastAdminGuardStatement(deps.d1, id),
+      toggleUserStatusStatement(deps.d1, id, at),
+      revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_status_toggled", at }),
+      auditStatement(deps.d1, {
+        event: "user_status_toggled",
+        user: auth.userId,
+        meta: deps.meta,
+        detail: `user ${id}`,
+        at,
+      }),
+    ],
+    lastAdminErrors,
+  );
+  if (!toggled.length) throw AccessErrors.USER_NOT_FOUND(id);
+  const row = await findUserViewById(deps.db, id);
+  if (!row) throw AccessErrors.USER_NOT_FOUND(id);
+  return viewFor(auth, row);
+}

@@ -1,0 +1,37 @@
+import { type UserRef, userRefSql } from "../../db/sql";
+import { type Statement, statement } from "../../db/statement";
+import type { RequestMeta } from "../../middleware/deps";
+
+/** One security event of the audit trail (`auth_events`). */
+export interface AuditEvent {
+  event: string;
+  /** Who it is about (null: an unknown account, such as a failed login for a name nobody has). */
+  user: UserRef | null;
+  meta: RequestMeta;
+  /** What happened, never a secret (no token, password or key). */
+  detail?: string | undefined;
+  at: string;
+}
+
+/**
+ * Records a security event; a statement, so that it joins the batch of the change it records.
+ * `onlyIf` (SQL over parameters `?7`, `?8`, ...) records it only when the batch's write won.
+ *
+ * @example
+ *   runBatch(d1, [...writes, auditStatement(d1, { event: "logout", user: userId, meta: deps.meta, at })])
+ */
+export function auditStatement(d1: D1Database, e: AuditEvent, onlyIf?: { sql: string; params: unknown[] }): Statement {
+  const ref = e.user === null ? { sql: "?1", value: null } : userRefSql(e.user, 1);
+  return statement(
+    d1,
+    `INSERT INTO auth_events (user_id, event, ip, user_agent, detail, created_at)
+     SELECT ${ref.sql}, ?2, ?3, ?4, ?5, ?6${onlyIf ? ` WHERE ${onlyIf.sql}` : ""}`,
+    ref.value,
+    e.event,
+    e.meta.ip,
+    e.meta.userAgent,
+    e.detail ?? null,
+    e.at,
+    ...(onlyIf?.params ?? []),
+  );
+}

@@ -1,0 +1,3 @@
+/** The learning module's public surface: module catalog and progress routes, and its errors. */
+export { LearningErrors } from "./errors";
+export { learningRoutes } from "./routes";

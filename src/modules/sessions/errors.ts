@@ -1,0 +1,12 @@
+import { defineErrors } from "../../lib/errors";
+
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };
+
+/** Every error code of refresh-token rotation. */
+export const SessionErrors = defineErrors({
+  REFRESH_TOKEN_REUSED: (revoked: boolean) => ({
+    status: 401,
+    detail: revoked ? "Refresh token was already used; the session has been revoked" : "Refresh token was already used",
+    headers: CHALLENGE,
+  }),
+});

@@ -1,0 +1,121 @@
+import type { UserRef } from "../../db/sql";
+import { runBatch, type Statement } from "../../db/statement";
+import { isoAt } from "../../lib/clock";
+import { randomToken } from "../../lib/encoding";
+import { HttpErrors } from "../../lib/errors";
+import { signToken, verifyToken } from "../../lib/jwt";
+import type { Deps } from "../../middleware/deps";
+import { auditStatement } from "../audit";
+import { SessionErrors } from "./errors";
+import {
+  findTokenState,
+  insertRefreshTokenStatement,
+  insertRotatedTokenStatement,
+  insertSessionStatement,
+  ROTATED_TO_SQL,
+  revokeSessionStatement,
+  useRefreshTokenStatement,
+} from "./session-repository";
+
+/** A refresh token presented again within this window after rotation is a benign race, not theft. */
+export const REFRESH_REUSE_GRACE_SECONDS = 10;
+
+/** An access and a refresh token of one session, with their lifetimes in seconds. */
+export interface IssuedPair {
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+  accessTtl: number;
+  refreshTtl: number;
+}
+
+/** Signs the token pair of session `sessionId` for `userId`, the refresh token being `refreshJti`. */
+async function signPair(deps: Deps, userId: number, sessionId: string, refreshJti: string, nowMs: number) {
+  const ring = await deps.keys();
+  const { accessTokenTtl, refreshTokenTtl } = deps.config;
+  const nowSec = Math.floor(nowMs / 1000);
+  const sub = String(userId);
+  const [access, refresh] = await Promise.all([
+    signToken(ring, "access", { sub, sid: sessionId }, accessTokenTtl, nowSec),
+    signToken(ring, "refresh", { sub, sid: sessionId, jti: refreshJti }, refreshTokenTtl, nowSec),
+  ]);
+  return {
+    accessToken: access.token,
+    refreshToken: refresh.token,
+    sessionId,
+    accessTtl: accessTokenTtl,
+    refreshTtl: refreshTokenTtl,
+  } satisfies IssuedPair;
+}
+
+/**
+ * Statements that open a session (a new refresh family) for a user, and `sign()` to mint its token
+ * pair once the user id is known. The caller runs the statements in its own batch so that the
+ * session exists exactly when the rest of its write does.
+ */
+export function openSession(
+  deps: Deps,
+  user: UserRef,
+): { statements: Statement[]; sign(userId: number): Promise<IssuedPair> } {
+  const now = deps.clock.now();
+  const at = isoAt(now);
+  const sessionId = crypto.randomUUID();
+  const refreshJti = randomToken(16);
+  const expiresAt = isoAt(now + deps.config.refreshTokenTtl * 1000);
+  return {
+    statements: [
+      insertSessionStatement(deps.d1, { id: sessionId, user, expiresAt, meta: deps.meta, at }),
+      insertRefreshTokenStatement(deps.d1, { jti: refreshJti, sessionId, expiresAt, at }),
+    ],
+    sign: (userId) => signPair(deps, userId, sessionId, refreshJti, now),
+  };
+}
+
+/**
+ * Rotates a refresh token: the presented token is used up and a new one of the same family issued,
+ * in one atomic batch whose conditional UPDATE lets exactly one of two concurrent refreshes win.
+ * A token presented again after the grace window revokes its whole family.
+ */
+export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ userId: number; pair: IssuedPair }> {
+  const now = deps.clock.now();
+  const at = isoAt(now);
+  const claims = await verifyToken(await deps.keys(), token, "refresh", now);
+  const userId = Number(claims.sub);
+  const newJti = randomToken(16);
+  const pair = await signPair(deps, userId, claims.sid, newJti, now);
+  const rotation = { usedJti: claims.jti, sessionId: claims.sid, newJti, at };
+  const [rotated] = await runBatch(deps.d1, [
+    useRefreshTokenStatement(deps.d1, rotation),
+    insertRotatedTokenStatement(deps.d1, {
+      ...rotation,
+      expiresAt: isoAt(now + deps.config.refreshTokenTtl * 1000),
+    }),
+    auditStatement(
+      deps.d1,
+      { event: "refresh", user: userId, meta: deps.meta, at },
+      { sql: ROTATED_TO_SQL, params: [claims.jti, newJti] },
+    ),
+  ]);
+  if (rotated.length) return { userId, pair };
+
+  // Not rotated: find out why, and revoke the family if this is a replay outside the grace window.
+  const state = await findTokenState(deps.db, claims.jti, claims.sid);
+  if (state?.used_at && !state.session_revoked_at) {
+    const age = (now - Date.parse(state.used_at)) / 1000;
+    if (age > REFRESH_REUSE_GRACE_SECONDS) {
+      await runBatch(deps.d1, [
+        revokeSessionStatement(deps.d1, claims.sid, "refresh_token_reuse", at),
+        auditStatement(deps.d1, {
+          event: "refresh_reuse_detected",
+          user: state.user_id,
+          meta: deps.meta,
+          detail: `session ${claims.sid}`,
+          at,
+        }),
+      ]);
+      throw SessionErrors.REFRESH_TOKEN_REUSED(true);
+    }
+    throw SessionErrors.REFRESH_TOKEN_REUSED(false);
+  }
+  throw HttpErrors.INVALID_TOKEN("Invalid refresh token");
+}

@@ -1,0 +1,4 @@
+/** The trainings module's public surface: its routes, its errors, and the draft-visibility rule. */
+export { TrainingErrors } from "./errors";
+export { trainingRoutes } from "./routes";
+export { canSeeDrafts } from "./training-service";
