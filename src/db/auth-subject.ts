@@ -1,4 +1,5 @@
 import type { AuthContext } from "../lib/access";
+import { runBatch, statement } from "./statement";
 
 export interface AuthSubject {
   context: Omit<AuthContext, "via">;
@@ -40,35 +41,40 @@ export async function loadAuthSubject(
   sessionId: string,
   now: string,
 ): Promise<AuthSubject | null> {
-  const [users, grants, memberships] = await db.batch([
-    db
-      .prepare(
-        `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
-                s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
-                (s.id IS NOT NULL) AS session_found
-           FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
-          WHERE u.id = ?1`,
-      )
-      .bind(userId, sessionId),
-    db
-      .prepare(
-        `SELECT r.name AS role_name, r.organization_id, p.resource || ':' || p.action AS permission
-           FROM user_roles ur
-           JOIN roles r ON r.id = ur.role_id
-           LEFT JOIN role_permissions rp ON rp.role_id = r.id
-           LEFT JOIN permissions p ON p.id = rp.permission_id
-          WHERE ur.user_id = ?1`,
-      )
-      .bind(userId),
-    db.prepare("SELECT organization_id, is_admin FROM organization_members WHERE user_id = ?1").bind(userId),
+  const [users, grants, memberships] = await runBatch(db, [
+    statement<UserRow>(
+      db,
+      `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
+              s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
+              (s.id IS NOT NULL) AS session_found
+         FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
+        WHERE u.id = ?1`,
+      userId,
+      sessionId,
+    ),
+    statement<GrantRow>(
+      db,
+      `SELECT r.name AS role_name, r.organization_id, p.resource || ':' || p.action AS permission
+         FROM user_roles ur
+         JOIN roles r ON r.id = ur.role_id
+         LEFT JOIN role_permissions rp ON rp.role_id = r.id
+         LEFT JOIN permissions p ON p.id = rp.permission_id
+        WHERE ur.user_id = ?1`,
+      userId,
+    ),
+    statement<MembershipRow>(
+      db,
+      "SELECT organization_id, is_admin FROM organization_members WHERE user_id = ?1",
+      userId,
+    ),
   ]);
-  const user = (users?.results as UserRow[] | undefined)?.[0];
+  const user = users[0];
   if (!user) return null;
 
   const roles = new Set<string>();
   const permissions = new Set<string>();
   const orgPermissions = new Map<number, Set<string>>();
-  for (const g of (grants?.results ?? []) as GrantRow[]) {
+  for (const g of grants) {
     if (g.organization_id === null) {
       roles.add(g.role_name);
       if (g.permission) permissions.add(g.permission);
@@ -78,7 +84,6 @@ export async function loadAuthSubject(
       orgPermissions.set(g.organization_id, set);
     }
   }
-  const rows = (memberships?.results ?? []) as MembershipRow[];
   const sessionExpired = user.session_expires_at !== null && user.session_expires_at <= now;
   return {
     context: {
@@ -88,8 +93,8 @@ export async function loadAuthSubject(
       roles: [...roles],
       permissions,
       orgPermissions,
-      memberOrgIds: rows.map((m) => m.organization_id),
-      adminOrgIds: rows.filter((m) => m.is_admin).map((m) => m.organization_id),
+      memberOrgIds: memberships.map((m) => m.organization_id),
+      adminOrgIds: memberships.filter((m) => m.is_admin).map((m) => m.organization_id),
     },
     isActive: Boolean(user.is_active),
     tokensValidAfter: user.tokens_valid_after,

@@ -19,7 +19,7 @@ const updateRoute = (method: "put" | "patch") =>
     description: "Lowering `max_score` below a recorded score is 409 `MAX_SCORE_BELOW_SCORES`.",
     permission: "modules:update",
     request: { params: IdParam, body: jsonBody(UpdateModuleBody) },
-    responses: { 200: json(ModuleEnvelope, "The updated module"), ...errors(404, 409, 415, 422) },
+    responses: { 200: json(ModuleEnvelope, "The updated module"), ...errors(404, 409) },
   });
 
 /** PUT and PATCH /modules/{id}: one partial update. */
@@ -38,7 +38,7 @@ export const moduleRoutes = createRouter()
       summary: "The module catalog",
       permission: "modules:read",
       request: { query: ModuleListQuery },
-      responses: { 200: json(ModuleList, "A page of modules"), ...errors(422) },
+      responses: { 200: json(ModuleList, "A page of modules") },
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
@@ -54,7 +54,7 @@ export const moduleRoutes = createRouter()
       summary: "Get a module",
       permission: "modules:read",
       request: { params: IdParam },
-      responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404, 422) },
+      responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404) },
     }),
     async (c) => {
       const module = await getModule(c.var.deps, c.req.valid("param").id);
@@ -69,7 +69,7 @@ export const moduleRoutes = createRouter()
       summary: "Add a module to the catalog",
       permission: "modules:create",
       request: { body: jsonBody(CreateModuleBody) },
-      responses: { 201: json(ModuleEnvelope, "The created module"), ...errors(415, 422) },
+      responses: { 201: json(ModuleEnvelope, "The created module") },
     }),
     async (c) => {
       const module = await createModule(c.var.deps, c.req.valid("json"));
@@ -87,7 +87,7 @@ export const moduleRoutes = createRouter()
       description: "The progress recorded in the module is deleted with it.",
       permission: "modules:delete",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 422) },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404) },
     }),
     async (c) => {
       await deleteModuleById(c.var.deps, c.req.valid("param").id);

@@ -20,7 +20,7 @@ export const progressRoutes = createRouter()
       permission: "progress:read",
       scope: "own",
       request: { params: IdParam },
-      responses: { 200: json(ProgressList, "The user's progress"), ...errors(404, 422) },
+      responses: { 200: json(ProgressList, "The user's progress"), ...errors(404) },
     }),
     async (c) => {
       const result = await progressOfUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
@@ -37,7 +37,7 @@ export const progressRoutes = createRouter()
       permission: "progress:read",
       scope: "own",
       request: { params: ProgressParams },
-      responses: { 200: json(ProgressEnvelope, "The progress"), ...errors(404, 422) },
+      responses: { 200: json(ProgressEnvelope, "The progress"), ...errors(404) },
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
@@ -58,7 +58,7 @@ export const progressRoutes = createRouter()
       responses: {
         200: json(ProgressEnvelope, "Score updated"),
         201: json(ProgressEnvelope, "User enrolled with this score"),
-        ...errors(404, 415, 422),
+        ...errors(404),
       },
     }),
     async (c) => {

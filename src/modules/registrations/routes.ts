@@ -37,7 +37,7 @@ const updateRoute = (method: "put" | "patch") =>
     permission: "registrations:manage",
     scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateRegistrationBody) },
-    responses: { 200: json(RegistrationEnvelope, "The updated registration"), ...errors(404, 409, 415, 422) },
+    responses: { 200: json(RegistrationEnvelope, "The updated registration"), ...errors(404, 409) },
   });
 
 /** PUT and PATCH /registrations/{id}: one partial update. */
@@ -59,7 +59,7 @@ export const registrationRoutes = createRouter()
         "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared).",
       permission: "registrations:create",
       request: { body: jsonBody(CreateRegistrationBody) },
-      responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409, 415, 422) },
+      responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409) },
     }),
     async (c) => {
       const { registration, conflicts } = await register(c.var.deps, c.var.auth, c.req.valid("json"));
@@ -81,7 +81,7 @@ export const registrationRoutes = createRouter()
       permission: "registrations:manage",
       scope: "own",
       request: { query: RegistrationListQuery },
-      responses: { 200: json(RegistrationList, "A page of registrations"), ...errors(422) },
+      responses: { 200: json(RegistrationList, "A page of registrations") },
     }),
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
@@ -100,7 +100,7 @@ export const registrationRoutes = createRouter()
       permission: "registrations:manage",
       scope: "own",
       request: { params: IdParam },
-      responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404, 422) },
+      responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404) },
     }),
     async (c) => {
       const registration = await getVisibleRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
@@ -119,7 +119,7 @@ export const registrationRoutes = createRouter()
       permission: "registrations:manage",
       scope: "own",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409) },
     }),
     async (c) => {
       await cancelRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
@@ -135,7 +135,7 @@ export const registrationRoutes = createRouter()
       description: "Filter `status`. Drafts included; an unknown training is 404.",
       permission: "registrations:manage",
       request: { params: IdParam, query: TrainingRegistrationsQuery },
-      responses: { 200: json(RegistrationList, "A page of the training's registrations"), ...errors(404, 422) },
+      responses: { 200: json(RegistrationList, "A page of the training's registrations"), ...errors(404) },
     }),
     async (c) => {
       const { status, ...paging } = c.req.valid("query");

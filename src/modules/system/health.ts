@@ -1,3 +1,5 @@
+import { pingDatabase } from "../../db/health";
+
 type State = "healthy" | "unhealthy";
 
 /** Time allowed to each dependency before it counts as down. */
@@ -8,10 +10,7 @@ export async function checkHealth(
   db: D1Database,
   kv: KVNamespace,
 ): Promise<{ status: State; database: State; kv: State }> {
-  const [database, kvState] = await Promise.all([
-    probe(() => db.prepare("SELECT 1 AS ok").first()),
-    probe(() => kv.get("health:probe")),
-  ]);
+  const [database, kvState] = await Promise.all([probe(() => pingDatabase(db)), probe(() => kv.get("health:probe"))]);
   return { status: database === "healthy" && kvState === "healthy" ? "healthy" : "unhealthy", database, kv: kvState };
 }
 

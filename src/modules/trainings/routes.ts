@@ -26,7 +26,7 @@ const updateRoute = (method: "put" | "patch") =>
       "`PUT` and `PATCH` both take any subset of the fields; `null` clears an optional one. An unknown `instructor_id` is 404 `USER_NOT_FOUND`; lowering `max_participants` below the active registrations is 409 `MAX_PARTICIPANTS_BELOW_REGISTRATIONS`.",
     permission: "trainings:update",
     request: { params: IdParam, body: jsonBody(UpdateTrainingBody) },
-    responses: { 200: json(TrainingEnvelope, "The updated training"), ...errors(404, 409, 415, 422) },
+    responses: { 200: json(TrainingEnvelope, "The updated training"), ...errors(404, 409) },
   });
 
 /** PUT and PATCH /trainings/{id}: one partial update. */
@@ -47,7 +47,7 @@ export const trainingRoutes = createRouter()
         "Filters `search` (title and description), `category`, `level`, `status`, `instructor_id`. Drafts are listed only to those who may manage trainings.",
       permission: "trainings:read",
       request: { query: TrainingListQuery },
-      responses: { 200: json(TrainingList, "A page of trainings"), ...errors(422) },
+      responses: { 200: json(TrainingList, "A page of trainings") },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -65,7 +65,7 @@ export const trainingRoutes = createRouter()
       description: "A draft is 404 to those who may not manage trainings, exactly like a missing id.",
       permission: "trainings:read",
       request: { params: IdParam },
-      responses: { 200: json(TrainingEnvelope, "The training"), ...errors(404, 422) },
+      responses: { 200: json(TrainingEnvelope, "The training"), ...errors(404) },
     }),
     async (c) => {
       const training = await getVisibleTraining(c.var.deps, c.var.auth, c.req.valid("param").id);
@@ -82,7 +82,7 @@ export const trainingRoutes = createRouter()
         "Records the `training.created` webhook event. `status` defaults to `DRAFT`. An unknown or deactivated `instructor_id` is 404 `USER_NOT_FOUND`.",
       permission: "trainings:create",
       request: { body: jsonBody(CreateTrainingBody) },
-      responses: { 201: json(TrainingEnvelope, "The created training"), ...errors(404, 415, 422) },
+      responses: { 201: json(TrainingEnvelope, "The created training"), ...errors(404) },
     }),
     async (c) => {
       const training = await createTraining(c.var.deps, c.var.auth, c.req.valid("json"));
@@ -101,7 +101,7 @@ export const trainingRoutes = createRouter()
         "A training that has registrations (of any status) is not deleted: 409 `TRAINING_HAS_REGISTRATIONS`; set it to `DRAFT` instead.",
       permission: "trainings:delete",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
       await deleteTraining(c.var.deps, c.req.valid("param").id);

@@ -21,7 +21,7 @@ export const memberRoutes = createRouter()
       permission: "users:read",
       scope: "organization",
       request: { params: IdParam, query: paginationQuery },
-      responses: { 200: json(MemberList, "A page of members"), ...errors(404, 422) },
+      responses: { 200: json(MemberList, "A page of members"), ...errors(404) },
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
@@ -38,7 +38,7 @@ export const memberRoutes = createRouter()
       permission: "organizations:update",
       scope: "organization",
       request: { params: MemberParams, body: jsonBody(PutMemberBody) },
-      responses: { 200: json(MemberEnvelope, "The membership"), ...errors(404, 413, 415, 422) },
+      responses: { 200: json(MemberEnvelope, "The membership"), ...errors(404) },
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
@@ -56,7 +56,7 @@ export const memberRoutes = createRouter()
       permission: "organizations:update",
       scope: "organization",
       request: { params: MemberParams },
-      responses: { 200: json(MessageSchema, "Removed"), ...errors(404, 422) },
+      responses: { 200: json(MessageSchema, "Removed"), ...errors(404) },
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");

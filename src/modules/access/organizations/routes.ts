@@ -33,7 +33,7 @@ const organizationRouter = createRouter()
       permission: "organizations:read",
       scope: "own",
       request: { query: OrganizationListQuery },
-      responses: { 200: json(OrganizationList, "A page of organizations"), ...errors(422) },
+      responses: { 200: json(OrganizationList, "A page of organizations") },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -49,7 +49,7 @@ const organizationRouter = createRouter()
       summary: "Create an organization; admin_ids join it as its admins",
       permission: "organizations:create",
       request: { body: jsonBody(CreateOrganizationBody) },
-      responses: { 201: json(OrganizationEnvelope, "Created"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 201: json(OrganizationEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
       const organization = await createOrganization(c.var.deps, c.req.valid("json"));
@@ -66,7 +66,7 @@ const organizationRouter = createRouter()
       permission: "organizations:read",
       scope: "own",
       request: { params: IdParam },
-      responses: { 200: json(OrganizationEnvelope, "The organization"), ...errors(404, 422) },
+      responses: { 200: json(OrganizationEnvelope, "The organization"), ...errors(404) },
     }),
     async (c) => {
       const organization = await getOrganization(c.var.deps, c.var.auth, c.req.valid("param").id);
@@ -84,7 +84,7 @@ const organizationRouter = createRouter()
       permission: "organizations:update",
       scope: "organization",
       request: { params: IdParam, body: jsonBody(UpdateOrganizationBody) },
-      responses: { 200: json(OrganizationEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 200: json(OrganizationEnvelope, "Updated"), ...errors(404, 409) },
     }),
     async (c) => {
       const organization = await updateOrganization(
@@ -105,7 +105,7 @@ const organizationRouter = createRouter()
       summary: "Delete an empty organization (409 ORGANIZATION_NOT_EMPTY while members, roles or permissions remain)",
       permission: "organizations:delete",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
       await deleteOrganization(c.var.deps, c.req.valid("param").id);

@@ -33,7 +33,7 @@ export const permissionRoutes = createRouter()
       permission: "permissions:read",
       scope: "organization",
       request: { query: PermissionListQuery },
-      responses: { 200: json(PermissionList, "A page of permissions"), ...errors(422) },
+      responses: { 200: json(PermissionList, "A page of permissions") },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -51,7 +51,7 @@ export const permissionRoutes = createRouter()
       permission: "permissions:create",
       scope: "organization",
       request: { body: jsonBody(CreatePermissionBody) },
-      responses: { 201: json(PermissionEnvelope, "Created"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 201: json(PermissionEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
       const permission = await createPermission(c.var.deps, c.var.auth, c.var.scope, c.req.valid("json"));
@@ -68,7 +68,7 @@ export const permissionRoutes = createRouter()
       permission: "permissions:read",
       scope: "organization",
       request: { params: IdParam },
-      responses: { 200: json(PermissionEnvelope, "The permission"), ...errors(404, 422) },
+      responses: { 200: json(PermissionEnvelope, "The permission"), ...errors(404) },
     }),
     async (c) => {
       const permission = await getPermission(c.var.deps, c.var.auth, c.req.valid("param").id);
@@ -85,7 +85,7 @@ export const permissionRoutes = createRouter()
       permission: "permissions:update",
       scope: "organization",
       request: { params: IdParam, body: jsonBody(UpdatePermissionBody) },
-      responses: { 200: json(PermissionEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 200: json(PermissionEnvelope, "Updated"), ...errors(404, 409) },
     }),
     async (c) => {
       const permission = await updatePermission(
@@ -108,7 +108,7 @@ export const permissionRoutes = createRouter()
       permission: "permissions:delete",
       scope: "organization",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
       await deletePermission(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);

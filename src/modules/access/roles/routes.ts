@@ -22,7 +22,7 @@ export const roleRoutes = createRouter()
       permission: "roles:read",
       scope: "organization",
       request: { query: RoleListQuery },
-      responses: { 200: json(RoleList, "A page of roles"), ...errors(422) },
+      responses: { 200: json(RoleList, "A page of roles") },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -39,7 +39,7 @@ export const roleRoutes = createRouter()
       permission: "roles:create",
       scope: "organization",
       request: { body: jsonBody(CreateRoleBody) },
-      responses: { 201: json(RoleEnvelope, "Created"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 201: json(RoleEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
       const role = await createRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("json"));
@@ -56,7 +56,7 @@ export const roleRoutes = createRouter()
       permission: "roles:read",
       scope: "organization",
       request: { params: IdParam },
-      responses: { 200: json(RoleEnvelope, "The role"), ...errors(404, 422) },
+      responses: { 200: json(RoleEnvelope, "The role"), ...errors(404) },
     }),
     async (c) => c.json({ role: await getRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id) }, 200),
   )
@@ -70,7 +70,7 @@ export const roleRoutes = createRouter()
       permission: "roles:update",
       scope: "organization",
       request: { params: IdParam, body: jsonBody(UpdateRoleBody) },
-      responses: { 200: json(RoleEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 200: json(RoleEnvelope, "Updated"), ...errors(404, 409) },
     }),
     async (c) => {
       const role = await updateRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id, c.req.valid("json"));
@@ -87,7 +87,7 @@ export const roleRoutes = createRouter()
       permission: "roles:update",
       scope: "organization",
       request: { params: IdParam, body: jsonBody(RolePermissionsBody) },
-      responses: { 200: json(RoleEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 200: json(RoleEnvelope, "Updated"), ...errors(404, 409) },
     }),
     async (c) => {
       const { permission_ids } = c.req.valid("json");
@@ -111,7 +111,7 @@ export const roleRoutes = createRouter()
       permission: "roles:delete",
       scope: "organization",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
       await deleteRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);

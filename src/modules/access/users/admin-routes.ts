@@ -19,7 +19,7 @@ export const adminRoutes = createRouter()
       summary: "List users by status (active, inactive, or both when absent)",
       permission: ["users:read", "users:manage_access"],
       request: { query: AdminUserListQuery },
-      responses: { 200: json(UserList, "A page of users"), ...errors(422) },
+      responses: { 200: json(UserList, "A page of users") },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -36,7 +36,7 @@ export const adminRoutes = createRouter()
         "Deactivation revokes the user's sessions, so its tokens fail on the next request. The user may not hold permissions the caller lacks (403); the last active ADMIN can't be deactivated (409 LAST_ADMIN).",
       permission: "users:manage_access",
       request: { params: IdParam },
-      responses: { 200: json(UserEnvelope, "The user with its new status"), ...errors(404, 409, 422) },
+      responses: { 200: json(UserEnvelope, "The user with its new status"), ...errors(404, 409) },
     }),
     async (c) => {
       const user = await toggleUserStatus(c.var.deps, c.var.auth, c.req.valid("param").id);

@@ -33,7 +33,7 @@ const updateRoute = (method: "put" | "patch") =>
     permission: "users:update",
     scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateUserBody) },
-    responses: { 200: json(UserEnvelope, "Updated"), ...errors(404, 409, 413, 415, 422) },
+    responses: { 200: json(UserEnvelope, "Updated"), ...errors(404, 409) },
   });
 
 /** PUT and PATCH /users/{id}: one partial update. */
@@ -63,7 +63,7 @@ export const userRoutes = createRouter()
       summary: "List users (filters active_only, role, organization_id, search)",
       permission: "users:read",
       request: { query: UserListQuery },
-      responses: { 200: json(UserList, "A page of users"), ...errors(422) },
+      responses: { 200: json(UserList, "A page of users") },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -86,7 +86,7 @@ export const userRoutes = createRouter()
         "role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED) and the caller must hold every permission of the roles it assigns (403 PRIVILEGE_ESCALATION); without them the user gets EMPLOYEE.",
       permission: "users:create",
       request: { body: jsonBody(CreateUserBody) },
-      responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409, 413, 415, 422) },
+      responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
       const user = await createUser(c.var.deps, c.var.auth, c.req.valid("json"));
@@ -103,7 +103,7 @@ export const userRoutes = createRouter()
       permission: "users:read",
       scope: "own",
       request: { params: UsernameParam },
-      responses: { 200: json(UserEnvelope, "The user"), ...errors(404, 422) },
+      responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
     async (c) => {
       const user = await getUserByUsername(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").username);
@@ -118,7 +118,7 @@ export const userRoutes = createRouter()
       summary: "Get a user by email",
       permission: "users:read_email",
       request: { params: EmailParam },
-      responses: { 200: json(UserEnvelope, "The user"), ...errors(404, 422) },
+      responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
     async (c) => c.json({ user: await getUserByEmail(c.var.deps, c.var.auth, c.req.valid("param").email) }, 200),
   )
@@ -132,7 +132,7 @@ export const userRoutes = createRouter()
       permission: "users:read",
       scope: "own",
       request: { params: IdParam },
-      responses: { 200: json(UserEnvelope, "The user"), ...errors(404, 422) },
+      responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
     async (c) => c.json({ user: await getUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id) }, 200),
   )
@@ -148,7 +148,7 @@ export const userRoutes = createRouter()
         "The user may not hold permissions the caller lacks (403); its sessions are revoked, so its tokens fail on the next request. The last active ADMIN can't be deleted (409 LAST_ADMIN).",
       permission: "users:delete",
       request: { params: IdParam },
-      responses: { 200: json(MessageSchema, "Deactivated"), ...errors(404, 409, 422) },
+      responses: { 200: json(MessageSchema, "Deactivated"), ...errors(404, 409) },
     }),
     async (c) => {
       await deactivateUser(c.var.deps, c.var.auth, c.req.valid("param").id);
