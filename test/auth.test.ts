@@ -3,20 +3,20 @@ import { describe, expect, it } from "vitest";
 import { keyRing, signToken } from "../src/lib/jwt";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/sessions";
 import { createUser, tokenFor } from "./factories";
-import { body, call, env, send, unique } from "./helpers";
+import { body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
 const PASSWORD = "correct horse battery staple";
 
-async function register(overrides: Record<string, unknown> = {}) {
+/** A registration body for a new account. */
+function newAccount() {
   const username = unique("reg");
-  const res = await send("POST", "/api/v1/auth/register", {
-    username,
-    email: `${username}@example.test`,
-    password: PASSWORD,
-    full_name: "Reg User",
-    ...overrides,
-  });
-  return { res, username, json: await body(res) };
+  return { username, email: `${username}@example.test`, password: PASSWORD, full_name: "Reg User" };
+}
+
+async function register(overrides: Record<string, unknown> = {}) {
+  const account = { ...newAccount(), ...overrides };
+  const res = await send("POST", "/api/v1/auth/register", account);
+  return { res, username: account.username as string, json: await body(res) };
 }
 
 const setCookies = (res: Response) => res.headers.getSetCookie();
@@ -374,16 +374,13 @@ describe("refresh tokens", () => {
   });
 
   it("revokes the whole family when a rotated token is replayed after the grace period", async () => {
-    const { json } = await register();
-    const next = await body(await refresh(json.refresh_token));
-    // Move the rotation into the past, beyond the grace window.
-    const past = new Date(Date.now() - (REFRESH_REUSE_GRACE_SECONDS + 5) * 1000).toISOString();
-    await env.DB.prepare(
-      "UPDATE refresh_tokens SET used_at = ?1 WHERE used_at IS NOT NULL AND replaced_by IS NOT NULL AND session_id = (SELECT session_id FROM refresh_tokens WHERE replaced_by IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
-    )
-      .bind(past)
-      .run();
-    const replay = await refresh(json.refresh_token);
+    const clock = manualClock();
+    const client = clientAt(clock);
+    const refreshAt = (token: string) => client.send("POST", "/api/v1/auth/refresh", { refresh_token: token });
+    const json = await body(await client.send("POST", "/api/v1/auth/register", newAccount()));
+    const next = await body(await refreshAt(json.refresh_token));
+    clock.advance(REFRESH_REUSE_GRACE_SECONDS + 5);
+    const replay = await refreshAt(json.refresh_token);
     expect(replay.status).toBe(401);
     expect(await body(replay)).toEqual({
       detail: "Refresh token was already used; the session has been revoked",
@@ -391,8 +388,8 @@ describe("refresh tokens", () => {
       code: "REFRESH_TOKEN_REUSED",
     });
     // Every member of the family is dead now, access tokens included.
-    expect((await refresh(next.refresh_token)).status).toBe(401);
-    expect((await send("GET", "/api/v1/auth/me", undefined, next.access_token)).status).toBe(401);
+    expect((await refreshAt(next.refresh_token)).status).toBe(401);
+    expect((await client.send("GET", "/api/v1/auth/me", undefined, next.access_token)).status).toBe(401);
     const audit = await env.DB.prepare(
       "SELECT count(*) AS n FROM auth_events WHERE event = 'refresh_reuse_detected' AND user_id = ?1",
     )
@@ -508,5 +505,40 @@ describe("logout and password change", () => {
     });
     const ok = await call("/api/v1/auth/change-password", init("https://app.example.test"));
     expect(ok.status).toBe(200);
+  });
+});
+
+describe("time, moved by the app's clock", () => {
+  it("refuses an access token once its lifetime has passed (401 TOKEN_EXPIRED)", async () => {
+    const clock = manualClock();
+    const client = clientAt(clock);
+    const json = await body(await client.send("POST", "/api/v1/auth/register", newAccount()));
+    expect((await client.send("GET", "/api/v1/auth/me", undefined, json.access_token)).status).toBe(200);
+    clock.advance(json.expires_in + 10);
+    await expectError(await client.send("GET", "/api/v1/auth/me", undefined, json.access_token), 401, "TOKEN_EXPIRED");
+  });
+
+  it("lets a refresh token presented again within the grace period fail without revoking the session", async () => {
+    const clock = manualClock();
+    const client = clientAt(clock);
+    const json = await body(await client.send("POST", "/api/v1/auth/register", newAccount()));
+    const next = await body(await client.send("POST", "/api/v1/auth/refresh", { refresh_token: json.refresh_token }));
+    clock.advance(REFRESH_REUSE_GRACE_SECONDS - 1);
+    const again = await client.send("POST", "/api/v1/auth/refresh", { refresh_token: json.refresh_token });
+    expect(await body(again)).toMatchObject({ code: "REFRESH_TOKEN_REUSED", detail: "Refresh token was already used" });
+    expect((await client.send("GET", "/api/v1/auth/me", undefined, next.access_token)).status).toBe(200);
+  });
+
+  it("lifts the login lock once its time has passed", async () => {
+    const clock = manualClock();
+    const client = clientAt(clock);
+    const account = newAccount();
+    await client.send("POST", "/api/v1/auth/register", account);
+    const login = (password: string) =>
+      client.send("POST", "/api/v1/auth/login", { username: account.username, password });
+    for (let i = 0; i < 6; i++) await login("wrong-password-1");
+    await expectError(await login(account.password), 429, "ACCOUNT_LOCKED");
+    clock.advance(15 * 60 + 1);
+    expect((await login(account.password)).status).toBe(200);
   });
 });

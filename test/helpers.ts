@@ -1,31 +1,46 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { createApp } from "../src/app";
+import type { Clock } from "../src/lib/clock";
 
 export const BASE = "https://api.example.test";
 export const API = `${BASE}/api/v1`;
 
-/** Sends a request through the Worker's own `fetch`, as a client would. */
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  const url = path.startsWith("http")
-    ? path
-    : path.startsWith("/api") || !path.startsWith("/")
-      ? `${BASE}${path}`
-      : `${BASE}${path}`;
-  return exports.default.fetch(new Request(url, init));
+/** `call` and `send` over one way of handling a request. */
+function clientOf(handle: (req: Request) => Promise<Response>) {
+  /** Sends a request as a client would. */
+  const call = (path: string, init: RequestInit = {}): Promise<Response> =>
+    handle(new Request(path.startsWith("http") ? path : `${BASE}${path}`, init));
+
+  /** JSON request helper: `send("POST", "/api/v1/x", {a: 1}, token)`. */
+  const send = (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+    const h: Record<string, string> = { ...headers };
+    if (body !== undefined) h["Content-Type"] = "application/json";
+    if (token) h.Authorization = `Bearer ${token}`;
+    return call(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  };
+  return { call, send };
 }
 
-/** JSON request helper: `send("POST", "/api/v1/x", {a: 1}, token)`. */
-export function send(
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-  headers: Record<string, string> = {},
-) {
-  const h: Record<string, string> = { ...headers };
-  if (body !== undefined) h["Content-Type"] = "application/json";
-  if (token) h.Authorization = `Bearer ${token}`;
-  return call(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+/** Requests through the Worker's own `fetch`, with the real time. */
+export const { call, send } = clientOf((req) => exports.default.fetch(req));
+
+/** A clock that stands still until a test moves it. */
+export function manualClock(startMs = Date.now()) {
+  let now = startMs;
+  return {
+    now: () => now,
+    /** Moves the clock forward. */
+    advance(seconds: number) {
+      now += seconds * 1000;
+    },
+  } satisfies Clock & Record<string, unknown>;
+}
+
+/** Requests through an app built with `clock` over the test bindings: time-dependent tests move that clock. */
+export function clientAt(clock: Clock) {
+  const app = createApp({ clock });
+  return clientOf(async (req) => app.fetch(req, env));
 }
 
 /** Reads a JSON body with a loose type for assertions. */
