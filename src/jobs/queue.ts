@@ -1,8 +1,8 @@
 import type { Bindings } from "../env";
 
 /**
- * Queue consumer for `webhook-deliveries` and `emails`. Message kinds are dispatched to their
- * module; a message of an unknown kind is acknowledged and logged so it can't poison the queue.
+ * Queue consumer for `webhook-deliveries` and `emails`. No consumer is built yet (webhooks and email
+ * are open issues): every message is acknowledged and logged so that it can't poison the queue.
  */
 export async function handleQueue(batch: MessageBatch<unknown>, _env: Bindings, _ctx: ExecutionContext): Promise<void> {
   for (const message of batch.messages) {

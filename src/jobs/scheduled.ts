@@ -1,6 +1,6 @@
 import type { Bindings } from "../env";
 
-/** Cron triggers (see `wrangler.toml`): the daily report and the weekly delivery. */
+/** Cron triggers (see `wrangler.toml`), reserved for the daily report and the weekly delivery; they only log until reports are built. */
 export async function handleScheduled(
   controller: ScheduledController,
   _env: Bindings,
