@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, customRole, orgAdmin, organization, systemRoleId } from "./access-fixtures";
+import { customRole, fixtureAdmin, orgAdmin, organization, systemRoleId } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
 
@@ -7,7 +7,7 @@ const ORGS = "/api/v1/organizations";
 
 describe("POST /organizations", () => {
   it("creates an organization whose admin_ids join it as admins", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const boss = await createUser();
     const name = unique("Acme ");
     const res = await send(
@@ -34,7 +34,7 @@ describe("POST /organizations", () => {
   });
 
   it("answers 409 for a duplicate name, 404 for an unknown admin and 422 for bad input", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await expectError(
       await send("POST", ORGS, { name: org.name.toUpperCase() }, token),
@@ -61,7 +61,7 @@ describe("POST /organizations", () => {
 
 describe("GET /organizations", () => {
   it("pages every organization for holders of organizations:read, with search and active filters", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const tag = unique("Tag");
     await organization([], { name: `${tag} one` });
     await organization([], { name: `${tag} two`, active: false });
@@ -82,7 +82,7 @@ describe("GET /organizations", () => {
     const { user, token } = await signedIn("EMPLOYEE");
     const mine = await organization();
     await organization();
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [mine.id] }, adminToken);
     const json = await body(await send("GET", ORGS, undefined, token));
     expect(json).toMatchObject({ total: 1, organizations: [{ id: mine.id }] });
@@ -109,7 +109,7 @@ describe("GET /organizations/{id}", () => {
 
 describe("PUT /organizations/{id}", () => {
   it("lets holders of organizations:update change every field", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const name = unique("Renamed ");
     const res = await send("PUT", `${ORGS}/${org.id}`, { name, domain: "renamed.example", active: false }, token);
@@ -152,7 +152,7 @@ describe("PUT /organizations/{id}", () => {
       404,
       "ORGANIZATION_NOT_FOUND",
     );
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const me = (await body(await send("GET", `/api/v1/users/${user.id}`, undefined, adminToken))).user;
     await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [...me.organization_ids, other.id] }, adminToken);
     await expectError(await send("PUT", `${ORGS}/${other.id}`, { description: "x" }, token), 403, "FORBIDDEN");
@@ -167,7 +167,7 @@ describe("PUT /organizations/{id}", () => {
 
 describe("DELETE /organizations/{id}", () => {
   it("deletes an empty organization", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const res = await send("DELETE", `${ORGS}/${org.id}`, undefined, token);
     expect(await body(res)).toEqual({ message: "Organization deleted successfully" });
@@ -176,7 +176,7 @@ describe("DELETE /organizations/{id}", () => {
   });
 
   it("answers 409 ORGANIZATION_NOT_EMPTY while members or roles remain, and deletes nothing", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const member = await createUser();
     const withMember = await organization([member.id]);
     const json = await expectError(
@@ -263,7 +263,7 @@ describe("organization members", () => {
   });
 
   it("drops a member's roles of the organization when it leaves", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const org = await organization();
     const role = await customRole(["trainings:read"], org.id);
     const member = await createUser();
@@ -276,7 +276,7 @@ describe("organization members", () => {
   });
 
   it("drops a user's roles of an organization removed from its organization_ids", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const role = await customRole(["trainings:read"], org.id);
     const target = await createUser();

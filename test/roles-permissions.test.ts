@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ALL_PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions";
 import {
-  admin,
   customRole,
+  fixtureAdmin,
   orgAdmin,
   organization,
   permissionIds,
@@ -18,7 +18,7 @@ const PERMS = "/api/v1/permissions";
 
 describe("GET /roles", () => {
   it("lists the system roles with their permissions, and pages", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
     const count = await env.DB.prepare("SELECT count(*) AS n FROM roles").first<{ n: number }>();
     expect(json).toMatchObject({ total: count?.n, skip: 0, limit: 1000 });
@@ -36,7 +36,7 @@ describe("GET /roles", () => {
     const { token, org } = await orgAdmin();
     const own = await customRole(["trainings:read"], org.id);
     await customRole(["trainings:read"], (await organization()).id);
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const filtered = await body(await send("GET", `${ROLES}?organization_id=${org.id}`, undefined, adminToken));
     expect(filtered.roles.map((r: { id: number }) => r.id)).toEqual([own.id]);
     const confined = await body(await send("GET", ROLES, undefined, token));
@@ -52,7 +52,7 @@ describe("GET /roles", () => {
 
 describe("POST /roles", () => {
   it("creates a role with permissions", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const name = unique("Project Manager ");
     const ids = await permissionIds(["trainings:read", "trainings:create"]);
     const res = await send("POST", ROLES, { name, description: "Runs projects", permission_ids: ids }, token);
@@ -70,14 +70,14 @@ describe("POST /roles", () => {
   });
 
   it("answers 409 ROLE_NAME_TAKEN for a duplicate or a system role's name", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole([]);
     await expectError(await send("POST", ROLES, { name: role.name.toUpperCase() }, token), 409, "ROLE_NAME_TAKEN");
     await expectError(await send("POST", ROLES, { name: "admin" }, token), 409, "ROLE_NAME_TAKEN");
   });
 
   it("allows the same name in two organizations", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const name = unique("Local ");
     for (const org of [await organization(), await organization()]) {
       expect((await send("POST", ROLES, { name, organization_id: org.id }, token)).status).toBe(201);
@@ -85,7 +85,7 @@ describe("POST /roles", () => {
   });
 
   it("answers 404 for unknown permissions or organizations and 422 for bad input", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), permission_ids: [99_999_999] }, token),
       404,
@@ -154,7 +154,7 @@ describe("POST /roles", () => {
 
 describe("GET, PUT and DELETE /roles/{id}", () => {
   it("reads a role and answers 404 for a missing one or another organization's", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const res = await send("GET", `${ROLES}/${role.id}`, undefined, token);
     expect((await body(res)).role).toMatchObject({ id: role.id, name: role.name, permissions: ["modules:read"] });
@@ -174,7 +174,7 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
   });
 
   it("renames a custom role and replaces its permissions", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const name = unique("Renamed ");
     const res = await send(
@@ -193,7 +193,7 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
   });
 
   it("keeps system roles read-only (409 SYSTEM_ROLE_READ_ONLY)", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const id = await systemRoleId("EMPLOYEE");
     await expectError(await send("PUT", `${ROLES}/${id}`, { name: "STAFF" }, token), 409, "SYSTEM_ROLE_READ_ONLY");
     await expectError(
@@ -207,7 +207,7 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
   });
 
   it("deletes an unassigned role and answers 409 ROLE_IN_USE for an assigned one", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const used = await customRole([]);
     await userWithRoles([used.id]);
     await expectError(await send("DELETE", `${ROLES}/${used.id}`, undefined, token), 409, "ROLE_IN_USE");
@@ -270,7 +270,7 @@ describe("PUT /roles/{id}/permissions", () => {
   });
 
   it("refuses an organization's own permission for a role of another scope (404)", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const perm = await send("POST", PERMS, { resource: unique("res"), action: "use", organization_id: org.id }, token);
     const permId = (await body(perm)).permission.id;
@@ -286,7 +286,7 @@ describe("PUT /roles/{id}/permissions", () => {
   });
 
   it("limits permission_ids to 200 entries", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole([]);
     const ids = Array.from({ length: 201 }, (_, i) => i + 1);
     await expectError(
@@ -299,7 +299,7 @@ describe("PUT /roles/{id}/permissions", () => {
 
 describe("/permissions", () => {
   it("lists the catalog, filters by resource, action and organization, and pages", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const keys = all.permissions.filter((p: { is_system: boolean }) => p.is_system).map((p: { key: string }) => p.key);
     expect(keys.sort()).toEqual([...ALL_PERMISSIONS].sort());
@@ -320,7 +320,7 @@ describe("/permissions", () => {
   });
 
   it("creates, reads, updates and deletes a custom permission", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const resource = unique("projects");
     const created = await send("POST", PERMS, { resource, action: "delete", description: "Delete projects" }, token);
     expect(created.status).toBe(201);
@@ -341,7 +341,7 @@ describe("/permissions", () => {
   });
 
   it("refuses to recreate a catalog key or a duplicate (409 PERMISSION_EXISTS)", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", PERMS, { resource: "users", action: "read" }, token),
       409,
@@ -365,7 +365,7 @@ describe("/permissions", () => {
   });
 
   it("keeps system permissions read-only and refuses deleting one still granted", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const [systemId] = await permissionIds(["trainings:read"]);
     await expectError(
       await send("PUT", `${PERMS}/${systemId}`, { description: "x" }, token),
@@ -384,7 +384,7 @@ describe("/permissions", () => {
   });
 
   it("validates resource and action names", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     for (const bad of [
       { resource: "Users!", action: "read" },
       { resource: "x", action: "" },
@@ -406,7 +406,7 @@ describe("/permissions", () => {
       404,
       "ORGANIZATION_NOT_FOUND",
     );
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const foreign = (
       await body(
         await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
@@ -493,7 +493,7 @@ describe("every access-management route is protected", () => {
   });
 
   it("refuses a deleted user's earlier token on its next call (401)", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await userWithPermissions(["roles:read"]);
     expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
     await send("DELETE", `/api/v1/users/${user.id}`, undefined, adminToken);
@@ -501,7 +501,7 @@ describe("every access-management route is protected", () => {
   });
 
   it("applies a removed role on the next request", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await userWithPermissions(["roles:read"]);
     expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
     await send("PUT", `/api/v1/users/${user.id}`, { role_ids: [] }, adminToken);

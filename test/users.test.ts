@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { admin, customRole, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
+import { admin, customRole, fixtureAdmin, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, countingDb, env, expectError, send, unique } from "./helpers";
 
@@ -47,14 +47,14 @@ describe("GET /users/me and /users/{id}", () => {
   });
 
   it("refuses a non-integer id with 422", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(await send("GET", "/api/v1/users/abc", undefined, token), 422, "VALIDATION_ERROR");
   });
 });
 
 describe("GET /users", () => {
   it("pages with skip, offset and limit and reports the total", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const prefix = unique("pg");
     for (let i = 0; i < 3; i++) await createUser({ username: `${prefix}_${i}` });
     const first = await body(await send("GET", `/api/v1/users?search=${prefix}&limit=2`, undefined, token));
@@ -67,7 +67,7 @@ describe("GET /users", () => {
   });
 
   it("counts every active user by default, the bootstrap admin included", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await createUser({ isActive: false });
     const json = await body(await send("GET", "/api/v1/users?limit=1000", undefined, token));
     const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE is_active = 1").first<{ n: number }>();
@@ -77,7 +77,7 @@ describe("GET /users", () => {
   });
 
   it("includes inactive users with active_only=false", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const prefix = unique("act");
     await createUser({ username: `${prefix}_on` });
     await createUser({ username: `${prefix}_off`, isActive: false });
@@ -89,7 +89,7 @@ describe("GET /users", () => {
   });
 
   it("filters by role and by organization", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const prefix = unique("flt");
     const km = await createUser({ username: `${prefix}_km`, role: "KNOWLEDGE_MANAGER" });
     const emp = await createUser({ username: `${prefix}_emp` });
@@ -104,7 +104,7 @@ describe("GET /users", () => {
   });
 
   it("searches username and full name, and emails only for callers who may read them", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const marker = unique("mark");
     const named = await createUser();
     await env.DB.prepare("UPDATE users SET full_name = ?1 WHERE id = ?2").bind(`Ada ${marker}`, named.id).run();
@@ -117,7 +117,7 @@ describe("GET /users", () => {
   });
 
   it("treats % and _ in search literally", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const json = await body(await send("GET", `/api/v1/users?search=${encodeURIComponent("%_%")}`, undefined, token));
     expect(json.total).toBe(0);
   });
@@ -130,7 +130,7 @@ describe("GET /users", () => {
 
 describe("POST /users", () => {
   it("creates a passwordless user (KC7) who signs in by magic link", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("kc7");
     const res = await send("POST", "/api/v1/users", { username, email: `${username}@Example.test` }, token);
     expect(res.status).toBe(201);
@@ -146,7 +146,7 @@ describe("POST /users", () => {
   });
 
   it("creates a user with a password that can then log in", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("pw");
     const res = await send(
       "POST",
@@ -171,7 +171,7 @@ describe("POST /users", () => {
   });
 
   it("applies the password policy", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("weak");
     const res = await send(
       "POST",
@@ -183,7 +183,7 @@ describe("POST /users", () => {
   });
 
   it("answers 409 USERNAME_TAKEN and EMAIL_TAKEN for duplicates, case-insensitively", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const existing = await createUser();
     const byName = await send(
       "POST",
@@ -202,7 +202,7 @@ describe("POST /users", () => {
   });
 
   it("refuses unknown fields such as email_verified with 422", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("mass");
     const res = await send(
       "POST",
@@ -243,7 +243,7 @@ describe("POST /users", () => {
 
 describe("GET /users/by-username and /users/by-email", () => {
   it("finds a user by username, case-insensitively", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const other = await createUser();
     const res = await send("GET", `/api/v1/users/by-username/${other.username.toUpperCase()}`, undefined, token);
     expect(res.status).toBe(200);
@@ -281,7 +281,7 @@ describe("GET /users/by-username and /users/by-email", () => {
       403,
       "FORBIDDEN",
     );
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("GET", "/api/v1/users/by-email/ghost@example.test", undefined, token),
       404,
@@ -363,7 +363,7 @@ describe("PUT and PATCH /users/{id}", () => {
   });
 
   it("lets an ADMIN change roles and memberships", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const target = await createUser();
     const org = await organization();
     const res = await send(
@@ -381,7 +381,7 @@ describe("PUT and PATCH /users/{id}", () => {
   });
 
   it("answers 404 for an unknown role id and 422 for role together with role_ids", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const target = await createUser();
     await expectError(
       await send("PUT", `/api/v1/users/${target.id}`, { role_ids: [999_999] }, token),
@@ -402,7 +402,7 @@ describe("PUT and PATCH /users/{id}", () => {
       422,
       "VALIDATION_ERROR",
     );
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const many = Array.from({ length: 51 }, (_, i) => i + 1);
     await expectError(
       await send("PATCH", `/api/v1/users/${user.id}`, { role_ids: many }, adminToken),
@@ -461,7 +461,7 @@ describe("privilege escalation through user roles", () => {
 
 describe("deactivation", () => {
   it("soft-deletes a user: deactivated, sessions revoked, its earlier token refused on the next request", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const { user, token: victim } = await signedIn("EMPLOYEE");
     expect((await send("GET", "/api/v1/users/me", undefined, victim)).status).toBe(200);
     const res = await send("DELETE", `/api/v1/users/${user.id}`, undefined, token);
@@ -478,7 +478,7 @@ describe("deactivation", () => {
   });
 
   it("refuses a deactivated user whose session was not revoked (401 ACCOUNT_DISABLED)", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await signedIn("EMPLOYEE");
     const res = await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, adminToken);
     expect((await body(res)).user.is_active).toBe(false);
@@ -491,14 +491,14 @@ describe("deactivation", () => {
     const other = await createUser();
     const { token: employee } = await signedIn("EMPLOYEE");
     await expectError(await send("DELETE", `/api/v1/users/${other.id}`, undefined, employee), 403, "FORBIDDEN");
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(await send("DELETE", "/api/v1/users/99999999", undefined, token), 404, "USER_NOT_FOUND");
   });
 });
 
 describe("admin users (Synapse)", () => {
   it("lists users by status", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await createUser({ isActive: false });
     const inactive = await body(await send("GET", "/api/v1/admin/users?status=inactive&limit=1000", undefined, token));
     expect(inactive.users.length).toBeGreaterThan(0);
@@ -511,7 +511,7 @@ describe("admin users (Synapse)", () => {
   });
 
   it("toggles a user's status; deactivation refuses its token on the next request", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const { user, token: victim } = await signedIn("EMPLOYEE");
     const off = await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token);
     expect(off.status).toBe(200);
@@ -615,7 +615,7 @@ describe("last active ADMIN", () => {
 
 describe("D1 round trips of the lists", () => {
   it("costs the same trips for a page of 1 and of 50: authentication, then one batch with the count", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     for (let i = 0; i < 5; i++) {
       const u = await createUser({ role: "KNOWLEDGE_MANAGER" });
