@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { admin, customRole, fixtureAdmin, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
@@ -544,72 +544,60 @@ describe("admin users (Synapse)", () => {
 });
 
 describe("last active ADMIN", () => {
-  /** Leaves `keep` as the only active ADMINs for the duration of `fn`. */
-  async function withOnlyAdmins(keep: number[], fn: () => Promise<void>) {
-    const others = await env.DB.prepare(
-      `SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
-        WHERE r.name = 'ADMIN' AND u.is_active = 1 AND u.id NOT IN (SELECT value FROM json_each(?1))`,
-    )
-      .bind(JSON.stringify(keep))
-      .all<{ id: number }>();
-    const ids = JSON.stringify(others.results.map((r) => r.id));
-    await env.DB.prepare("UPDATE users SET is_active = 0 WHERE id IN (SELECT value FROM json_each(?1))")
-      .bind(ids)
+  // The LAST_ADMIN guard counts every active ADMIN in the database, and this file's database also
+  // holds the bootstrap admin (ADMIN_EMAIL), the fixture admin and the admins of earlier tests. So
+  // each test here starts with every ADMIN deactivated, creates the admins it is about, and the
+  // others are reactivated after it (later tests still act as the fixture admin).
+  let parked: number[] = [];
+  beforeEach(async () => {
+    const { results } = await env.DB.prepare(
+      `UPDATE users SET is_active = 0 WHERE is_active = 1 AND id IN (
+         SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+          WHERE r.name = 'ADMIN' AND r.organization_id IS NULL) RETURNING id`,
+    ).all<{ id: number }>();
+    parked = results.map((r) => r.id);
+  });
+  afterEach(async () => {
+    await env.DB.prepare("UPDATE users SET is_active = 1 WHERE id IN (SELECT value FROM json_each(?1))")
+      .bind(JSON.stringify(parked))
       .run();
-    try {
-      await fn();
-    } finally {
-      await env.DB.prepare("UPDATE users SET is_active = 1 WHERE id IN (SELECT value FROM json_each(?1))")
-        .bind(ids)
-        .run();
-    }
-  }
+  });
 
   it("can't be deleted, deactivated, toggled or demoted (409 LAST_ADMIN), and nothing of the request applies", async () => {
     const { user, token } = await admin();
-    await withOnlyAdmins([user.id], async () => {
-      await expectError(await send("DELETE", `/api/v1/users/${user.id}`, undefined, token), 409, "LAST_ADMIN");
-      await expectError(
-        await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token),
-        409,
-        "LAST_ADMIN",
-      );
-      await expectError(
-        await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, token),
-        409,
-        "LAST_ADMIN",
-      );
-      const demote = await send("PUT", `/api/v1/users/${user.id}`, { full_name: "Half Done", role: "EMPLOYEE" }, token);
-      await expectError(demote, 409, "LAST_ADMIN");
-      const me = (await body(await getUser(user.id, token))).user;
-      expect(me).toMatchObject({ role: "ADMIN", is_active: true, full_name: null });
-    });
+    await expectError(await send("DELETE", `/api/v1/users/${user.id}`, undefined, token), 409, "LAST_ADMIN");
+    await expectError(
+      await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token),
+      409,
+      "LAST_ADMIN",
+    );
+    await expectError(await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, token), 409, "LAST_ADMIN");
+    const demote = await send("PUT", `/api/v1/users/${user.id}`, { full_name: "Half Done", role: "EMPLOYEE" }, token);
+    await expectError(demote, 409, "LAST_ADMIN");
+    const me = (await body(await getUser(user.id, token))).user;
+    expect(me).toMatchObject({ role: "ADMIN", is_active: true, full_name: null });
   });
 
   it("can be demoted while another active ADMIN remains", async () => {
-    const { user, token } = await admin();
+    const { token } = await admin();
     const { user: second } = await admin();
-    await withOnlyAdmins([user.id, second.id], async () => {
-      const res = await send("PATCH", `/api/v1/users/${second.id}`, { role: "EMPLOYEE" }, token);
-      expect(res.status).toBe(200);
-      expect((await body(res)).user.role).toBe("EMPLOYEE");
-    });
+    const res = await send("PATCH", `/api/v1/users/${second.id}`, { role: "EMPLOYEE" }, token);
+    expect(res.status).toBe(200);
+    expect((await body(res)).user.role).toBe("EMPLOYEE");
   });
 
   it("survives two admins deleting each other at once: one of them stays active", async () => {
     const a = await admin();
     const b = await admin();
-    await withOnlyAdmins([a.user.id, b.user.id], async () => {
-      const results = await Promise.all([
-        send("DELETE", `/api/v1/users/${b.user.id}`, undefined, a.token),
-        send("DELETE", `/api/v1/users/${a.user.id}`, undefined, b.token),
-      ]);
-      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-      const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE id IN (?1, ?2) AND is_active = 1")
-        .bind(a.user.id, b.user.id)
-        .first<{ n: number }>();
-      expect(active?.n).toBe(1);
-    });
+    const results = await Promise.all([
+      send("DELETE", `/api/v1/users/${b.user.id}`, undefined, a.token),
+      send("DELETE", `/api/v1/users/${a.user.id}`, undefined, b.token),
+    ]);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE id IN (?1, ?2) AND is_active = 1")
+      .bind(a.user.id, b.user.id)
+      .first<{ n: number }>();
+    expect(active?.n).toBe(1);
   });
 });
 
