@@ -3,25 +3,13 @@ import { dbOf } from "../src/db/client";
 import { SYSTEM_ROLE_PERMISSIONS, type SystemRole } from "../src/lib/permissions";
 import type { AuthContext } from "../src/modules/auth/auth-context";
 import { register, updateRegistration } from "../src/modules/registrations/registration-service";
-import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { createTraining, createUser, signedIn, tokenFor } from "./factories";
+import { body, env, expectError, send } from "./helpers";
 
 const REGISTRATIONS = "/api/v1/registrations";
 
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const admin = await signedIn("ADMIN");
-
-/** Creates a published training as the manager and returns it. */
-async function createTraining(overrides: Record<string, unknown> = {}) {
-  const res = await send(
-    "POST",
-    "/api/v1/trainings",
-    { title: unique("Training "), category: "TECHNICAL", level: "BEGINNER", status: "PUBLISHED", ...overrides },
-    manager.token,
-  );
-  expect(res.status).toBe(201);
-  return (await body(res)).training;
-}
 
 const registerAs = (token: string, trainingId: number, userId?: number) =>
   send(
@@ -50,7 +38,7 @@ const setStatus = (id: number, status: string, token = manager.token) =>
 
 describe("POST /registrations", () => {
   it("registers the caller (201) in the OpenKMS shape, with no conflicts", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const res = await registerAs(me.token, training.id);
     expect(res.status).toBe(201);
@@ -72,7 +60,7 @@ describe("POST /registrations", () => {
   });
 
   it("answers 401 without credentials and 403 for a role without registrations:create", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     await expectError(await send("POST", REGISTRATIONS, { training_id: training.id }), 401, "UNAUTHORIZED");
     const integration = await signedIn("API");
     await expectError(await registerAs(integration.token, training.id), 403, "FORBIDDEN");
@@ -89,7 +77,7 @@ describe("POST /registrations", () => {
     const me = await signedIn("EMPLOYEE");
     const unknown = await expectError(await registerAs(me.token, 999_999_999), 404, "TRAINING_NOT_FOUND");
     expect(unknown.detail).toBe("Training with id 999999999 not found");
-    const draft = await createTraining({ status: "DRAFT" });
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(await registerAs(me.token, draft.id), 404, "TRAINING_NOT_FOUND");
     expect(hidden.detail).toBe(`Training with id ${draft.id} not found`);
     await expectError(await registerAs(manager.token, draft.id), 409, "TRAINING_NOT_PUBLISHED");
@@ -97,7 +85,7 @@ describe("POST /registrations", () => {
   });
 
   it("refuses a second active registration with 409 ALREADY_REGISTERED, and allows one after cancelling", async () => {
-    const training = await createTraining({ max_participants: 1 });
+    const training = await createTraining(manager.token, { max_participants: 1 });
     const me = await signedIn("EMPLOYEE");
     const first = await registered(me.token, training.id);
     const again = await expectError(await registerAs(me.token, training.id), 409, "ALREADY_REGISTERED");
@@ -108,7 +96,7 @@ describe("POST /registrations", () => {
   });
 
   it("refuses with 409 TRAINING_FULL when no seat is left, and frees a seat on cancellation", async () => {
-    const training = await createTraining({ max_participants: 2 });
+    const training = await createTraining(manager.token, { max_participants: 2 });
     const a = await signedIn("EMPLOYEE");
     const b = await signedIn("EMPLOYEE");
     const c = await signedIn("EMPLOYEE");
@@ -122,7 +110,7 @@ describe("POST /registrations", () => {
   });
 
   it("lets a registration manager register another user, and refuses an employee naming someone else (403)", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const someone = await createUser();
     const res = await registerAs(manager.token, training.id, someone.id);
     expect(res.status).toBe(201);
@@ -136,7 +124,7 @@ describe("POST /registrations", () => {
   });
 
   it("answers 404 USER_NOT_FOUND when a manager names an unknown or deactivated user", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     await expectError(await registerAs(manager.token, training.id, 999_999_999), 404, "USER_NOT_FOUND");
     const inactive = await createUser({ isActive: false });
     await expectError(await registerAs(manager.token, training.id, inactive.id), 404, "USER_NOT_FOUND");
@@ -144,7 +132,7 @@ describe("POST /registrations", () => {
   });
 
   it("holds the seat limit when 50 users race for the last seat: one 201, 49 × 409 TRAINING_FULL", async () => {
-    const training = await createTraining({ max_participants: 3 });
+    const training = await createTraining(manager.token, { max_participants: 3 });
     for (let i = 0; i < 2; i++) await registered((await signedIn("EMPLOYEE")).token, training.id);
     const racers = await Promise.all(Array.from({ length: 50 }, () => createUser()));
     const tokens = await Promise.all(racers.map((u) => tokenFor(u.id)));
@@ -158,7 +146,7 @@ describe("POST /registrations", () => {
   });
 
   it("lets only one of two simultaneous registrations of the same user through (409 ALREADY_REGISTERED)", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const responses = await Promise.all([registerAs(me.token, training.id), registerAs(me.token, training.id)]);
     expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -169,11 +157,23 @@ describe("POST /registrations", () => {
 
   it("reports, without refusing, the user's active registrations that overlap in time", async () => {
     const me = await signedIn("EMPLOYEE");
-    const morning = await createTraining({ start_date: "2026-09-01T09:00:00Z", end_date: "2026-09-01T12:00:00Z" });
-    const byDuration = await createTraining({ start_date: "2026-09-01T08:00:00Z", duration_minutes: 90 });
-    const cancelled = await createTraining({ start_date: "2026-09-01T10:00:00Z", end_date: "2026-09-01T11:00:00Z" });
-    const afternoon = await createTraining({ start_date: "2026-09-01T13:00:00Z", end_date: "2026-09-01T15:00:00Z" });
-    const undated = await createTraining();
+    const morning = await createTraining(manager.token, {
+      start_date: "2026-09-01T09:00:00Z",
+      end_date: "2026-09-01T12:00:00Z",
+    });
+    const byDuration = await createTraining(manager.token, {
+      start_date: "2026-09-01T08:00:00Z",
+      duration_minutes: 90,
+    });
+    const cancelled = await createTraining(manager.token, {
+      start_date: "2026-09-01T10:00:00Z",
+      end_date: "2026-09-01T11:00:00Z",
+    });
+    const afternoon = await createTraining(manager.token, {
+      start_date: "2026-09-01T13:00:00Z",
+      end_date: "2026-09-01T15:00:00Z",
+    });
+    const undated = await createTraining(manager.token);
     await registered(me.token, morning.id);
     await registered(me.token, byDuration.id);
     await registered(me.token, afternoon.id);
@@ -181,7 +181,10 @@ describe("POST /registrations", () => {
     const gone = await registered(me.token, cancelled.id);
     await send("DELETE", `${REGISTRATIONS}/${gone.id}`, undefined, me.token);
 
-    const overlapping = await createTraining({ start_date: "2026-09-01T11:00:00Z", end_date: "2026-09-01T13:00:00Z" });
+    const overlapping = await createTraining(manager.token, {
+      start_date: "2026-09-01T11:00:00Z",
+      end_date: "2026-09-01T13:00:00Z",
+    });
     const res = await registerAs(me.token, overlapping.id);
     expect(res.status).toBe(201);
     const json = await body(res);
@@ -190,7 +193,10 @@ describe("POST /registrations", () => {
     ]);
     expect(json.warning).toBe("This training overlaps in time with 1 other registration(s) of the user");
 
-    const early = await createTraining({ start_date: "2026-09-01T08:30:00Z", end_date: "2026-09-01T09:30:00Z" });
+    const early = await createTraining(manager.token, {
+      start_date: "2026-09-01T08:30:00Z",
+      end_date: "2026-09-01T09:30:00Z",
+    });
     const both = await body(await registerAs(me.token, early.id));
     expect(both.conflicts.map((c: { training_id: number }) => c.training_id)).toEqual([byDuration.id, morning.id]);
     expect(both.conflicts[0].end_date).toBeNull();
@@ -199,7 +205,7 @@ describe("POST /registrations", () => {
 
 describe("GET /registrations", () => {
   it("shows an employee only its own registrations, whatever user_id it asks for", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const other = await signedIn("EMPLOYEE");
     const mine = await registered(me.token, training.id);
@@ -211,7 +217,7 @@ describe("GET /registrations", () => {
   });
 
   it("shows a manager everyone's, filtered by user_id, training_id and status, paged", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const users = await Promise.all([signedIn("EMPLOYEE"), signedIn("EMPLOYEE"), signedIn("EMPLOYEE")]);
     const regs = [];
     for (const u of users) regs.push(await registered(u.token, training.id));
@@ -241,7 +247,7 @@ describe("GET /registrations", () => {
 
 describe("GET /registrations/{id}", () => {
   it("answers the owner and a manager, and 404 to another employee", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     for (const token of [me.token, manager.token]) {
@@ -266,7 +272,7 @@ describe("GET /registrations/{id}", () => {
 
 describe("PUT and PATCH /registrations/{id}", () => {
   it("moves REGISTERED → ATTENDED → COMPLETED for a manager, setting attended_at and completion_date", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const attended = await setStatus(reg.id, "ATTENDED");
@@ -283,7 +289,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("records registration.completed in the outbox when a registration is completed", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
@@ -314,7 +320,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
     ["COMPLETED", "ATTENDED", ["ATTENDED", "COMPLETED"]],
     ["ATTENDED", "REGISTERED", ["ATTENDED"]],
   ])("refuses a move from %s to %s with 409 INVALID_STATUS_TRANSITION", async (from, to, steps) => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     for (const step of steps) expect((await setStatus(reg.id, step)).status).toBe(200);
@@ -326,7 +332,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("refuses setting the status a registration already has with 409, unless feedback comes with it", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const attended = (await body(await setStatus(reg.id, "ATTENDED"))).registration;
@@ -338,7 +344,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("lets the owner cancel (setting cancelled_at) but not mark attendance or completion (403)", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const json = await expectError(await setStatus(reg.id, "ATTENDED", me.token), 403, "FORBIDDEN");
@@ -351,7 +357,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("takes feedback 1..5 from the owner once attended, refusing other scores with 422", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const path = `${REGISTRATIONS}/${reg.id}`;
@@ -373,7 +379,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("answers 422 for an empty body or an unknown status, 404 for someone else's registration", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const path = `${REGISTRATIONS}/${reg.id}`;
@@ -386,7 +392,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("lets only one of ten concurrent completions win, recording the event once", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
@@ -410,7 +416,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
 
 describe("DELETE /registrations/{id}", () => {
   it("cancels the caller's registration and keeps the row", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const res = await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token);
@@ -427,7 +433,7 @@ describe("DELETE /registrations/{id}", () => {
   });
 
   it("lets a manager cancel anyone's, refuses a completed one (409) and hides others' from employees (404)", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const stranger = await signedIn("EMPLOYEE");
@@ -451,7 +457,7 @@ describe("DELETE /registrations/{id}", () => {
 
 describe("GET /trainings/{id}/registrations", () => {
   it("lists a training's registrations to a registration manager, filtered by status", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const a = await signedIn("EMPLOYEE");
     const b = await signedIn("EMPLOYEE");
     const regA = await registered(a.token, training.id);
@@ -466,7 +472,7 @@ describe("GET /trainings/{id}/registrations", () => {
   });
 
   it("answers 403 to an employee and 404 for an unknown training", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     await expectError(
       await send("GET", `/api/v1/trainings/${training.id}/registrations`, undefined, me.token),
@@ -519,7 +525,7 @@ function racing(d1: D1Database, competitor: () => Promise<unknown>): D1Database 
 
 describe("atomicity when another request commits in between", () => {
   it("refuses the registration when the last seat is taken between the caller's checks and its insert", async () => {
-    const training = await createTraining({ max_participants: 1 });
+    const training = await createTraining(manager.token, { max_participants: 1 });
     const me = await createUser();
     const rival = await createUser();
     const d1 = racing(env.DB, () =>
@@ -535,7 +541,7 @@ describe("atomicity when another request commits in between", () => {
   });
 
   it("refuses a completion when the registration was cancelled in between, recording no event", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUser, signedIn } from "./factories";
+import { createTraining, createUser, signedIn } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
 
 const TRAININGS = "/api/v1/trainings";
@@ -7,18 +7,6 @@ const TRAININGS = "/api/v1/trainings";
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const admin = await signedIn("ADMIN");
 const employee = await signedIn("EMPLOYEE");
-
-/** Creates a training as the manager and returns its body. */
-async function createTraining(overrides: Record<string, unknown> = {}) {
-  const res = await send(
-    "POST",
-    TRAININGS,
-    { title: unique("Training "), category: "SECURITY", level: "BEGINNER", status: "PUBLISHED", ...overrides },
-    manager.token,
-  );
-  expect(res.status).toBe(201);
-  return (await body(res)).training;
-}
 
 describe("POST /trainings", () => {
   it("creates a training (201) with every contract field and records training.created in the outbox", async () => {
@@ -172,7 +160,7 @@ describe("GET /trainings", () => {
   it("pages through matches with skip, offset and limit in the {trainings, total, skip, limit} envelope", async () => {
     const tag = unique("page");
     const created = [];
-    for (let i = 0; i < 3; i++) created.push(await createTraining({ title: `${tag} ${i}` }));
+    for (let i = 0; i < 3; i++) created.push(await createTraining(manager.token, { title: `${tag} ${i}` }));
     const all = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(all).toEqual({ trainings: expect.any(Array), total: 3, skip: 0, limit: 100 });
     expect(all.trainings.map((t: { id: number }) => t.id)).toEqual(created.map((t) => t.id));
@@ -189,9 +177,9 @@ describe("GET /trainings", () => {
 
   it("searches the title and the description, case-insensitively, with % and _ taken literally", async () => {
     const tag = unique("srch");
-    const inTitle = await createTraining({ title: `About ${tag.toUpperCase()}` });
-    const inDescription = await createTraining({ description: `covers ${tag} in depth` });
-    await createTraining({ title: `${tag.slice(0, -1)}_ near miss` });
+    const inTitle = await createTraining(manager.token, { title: `About ${tag.toUpperCase()}` });
+    const inDescription = await createTraining(manager.token, { description: `covers ${tag} in depth` });
+    await createTraining(manager.token, { title: `${tag.slice(0, -1)}_ near miss` });
     const json = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(json.trainings.map((t: { id: number }) => t.id)).toEqual([inTitle.id, inDescription.id]);
     const pct = await body(await send("GET", `${TRAININGS}?search=${tag}%25`, undefined, employee.token));
@@ -201,10 +189,10 @@ describe("GET /trainings", () => {
   it("filters by category, level, status and instructor_id", async () => {
     const tag = unique("flt");
     const instructor = await createUser();
-    const a = await createTraining({ title: `${tag} a`, category: "COMPLIANCE", level: "ADVANCED" });
-    const b = await createTraining({ title: `${tag} b`, category: "COMPLIANCE", level: "BEGINNER" });
-    const c = await createTraining({ title: `${tag} c`, instructor_id: instructor.id });
-    const d = await createTraining({ title: `${tag} d`, status: "DRAFT" });
+    const a = await createTraining(manager.token, { title: `${tag} a`, category: "COMPLIANCE", level: "ADVANCED" });
+    const b = await createTraining(manager.token, { title: `${tag} b`, category: "COMPLIANCE", level: "BEGINNER" });
+    const c = await createTraining(manager.token, { title: `${tag} c`, instructor_id: instructor.id });
+    const d = await createTraining(manager.token, { title: `${tag} d`, status: "DRAFT" });
     const ids = async (q: string) =>
       (await body(await send("GET", `${TRAININGS}?search=${tag}&${q}`, undefined, manager.token))).trainings.map(
         (t: { id: number }) => t.id,
@@ -218,8 +206,8 @@ describe("GET /trainings", () => {
 
   it("lists drafts only to those who may manage trainings", async () => {
     const tag = unique("vis");
-    const published = await createTraining({ title: `${tag} pub` });
-    const draft = await createTraining({ title: `${tag} draft`, status: "DRAFT" });
+    const published = await createTraining(manager.token, { title: `${tag} pub` });
+    const draft = await createTraining(manager.token, { title: `${tag} draft`, status: "DRAFT" });
     const forEmployee = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(forEmployee.trainings.map((t: { id: number }) => t.id)).toEqual([published.id]);
     expect(forEmployee.total).toBe(1);
@@ -248,14 +236,14 @@ describe("GET /trainings", () => {
 
 describe("GET /trainings/{id}", () => {
   it("answers a published training to an employee", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const res = await send("GET", `${TRAININGS}/${training.id}`, undefined, employee.token);
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ training, message: "Training retrieved successfully" });
   });
 
   it("hides a draft from an employee exactly like a missing id, and shows it to a manager", async () => {
-    const draft = await createTraining({ status: "DRAFT" });
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(
       await send("GET", `${TRAININGS}/${draft.id}`, undefined, employee.token),
       404,
@@ -285,7 +273,7 @@ describe("GET /trainings/{id}", () => {
 
 describe("PUT and PATCH /trainings/{id}", () => {
   it("updates only the given fields and moves updated_at", async () => {
-    const training = await createTraining({ description: "old", credits: 1 });
+    const training = await createTraining(manager.token, { description: "old", credits: 1 });
     await new Promise((r) => setTimeout(r, 5));
     const res = await send("PUT", `${TRAININGS}/${training.id}`, { title: "Renamed", credits: 4 }, manager.token);
     expect(res.status).toBe(200);
@@ -301,7 +289,7 @@ describe("PUT and PATCH /trainings/{id}", () => {
   });
 
   it("accepts PATCH like PUT, and null clears an optional field", async () => {
-    const training = await createTraining({ location: "Room 1", max_participants: 10 });
+    const training = await createTraining(manager.token, { location: "Room 1", max_participants: 10 });
     const res = await send(
       "PATCH",
       `${TRAININGS}/${training.id}`,
@@ -313,7 +301,10 @@ describe("PUT and PATCH /trainings/{id}", () => {
   });
 
   it("checks the date order against the stored dates", async () => {
-    const training = await createTraining({ start_date: "2026-06-01T09:00:00Z", end_date: "2026-06-01T12:00:00Z" });
+    const training = await createTraining(manager.token, {
+      start_date: "2026-06-01T09:00:00Z",
+      end_date: "2026-06-01T12:00:00Z",
+    });
     const path = `${TRAININGS}/${training.id}`;
     await expectError(
       await send("PUT", path, { end_date: "2026-06-01T08:00:00Z" }, manager.token),
@@ -339,7 +330,7 @@ describe("PUT and PATCH /trainings/{id}", () => {
   });
 
   it("refuses lowering max_participants below the active registrations with 409", async () => {
-    const training = await createTraining({ max_participants: 5 });
+    const training = await createTraining(manager.token, { max_participants: 5 });
     for (const role of ["EMPLOYEE", "EMPLOYEE"] as const) {
       const u = await signedIn(role);
       expect((await send("POST", "/api/v1/registrations", { training_id: training.id }, u.token)).status).toBe(201);
@@ -356,7 +347,7 @@ describe("PUT and PATCH /trainings/{id}", () => {
   });
 
   it("answers 404 for an unknown training or instructor, 403 for an employee, 422 for an empty body", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const path = `${TRAININGS}/${training.id}`;
     await expectError(
       await send("PUT", `${TRAININGS}/999999999`, { title: "x" }, manager.token),
@@ -373,7 +364,7 @@ describe("PUT and PATCH /trainings/{id}", () => {
 
 describe("DELETE /trainings/{id}", () => {
   it("deletes a training without registrations", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const res = await send("DELETE", `${TRAININGS}/${training.id}`, undefined, manager.token);
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ message: "Training deleted successfully" });
@@ -385,7 +376,7 @@ describe("DELETE /trainings/{id}", () => {
   });
 
   it("refuses with 409 TRAINING_HAS_REGISTRATIONS while registrations exist, cancelled ones included", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const reg = await body(await send("POST", "/api/v1/registrations", { training_id: training.id }, employee.token));
     expect(
       (await send("DELETE", `/api/v1/registrations/${reg.registration.id}`, undefined, employee.token)).status,
@@ -407,7 +398,7 @@ describe("DELETE /trainings/{id}", () => {
       404,
       "TRAINING_NOT_FOUND",
     );
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     await expectError(await send("DELETE", `${TRAININGS}/${training.id}`, undefined, employee.token), 403, "FORBIDDEN");
   });
 });
