@@ -59,9 +59,13 @@ describe("POST /registrations", () => {
     });
   });
 
-  it("answers 401 without credentials and 403 for a role without registrations:create", async () => {
+  it("answers 401 without credentials", async () => {
     const training = await createTraining(manager.token);
     await expectError(await send("POST", REGISTRATIONS, { training_id: training.id }), 401, "UNAUTHORIZED");
+  });
+
+  it("answers 403 for a role without registrations:create", async () => {
+    const training = await createTraining(manager.token);
     const integration = await signedIn("API");
     await expectError(await registerAs(integration.token, training.id), 403, "FORBIDDEN");
   });
@@ -73,53 +77,83 @@ describe("POST /registrations", () => {
     await expectError(await send("POST", REGISTRATIONS, { training_id: -1 }, me.token), 422, "VALIDATION_ERROR");
   });
 
-  it("answers 404 for an unknown training and for a draft the caller can't see; 409 to those who can", async () => {
+  it("answers 404 TRAINING_NOT_FOUND for an unknown training", async () => {
     const me = await signedIn("EMPLOYEE");
     const unknown = await expectError(await registerAs(me.token, 999_999_999), 404, "TRAINING_NOT_FOUND");
     expect(unknown.detail).toBe("Training with id 999999999 not found");
+  });
+
+  it("answers 404 for a draft the caller can't see, as for an unknown training", async () => {
+    const me = await signedIn("EMPLOYEE");
     const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(await registerAs(me.token, draft.id), 404, "TRAINING_NOT_FOUND");
     expect(hidden.detail).toBe(`Training with id ${draft.id} not found`);
+    expect(await activeCount(draft.id)).toBe(0);
+  });
+
+  it("answers 409 TRAINING_NOT_PUBLISHED for a draft to those who can see it", async () => {
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     await expectError(await registerAs(manager.token, draft.id), 409, "TRAINING_NOT_PUBLISHED");
     expect(await activeCount(draft.id)).toBe(0);
   });
 
-  it("refuses a second active registration with 409 ALREADY_REGISTERED, and allows one after cancelling", async () => {
+  it("refuses a second active registration with 409 ALREADY_REGISTERED", async () => {
+    const training = await createTraining(manager.token, { max_participants: 1 });
+    const me = await signedIn("EMPLOYEE");
+    await registered(me.token, training.id);
+    const again = await expectError(await registerAs(me.token, training.id), 409, "ALREADY_REGISTERED");
+    expect(again.detail).toBe(`User ${me.user.id} is already registered for training ${training.id}`);
+  });
+
+  it("allows registering again after cancelling", async () => {
     const training = await createTraining(manager.token, { max_participants: 1 });
     const me = await signedIn("EMPLOYEE");
     const first = await registered(me.token, training.id);
-    const again = await expectError(await registerAs(me.token, training.id), 409, "ALREADY_REGISTERED");
-    expect(again.detail).toBe(`User ${me.user.id} is already registered for training ${training.id}`);
     await send("DELETE", `${REGISTRATIONS}/${first.id}`, undefined, me.token);
     const second = await registered(me.token, training.id);
     expect(second.id).not.toBe(first.id);
   });
 
-  it("refuses with 409 TRAINING_FULL when no seat is left, and frees a seat on cancellation", async () => {
+  it("refuses with 409 TRAINING_FULL when no seat is left", async () => {
+    const training = await createTraining(manager.token, { max_participants: 2 });
+    await registered((await signedIn("EMPLOYEE")).token, training.id);
+    await registered((await signedIn("EMPLOYEE")).token, training.id);
+    const c = await signedIn("EMPLOYEE");
+    const full = await expectError(await registerAs(c.token, training.id), 409, "TRAINING_FULL");
+    expect(full.detail).toBe(`Training ${training.id} is full (2 of 2 seats taken)`);
+  });
+
+  it("frees a seat on cancellation", async () => {
     const training = await createTraining(manager.token, { max_participants: 2 });
     const a = await signedIn("EMPLOYEE");
     const b = await signedIn("EMPLOYEE");
     const c = await signedIn("EMPLOYEE");
     await registered(a.token, training.id);
     const regB = await registered(b.token, training.id);
-    const full = await expectError(await registerAs(c.token, training.id), 409, "TRAINING_FULL");
-    expect(full.detail).toBe(`Training ${training.id} is full (2 of 2 seats taken)`);
     await send("DELETE", `${REGISTRATIONS}/${regB.id}`, undefined, b.token);
     await registered(c.token, training.id);
     expect(await activeCount(training.id)).toBe(2);
   });
 
-  it("lets a registration manager register another user, and refuses an employee naming someone else (403)", async () => {
+  it("lets a registration manager register another user", async () => {
     const training = await createTraining(manager.token);
     const someone = await createUser();
     const res = await registerAs(manager.token, training.id, someone.id);
     expect(res.status).toBe(201);
     expect((await body(res)).registration.user_id).toBe(someone.id);
+  });
 
+  it("refuses an employee naming someone else (403)", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const other = await createUser();
     const json = await expectError(await registerAs(me.token, training.id, other.id), 403, "FORBIDDEN");
     expect(json.detail).toBe("Only registration managers can register other users");
+  });
+
+  it("lets an employee name itself", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
     expect((await registerAs(me.token, training.id, me.user.id)).status).toBe(201);
   });
 
@@ -246,7 +280,7 @@ describe("GET /registrations", () => {
 });
 
 describe("GET /registrations/{id}", () => {
-  it("answers the owner and a manager, and 404 to another employee", async () => {
+  it("answers the owner and a manager", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
@@ -255,6 +289,12 @@ describe("GET /registrations/{id}", () => {
       expect(res.status).toBe(200);
       expect(await body(res)).toEqual({ registration: reg, message: "Registration retrieved successfully" });
     }
+  });
+
+  it("answers 404 to another employee", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     const stranger = await signedIn("EMPLOYEE");
     const json = await expectError(
       await send("GET", `${REGISTRATIONS}/${reg.id}`, undefined, stranger.token),
@@ -262,6 +302,9 @@ describe("GET /registrations/{id}", () => {
       "REGISTRATION_NOT_FOUND",
     );
     expect(json.detail).toBe(`Registration with id ${reg.id} not found`);
+  });
+
+  it("answers 404 for an unknown id", async () => {
     await expectError(
       await send("GET", `${REGISTRATIONS}/999999999`, undefined, manager.token),
       404,
@@ -331,24 +374,37 @@ describe("PUT and PATCH /registrations/{id}", () => {
     ).toBe(from);
   });
 
-  it("refuses setting the status a registration already has with 409, unless feedback comes with it", async () => {
+  it("refuses setting the status a registration already has with 409", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    await setStatus(reg.id, "ATTENDED");
+    const json = await expectError(await setStatus(reg.id, "ATTENDED"), 409, "INVALID_STATUS_TRANSITION");
+    expect(json.detail).toBe(`Registration ${reg.id} is already ATTENDED`);
+  });
+
+  it("accepts the status a registration already has when feedback comes with it", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const attended = (await body(await setStatus(reg.id, "ATTENDED"))).registration;
-    const json = await expectError(await setStatus(reg.id, "ATTENDED"), 409, "INVALID_STATUS_TRANSITION");
-    expect(json.detail).toBe(`Registration ${reg.id} is already ATTENDED`);
     const res = await send("PUT", `${REGISTRATIONS}/${reg.id}`, { status: "ATTENDED", feedback_score: 3 }, me.token);
     expect(res.status).toBe(200);
     expect((await body(res)).registration).toMatchObject({ feedback_score: 3, attended_at: attended.attended_at });
   });
 
-  it("lets the owner cancel (setting cancelled_at) but not mark attendance or completion (403)", async () => {
+  it("refuses the owner marking attendance (403)", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const json = await expectError(await setStatus(reg.id, "ATTENDED", me.token), 403, "FORBIDDEN");
     expect(json.detail).toBe("Only registration managers can mark a registration ATTENDED");
+  });
+
+  it("lets the owner cancel, setting cancelled_at", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     const res = await setStatus(reg.id, "CANCELLED", me.token);
     expect(res.status).toBe(200);
     const cancelled = (await body(res)).registration;
@@ -356,7 +412,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
     expect(cancelled.cancelled_at).toMatch(/Z$/);
   });
 
-  it("takes feedback 1..5 from the owner once attended, refusing other scores with 422", async () => {
+  it("refuses feedback before attendance (409 FEEDBACK_NOT_ALLOWED)", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
@@ -367,25 +423,59 @@ describe("PUT and PATCH /registrations/{id}", () => {
       "FEEDBACK_NOT_ALLOWED",
     );
     expect(early.detail).toBe("Feedback can only be given on an attended or completed registration (it is REGISTERED)");
+  });
+
+  /** A registration of a new employee, marked ATTENDED by the manager. */
+  async function attendedRegistration() {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
+    return { me, path: `${REGISTRATIONS}/${reg.id}` };
+  }
+
+  it("refuses feedback scores other than 1..5 with 422", async () => {
+    const { me, path } = await attendedRegistration();
     for (const score of [0, 6, 3.5, "5", null]) {
       await expectError(await send("PUT", path, { feedback_score: score }, me.token), 422, "VALIDATION_ERROR");
     }
+  });
+
+  it("takes feedback 1..5 from the owner once attended", async () => {
+    const { me, path } = await attendedRegistration();
     const res = await send("PATCH", path, { feedback_score: 5 }, me.token);
     expect(res.status).toBe(200);
     expect((await body(res)).registration).toMatchObject({ status: "ATTENDED", feedback_score: 5 });
+  });
+
+  it("takes a status and feedback in one update", async () => {
+    const { path } = await attendedRegistration();
     const both = await body(await send("PUT", path, { status: "COMPLETED", feedback_score: 2 }, manager.token));
     expect(both.registration).toMatchObject({ status: "COMPLETED", feedback_score: 2 });
   });
 
-  it("answers 422 for an empty body or an unknown status, 404 for someone else's registration", async () => {
+  it("answers 422 for an empty body", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const path = `${REGISTRATIONS}/${reg.id}`;
     const empty = await expectError(await send("PUT", path, {}, me.token), 422, "VALIDATION_ERROR");
     expect(empty.detail[0].msg).toBe("Give status or feedback_score");
+  });
+
+  it("answers 422 for an unknown status", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    const path = `${REGISTRATIONS}/${reg.id}`;
     await expectError(await send("PUT", path, { status: "DONE" }, me.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("answers 404 for someone else's registration and leaves it alone", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    const path = `${REGISTRATIONS}/${reg.id}`;
     const stranger = await signedIn("EMPLOYEE");
     await expectError(await setStatus(reg.id, "CANCELLED", stranger.token), 404, "REGISTRATION_NOT_FOUND");
     expect((await send("GET", path, undefined, me.token)).status).toBe(200);
@@ -424,6 +514,13 @@ describe("DELETE /registrations/{id}", () => {
     expect(await body(res)).toEqual({ message: "Registration cancelled successfully" });
     const after = await body(await send("GET", `${REGISTRATIONS}/${reg.id}`, undefined, me.token));
     expect(after.registration.status).toBe("CANCELLED");
+  });
+
+  it("refuses cancelling an already cancelled registration (409)", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token);
     const again = await expectError(
       await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token),
       409,
@@ -432,7 +529,7 @@ describe("DELETE /registrations/{id}", () => {
     expect(again.detail).toBe(`Registration ${reg.id} is already CANCELLED`);
   });
 
-  it("lets a manager cancel anyone's, refuses a completed one (409) and hides others' from employees (404)", async () => {
+  it("hides others' registrations from employees (404)", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
@@ -442,8 +539,18 @@ describe("DELETE /registrations/{id}", () => {
       404,
       "REGISTRATION_NOT_FOUND",
     );
-    expect((await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, manager.token)).status).toBe(200);
+  });
 
+  it("lets a manager cancel anyone's", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    expect((await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, manager.token)).status).toBe(200);
+  });
+
+  it("refuses cancelling a completed registration (409)", async () => {
+    const training = await createTraining(manager.token);
+    const stranger = await signedIn("EMPLOYEE");
     const done = await registered(stranger.token, training.id);
     await setStatus(done.id, "ATTENDED");
     await setStatus(done.id, "COMPLETED");
@@ -471,7 +578,7 @@ describe("GET /trainings/{id}/registrations", () => {
     expect(active).toEqual({ registrations: [regA], total: 1, skip: 0, limit: 5 });
   });
 
-  it("answers 403 to an employee and 404 for an unknown training", async () => {
+  it("answers 403 to an employee", async () => {
     const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     await expectError(
@@ -479,6 +586,9 @@ describe("GET /trainings/{id}/registrations", () => {
       403,
       "FORBIDDEN",
     );
+  });
+
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("GET", "/api/v1/trainings/999999999/registrations", undefined, manager.token),
       404,
