@@ -84,9 +84,13 @@ describe("POST /trainings", () => {
     });
   });
 
-  it("refuses an employee with 403 and an anonymous caller with 401", async () => {
+  it("refuses an employee with 403", async () => {
     const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     await expectError(await send("POST", TRAININGS, payload, employee.token), 403, "FORBIDDEN");
+  });
+
+  it("refuses an anonymous caller with 401", async () => {
+    const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     await expectError(await send("POST", TRAININGS, payload), 401, "UNAUTHORIZED");
   });
 
@@ -118,7 +122,7 @@ describe("POST /trainings", () => {
     );
   });
 
-  it("answers 422 when end_date is not after start_date, or given without start_date", async () => {
+  it("answers 422 when end_date is not after start_date", async () => {
     const base = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     const before = await send(
       "POST",
@@ -132,6 +136,10 @@ describe("POST /trainings", () => {
     ]);
     const equal = { ...base, start_date: "2026-05-04T10:00:00Z", end_date: "2026-05-04T10:00:00Z" };
     await expectError(await send("POST", TRAININGS, equal, manager.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("answers 422 when end_date is given without start_date", async () => {
+    const base = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     const alone = await send("POST", TRAININGS, { ...base, end_date: "2026-05-04T10:00:00Z" }, manager.token);
     expect((await expectError(alone, 422, "VALIDATION_ERROR")).detail[0].msg).toBe("end_date needs a start_date");
   });
@@ -242,7 +250,7 @@ describe("GET /trainings/{id}", () => {
     expect(await body(res)).toEqual({ training, message: "Training retrieved successfully" });
   });
 
-  it("hides a draft from an employee exactly like a missing id, and shows it to a manager", async () => {
+  it("hides a draft from an employee exactly like a missing id", async () => {
     const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(
       await send("GET", `${TRAININGS}/${draft.id}`, undefined, employee.token),
@@ -260,6 +268,10 @@ describe("GET /trainings/{id}", () => {
       "TRAINING_NOT_FOUND",
     );
     expect(missing.detail).toBe("Training with id 999999999 not found");
+  });
+
+  it("shows a draft to a manager", async () => {
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const shown = await send("GET", `${TRAININGS}/${draft.id}`, undefined, manager.token);
     expect(shown.status).toBe(200);
     expect((await body(shown)).training.status).toBe("DRAFT");
@@ -300,12 +312,17 @@ describe("PUT and PATCH /trainings/{id}", () => {
     expect((await body(res)).training).toMatchObject({ location: null, max_participants: null });
   });
 
-  it("checks the date order against the stored dates", async () => {
+  /** The path of a new training held 2026-06-01 09:00–12:00. */
+  async function datedTraining() {
     const training = await createTraining(manager.token, {
       start_date: "2026-06-01T09:00:00Z",
       end_date: "2026-06-01T12:00:00Z",
     });
-    const path = `${TRAININGS}/${training.id}`;
+    return `${TRAININGS}/${training.id}`;
+  }
+
+  it("checks the date order against the stored dates", async () => {
+    const path = await datedTraining();
     await expectError(
       await send("PUT", path, { end_date: "2026-06-01T08:00:00Z" }, manager.token),
       422,
@@ -317,6 +334,10 @@ describe("PUT and PATCH /trainings/{id}", () => {
       "VALIDATION_ERROR",
     );
     await expectError(await send("PUT", path, { start_date: null }, manager.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("moves both dates in one update", async () => {
+    const path = await datedTraining();
     const moved = await send(
       "PUT",
       path,
@@ -329,35 +350,62 @@ describe("PUT and PATCH /trainings/{id}", () => {
     });
   });
 
-  it("refuses lowering max_participants below the active registrations with 409", async () => {
+  /** The path of a training with 5 seats, 2 of them taken. */
+  async function trainingWithTwoRegistrations() {
     const training = await createTraining(manager.token, { max_participants: 5 });
     for (const role of ["EMPLOYEE", "EMPLOYEE"] as const) {
       const u = await signedIn(role);
       expect((await send("POST", "/api/v1/registrations", { training_id: training.id }, u.token)).status).toBe(201);
     }
-    const path = `${TRAININGS}/${training.id}`;
+    return `${TRAININGS}/${training.id}`;
+  }
+
+  it("refuses lowering max_participants below the active registrations with 409", async () => {
+    const path = await trainingWithTwoRegistrations();
     const json = await expectError(
       await send("PUT", path, { max_participants: 1 }, manager.token),
       409,
       "MAX_PARTICIPANTS_BELOW_REGISTRATIONS",
     );
     expect(json.detail).toContain("2 active registrations");
+  });
+
+  it("accepts lowering max_participants to the active registrations", async () => {
+    const path = await trainingWithTwoRegistrations();
     const ok = await send("PUT", path, { max_participants: 2 }, manager.token);
     expect((await body(ok)).training.max_participants).toBe(2);
   });
 
-  it("answers 404 for an unknown training or instructor, 403 for an employee, 422 for an empty body", async () => {
-    const training = await createTraining(manager.token);
-    const path = `${TRAININGS}/${training.id}`;
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("PUT", `${TRAININGS}/999999999`, { title: "x" }, manager.token),
       404,
       "TRAINING_NOT_FOUND",
     );
+  });
+
+  it("answers 404 for an unknown instructor", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PUT", path, { instructor_id: 999_999_999 }, manager.token), 404, "USER_NOT_FOUND");
+  });
+
+  it("refuses an employee with 403", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PUT", path, { title: "x" }, employee.token), 403, "FORBIDDEN");
+  });
+
+  it("answers 422 for an empty body", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     const empty = await expectError(await send("PATCH", path, {}, manager.token), 422, "VALIDATION_ERROR");
     expect(empty.detail[0].msg).toBe("Give at least one field to update");
+  });
+
+  it("answers 422 for an unknown status", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PATCH", path, { status: "ARCHIVED" }, manager.token), 422, "VALIDATION_ERROR");
   });
 });
@@ -392,12 +440,15 @@ describe("DELETE /trainings/{id}", () => {
     expect((await send("GET", `${TRAININGS}/${training.id}`, undefined, manager.token)).status).toBe(200);
   });
 
-  it("answers 404 for an unknown training and 403 for an employee", async () => {
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("DELETE", `${TRAININGS}/999999999`, undefined, manager.token),
       404,
       "TRAINING_NOT_FOUND",
     );
+  });
+
+  it("refuses an employee with 403", async () => {
     const training = await createTraining(manager.token);
     await expectError(await send("DELETE", `${TRAININGS}/${training.id}`, undefined, employee.token), 403, "FORBIDDEN");
   });
