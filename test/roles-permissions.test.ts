@@ -17,7 +17,7 @@ const ROLES = "/api/v1/roles";
 const PERMS = "/api/v1/permissions";
 
 describe("GET /roles", () => {
-  it("lists the system roles with their permissions, and pages", async () => {
+  it("lists the system roles with their permissions", async () => {
     const { token } = await fixtureAdmin();
     const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
     const count = await env.DB.prepare("SELECT count(*) AS n FROM roles").first<{ n: number }>();
@@ -26,19 +26,34 @@ describe("GET /roles", () => {
     expect(employee).toMatchObject({ is_system: true, organization_id: null });
     expect(employee.permissions).toEqual([...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort());
     expect(employee.permission_ids).toHaveLength(SYSTEM_ROLE_PERMISSIONS.EMPLOYEE.length);
+  });
+
+  it("pages", async () => {
+    const { token } = await fixtureAdmin();
+    const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
     const page = await body(await send("GET", `${ROLES}?skip=1&limit=2`, undefined, token));
     expect(page.roles.map((r: { id: number }) => r.id)).toEqual(
       json.roles.slice(1, 3).map((r: { id: number }) => r.id),
     );
   });
 
-  it("filters by organization and shows an organization admin only its organization's roles", async () => {
+  /** An organization admin, a role of its organization, and a role of another organization. */
+  async function rolesInTwoOrganizations() {
     const { token, org } = await orgAdmin();
     const own = await customRole(["trainings:read"], org.id);
     await customRole(["trainings:read"], (await organization()).id);
+    return { token, org, own };
+  }
+
+  it("filters by organization", async () => {
+    const { org, own } = await rolesInTwoOrganizations();
     const { token: adminToken } = await fixtureAdmin();
     const filtered = await body(await send("GET", `${ROLES}?organization_id=${org.id}`, undefined, adminToken));
     expect(filtered.roles.map((r: { id: number }) => r.id)).toEqual([own.id]);
+  });
+
+  it("shows an organization admin only its organization's roles", async () => {
+    const { token, org, own } = await rolesInTwoOrganizations();
     const confined = await body(await send("GET", ROLES, undefined, token));
     expect(confined).toMatchObject({ total: 1, roles: [{ id: own.id, organization_id: org.id }] });
   });
@@ -84,25 +99,35 @@ describe("POST /roles", () => {
     }
   });
 
-  it("answers 404 for unknown permissions or organizations and 422 for bad input", async () => {
+  it("answers 404 PERMISSION_NOT_FOUND for an unknown permission", async () => {
     const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), permission_ids: [99_999_999] }, token),
       404,
       "PERMISSION_NOT_FOUND",
     );
+  });
+
+  it("answers 404 ORGANIZATION_NOT_FOUND for an unknown organization", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), organization_id: 99_999_999 }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
+  });
+
+  it("refuses bad input with 422", async () => {
+    const { token } = await fixtureAdmin();
     for (const bad of [{ name: "" }, { name: unique("r"), is_system: true }, { name: "x".repeat(101) }]) {
       await expectError(await send("POST", ROLES, bad, token), 422, "VALIDATION_ERROR");
     }
   });
 
-  it("refuses a role creator who grants permissions it lacks (403 PRIVILEGE_ESCALATION)", async () => {
-    const { token } = await userWithPermissions(["roles:create", "roles:read", "trainings:read"]);
+  const CREATOR = ["roles:create", "roles:read", "trainings:read"];
+
+  it("lets a role creator grant permissions it holds", async () => {
+    const { token } = await userWithPermissions(CREATOR);
     const ok = await send(
       "POST",
       ROLES,
@@ -110,6 +135,10 @@ describe("POST /roles", () => {
       token,
     );
     expect(ok.status).toBe(201);
+  });
+
+  it("refuses a role creator who grants permissions it lacks (403 PRIVILEGE_ESCALATION)", async () => {
+    const { token } = await userWithPermissions(CREATOR);
     const name = unique("r");
     const res = await send("POST", ROLES, { name, permission_ids: await permissionIds(ALL_PERMISSIONS) }, token);
     const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
@@ -117,7 +146,7 @@ describe("POST /roles", () => {
     expect(await env.DB.prepare("SELECT 1 FROM roles WHERE name = ?1").bind(name).first()).toBeNull();
   });
 
-  it("lets an organization admin create roles in its organization only", async () => {
+  it("lets an organization admin create roles in its organization", async () => {
     const { token, org } = await orgAdmin();
     const res = await send(
       "POST",
@@ -127,13 +156,25 @@ describe("POST /roles", () => {
     );
     expect(res.status).toBe(201);
     expect((await body(res)).role.organization_id).toBe(org.id);
+  });
+
+  it("answers 404 to an organization admin creating a role in another organization", async () => {
+    const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), organization_id: other.id }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
+  });
+
+  it("refuses an organization admin creating a global role (403)", async () => {
+    const { token } = await orgAdmin();
     await expectError(await send("POST", ROLES, { name: unique("r") }, token), 403, "FORBIDDEN");
+  });
+
+  it("refuses an organization admin granting a permission it lacks (403 PRIVILEGE_ESCALATION)", async () => {
+    const { token, org } = await orgAdmin();
     await expectError(
       await send(
         "POST",
@@ -153,13 +194,21 @@ describe("POST /roles", () => {
 });
 
 describe("GET, PUT and DELETE /roles/{id}", () => {
-  it("reads a role and answers 404 for a missing one or another organization's", async () => {
+  it("reads a role", async () => {
     const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const res = await send("GET", `${ROLES}/${role.id}`, undefined, token);
     expect((await body(res)).role).toMatchObject({ id: role.id, name: role.name, permissions: ["modules:read"] });
+  });
+
+  it("answers 404 ROLE_NOT_FOUND for a missing role", async () => {
+    const { token } = await fixtureAdmin();
     const missing = await expectError(await send("GET", `${ROLES}/99999999`, undefined, token), 404, "ROLE_NOT_FOUND");
     expect(missing.detail).toBe("Role with id 99999999 not found");
+  });
+
+  it("answers 404 to an organization admin for another organization's role or a global one", async () => {
+    const role = await customRole(["modules:read"]);
     const { token: orgToken } = await orgAdmin();
     const foreign = await customRole([], (await organization()).id);
     for (const [method, path, payload] of [
@@ -173,7 +222,7 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
     }
   });
 
-  it("renames a custom role and replaces its permissions", async () => {
+  it("renames a custom role and replaces its permissions in one update", async () => {
     const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const name = unique("Renamed ");
@@ -188,6 +237,11 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
       message: "Role updated successfully",
       role: { name, permissions: ["trainings:read"] },
     });
+  });
+
+  it("refuses renaming a role to a taken name (409 ROLE_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    const { name } = await customRole([]);
     const other = await customRole([]);
     await expectError(await send("PUT", `${ROLES}/${other.id}`, { name }, token), 409, "ROLE_NAME_TAKEN");
   });
@@ -206,12 +260,16 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
     expect(role).toMatchObject({ name: "EMPLOYEE", permissions: [...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort() });
   });
 
-  it("deletes an unassigned role and answers 409 ROLE_IN_USE for an assigned one", async () => {
+  it("answers 409 ROLE_IN_USE for an assigned role and keeps it", async () => {
     const { token } = await fixtureAdmin();
     const used = await customRole([]);
     await userWithRoles([used.id]);
     await expectError(await send("DELETE", `${ROLES}/${used.id}`, undefined, token), 409, "ROLE_IN_USE");
     expect((await send("GET", `${ROLES}/${used.id}`, undefined, token)).status).toBe(200);
+  });
+
+  it("deletes an unassigned role", async () => {
+    const { token } = await fixtureAdmin();
     const free = await customRole(["modules:read"]);
     expect(await body(await send("DELETE", `${ROLES}/${free.id}`, undefined, token))).toEqual({
       message: "Role deleted successfully",
@@ -269,17 +327,27 @@ describe("PUT /roles/{id}/permissions", () => {
     expect((await body(res)).role.permissions).toEqual(["modules:read", "reports:send"]);
   });
 
-  it("refuses an organization's own permission for a role of another scope (404)", async () => {
-    const { token } = await fixtureAdmin();
+  /** An organization and a custom permission of its own. */
+  async function organizationPermission(token: string) {
     const org = await organization();
     const perm = await send("POST", PERMS, { resource: unique("res"), action: "use", organization_id: org.id }, token);
-    const permId = (await body(perm)).permission.id;
+    return { org, permId: (await body(perm)).permission.id as number };
+  }
+
+  it("refuses an organization's own permission for a role of another scope (404)", async () => {
+    const { token } = await fixtureAdmin();
+    const { permId } = await organizationPermission(token);
     const global = await customRole([]);
     await expectError(
       await send("PUT", `${ROLES}/${global.id}/permissions`, { permission_ids: [permId] }, token),
       404,
       "PERMISSION_NOT_FOUND",
     );
+  });
+
+  it("grants an organization's own permission to a role of that organization", async () => {
+    const { token } = await fixtureAdmin();
+    const { org, permId } = await organizationPermission(token);
     const local = await customRole([], org.id);
     const ok = await send("PUT", `${ROLES}/${local.id}/permissions`, { permission_ids: [permId] }, token);
     expect((await body(ok)).role.permission_ids).toEqual([permId]);
@@ -298,64 +366,116 @@ describe("PUT /roles/{id}/permissions", () => {
 });
 
 describe("/permissions", () => {
-  it("lists the catalog, filters by resource, action and organization, and pages", async () => {
+  it("lists the catalog", async () => {
     const { token } = await fixtureAdmin();
     const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const keys = all.permissions.filter((p: { is_system: boolean }) => p.is_system).map((p: { key: string }) => p.key);
     expect(keys.sort()).toEqual([...ALL_PERMISSIONS].sort());
+  });
+
+  it("filters by resource", async () => {
+    const { token } = await fixtureAdmin();
     const users = await body(await send("GET", `${PERMS}?resource=users`, undefined, token));
     expect(users.total).toBe(ALL_PERMISSIONS.filter((k) => k.startsWith("users:")).length);
+  });
+
+  it("filters by resource and action", async () => {
+    const { token } = await fixtureAdmin();
     const reads = await body(await send("GET", `${PERMS}?resource=users&action=read`, undefined, token));
     expect(reads.permissions).toEqual([
       expect.objectContaining({ key: "users:read", is_system: true, organization_id: null }),
     ]);
+  });
+
+  it("filters by organization", async () => {
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await send("POST", PERMS, { resource: unique("doc"), action: "review", organization_id: org.id }, token);
     const scoped = await body(await send("GET", `${PERMS}?organization_id=${org.id}`, undefined, token));
     expect(scoped).toMatchObject({ total: 1, permissions: [{ action: "review", organization_id: org.id }] });
+  });
+
+  it("pages", async () => {
+    const { token } = await fixtureAdmin();
+    const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const page = await body(await send("GET", `${PERMS}?offset=2&limit=3`, undefined, token));
     expect(page.permissions.map((p: { id: number }) => p.id)).toEqual(
       all.permissions.slice(2, 5).map((p: { id: number }) => p.id),
     );
   });
 
-  it("creates, reads, updates and deletes a custom permission", async () => {
-    const { token } = await fixtureAdmin();
+  /** Creates a custom permission `<new resource>:delete` as the holder of `token`. */
+  async function createPermission(token: string) {
     const resource = unique("projects");
     const created = await send("POST", PERMS, { resource, action: "delete", description: "Delete projects" }, token);
+    return { resource, created };
+  }
+
+  it("creates a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const { resource, created } = await createPermission(token);
     expect(created.status).toBe(201);
     const permission = (await body(created)).permission;
     expect(permission).toMatchObject({ resource, action: "delete", key: `${resource}:delete`, is_system: false });
+  });
+
+  it("reads a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const permission = (await body((await createPermission(token)).created)).permission;
     expect((await body(await send("GET", `${PERMS}/${permission.id}`, undefined, token))).permission.id).toBe(
       permission.id,
     );
+  });
+
+  it("updates a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const { resource, created } = await createPermission(token);
+    const permission = (await body(created)).permission;
     const updated = await send("PUT", `${PERMS}/${permission.id}`, { action: "archive", description: null }, token);
     expect(await body(updated)).toMatchObject({
       message: "Permission updated successfully",
       permission: { key: `${resource}:archive`, description: null },
     });
+  });
+
+  it("deletes a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const permission = (await body((await createPermission(token)).created)).permission;
     expect(await body(await send("DELETE", `${PERMS}/${permission.id}`, undefined, token))).toEqual({
       message: "Permission deleted successfully",
     });
     await expectError(await send("GET", `${PERMS}/${permission.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
   });
 
-  it("refuses to recreate a catalog key or a duplicate (409 PERMISSION_EXISTS)", async () => {
+  it("refuses to recreate a catalog key (409 PERMISSION_EXISTS)", async () => {
     const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", PERMS, { resource: "users", action: "read" }, token),
       409,
       "PERMISSION_EXISTS",
     );
+  });
+
+  it("refuses to recreate a catalog key in an organization (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await expectError(
       await send("POST", PERMS, { resource: "users", action: "manage_access", organization_id: org.id }, token),
       409,
       "PERMISSION_EXISTS",
     );
+  });
+
+  it("refuses a duplicate custom permission (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
     const resource = unique("dup");
     expect((await send("POST", PERMS, { resource, action: "x" }, token)).status).toBe(201);
     await expectError(await send("POST", PERMS, { resource, action: "x" }, token), 409, "PERMISSION_EXISTS");
+  });
+
+  it("refuses renaming a custom permission to a catalog key (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
+    const resource = unique("dup");
     const custom = (await body(await send("POST", PERMS, { resource, action: "y" }, token))).permission;
     await expectError(
       await send("PUT", `${PERMS}/${custom.id}`, { resource: "roles", action: "delete" }, token),
@@ -364,7 +484,7 @@ describe("/permissions", () => {
     );
   });
 
-  it("keeps system permissions read-only and refuses deleting one still granted", async () => {
+  it("keeps system permissions read-only", async () => {
     const { token } = await fixtureAdmin();
     const [systemId] = await permissionIds(["trainings:read"]);
     await expectError(
@@ -377,6 +497,10 @@ describe("/permissions", () => {
       409,
       "SYSTEM_PERMISSION_READ_ONLY",
     );
+  });
+
+  it("refuses deleting a permission still granted (409 PERMISSION_IN_USE)", async () => {
+    const { token } = await fixtureAdmin();
     const custom = (await body(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token))).permission;
     const role = await customRole([]);
     await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: [custom.id] }, token);
@@ -394,30 +518,58 @@ describe("/permissions", () => {
     }
   });
 
-  it("confines an organization admin to its organization's custom permissions", async () => {
+  /** A custom permission of a new organization, created by the fixture admin. */
+  async function foreignPermission() {
+    const { token: adminToken } = await fixtureAdmin();
+    const other = await organization();
+    return (
+      await body(
+        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
+      )
+    ).permission as { id: number };
+  }
+
+  it("lets an organization admin create custom permissions in its organization", async () => {
     const { token, org } = await orgAdmin();
     const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
     expect(own.status).toBe(201);
-    const ownId = (await body(own)).permission.id;
+  });
+
+  it("refuses an organization admin creating a global permission (403)", async () => {
+    const { token } = await orgAdmin();
     await expectError(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token), 403, "FORBIDDEN");
+  });
+
+  it("answers 404 to an organization admin creating a permission in another organization", async () => {
+    const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
       await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
-    const { token: adminToken } = await fixtureAdmin();
-    const foreign = (
-      await body(
-        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
-      )
-    ).permission;
+  });
+
+  it("hides another organization's permissions from an organization admin (404)", async () => {
+    const { token } = await orgAdmin();
+    const foreign = await foreignPermission();
     await expectError(await send("GET", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
     await expectError(await send("DELETE", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
+  });
+
+  it("lists to an organization admin its organization's permissions, not another's", async () => {
+    const { token, org } = await orgAdmin();
+    const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
+    const ownId = (await body(own)).permission.id;
+    const foreign = await foreignPermission();
     const listed = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const ids = listed.permissions.map((p: { id: number }) => p.id);
     expect(ids).toContain(ownId);
     expect(ids).not.toContain(foreign.id);
+  });
+
+  it("keeps the global catalog read-only for an organization admin", async () => {
+    const { token } = await orgAdmin();
     const [globalId] = await permissionIds(["trainings:read"]);
     await expectError(
       await send("PUT", `${PERMS}/${globalId}`, { description: "x" }, token),
