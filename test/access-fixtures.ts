@@ -18,9 +18,10 @@ let shared: Promise<{ user: TestUser; token: string }> | undefined;
  * The one ADMIN that the fixtures below (and tests that only need an ADMIN's token) act as: created
  * on first use and then reused, so fixtures don't add an ADMIN per call.
  *
- * Cached per test file: @cloudflare/vitest-plugin (as Vitest 4's pools) gives each test file its own
- * D1 storage and its own module instances, so this cache and the user it holds live and die together.
- * A test must not deactivate, demote or delete this admin without restoring it.
+ * Cached per test file: @cloudflare/vitest-plugin gives each test file its own D1 storage and its own
+ * module instances (storage is isolated per file, not per test), so the cache and the user it holds
+ * live and die together, and tests of one file share the admin. A test must not deactivate, demote or
+ * delete it without restoring it.
  */
 export function fixtureAdmin(): Promise<{ user: TestUser; token: string }> {
   shared ??= admin().catch((err: unknown) => {
