@@ -27,7 +27,7 @@ const cookieValue = (res: Response, name: string) =>
     ?.slice(name.length + 1);
 
 describe("POST /auth/register", () => {
-  it("registers a user as EMPLOYEE, answers a token pair and records user.registered", async () => {
+  it("registers a user as EMPLOYEE and answers a token pair", async () => {
     const { res, username, json } = await register();
     expect(res.status).toBe(201);
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -50,6 +50,10 @@ describe("POST /auth/register", () => {
     expect(typeof json.refresh_token).toBe("string");
     expect(json.user).not.toHaveProperty("password_hash");
     expect(json.user.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("records user.registered in the outbox", async () => {
+    const { username, json } = await register();
     const outbox = await env.DB.prepare(
       "SELECT payload FROM outbox_events WHERE event = 'user.registered' AND json_extract(payload, '$.data.user_id') = ?1",
     )
@@ -59,6 +63,10 @@ describe("POST /auth/register", () => {
       event: "user.registered",
       data: { user_id: json.user.id, username },
     });
+  });
+
+  it("stores the password as a salted PBKDF2 hash", async () => {
+    const { json } = await register();
     const stored = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?1")
       .bind(json.user.id)
       .first<{ password_hash: string }>();
@@ -75,9 +83,11 @@ describe("POST /auth/register", () => {
     expect(refresh).toMatch(/; Max-Age=604800; Path=\/api\/v1\/auth; HttpOnly; Secure; SameSite=Lax/);
   });
 
-  it("answers 409 USERNAME_TAKEN or EMAIL_TAKEN, case-insensitively, and writes nothing", async () => {
+  const userCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())?.n;
+
+  it("answers 409 USERNAME_TAKEN for a taken username, case-insensitively, and writes nothing", async () => {
     const { username } = await register();
-    const before = await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>();
+    const before = await userCount();
     const dupName = await send("POST", "/api/v1/auth/register", {
       username: username.toUpperCase(),
       email: `${unique()}@example.test`,
@@ -89,6 +99,12 @@ describe("POST /auth/register", () => {
       status: "error",
       code: "USERNAME_TAKEN",
     });
+    expect(await userCount()).toBe(before);
+  });
+
+  it("answers 409 EMAIL_TAKEN for a taken email, case-insensitively, and writes nothing", async () => {
+    const { username } = await register();
+    const before = await userCount();
     const dupEmail = await send("POST", "/api/v1/auth/register", {
       username: unique(),
       email: `${username.toUpperCase()}@EXAMPLE.test`,
@@ -96,11 +112,10 @@ describe("POST /auth/register", () => {
     });
     expect(dupEmail.status).toBe(409);
     expect((await body(dupEmail)).code).toBe("EMAIL_TAKEN");
-    const after = await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>();
-    expect(after?.n).toBe(before?.n);
+    expect(await userCount()).toBe(before);
   });
 
-  it("refuses short, over-long and very common passwords with 422", async () => {
+  it("refuses a password shorter than 8 characters with 422", async () => {
     const short = await register({ password: "short1" });
     expect(short.res.status).toBe(422);
     expect(short.json).toEqual({
@@ -108,9 +123,15 @@ describe("POST /auth/register", () => {
       status: "error",
       code: "VALIDATION_ERROR",
     });
+  });
+
+  it("refuses a very common password with 422", async () => {
     const common = await register({ password: "Password123" });
     expect(common.res.status).toBe(422);
     expect(common.json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+  });
+
+  it("refuses an over-long password with 422", async () => {
     const long = await register({ password: "x".repeat(257) });
     expect(long.res.status).toBe(422);
     expect(long.json.detail[0].loc).toEqual(["body", "password"]);
@@ -147,6 +168,14 @@ describe("POST /auth/register", () => {
     const outside = await register({ organization_ids: [org?.id] });
     expect(outside.res.status).toBe(422);
     expect(outside.json.detail[0].loc).toEqual(["body", "organization_ids"]);
+  });
+
+  it("accepts organization_ids of an organization in the email's domain", async () => {
+    const org = await env.DB.prepare(
+      "INSERT INTO organizations (name, domain) VALUES (?1, 'corp.example') RETURNING id",
+    )
+      .bind(unique("org"))
+      .first<{ id: number }>();
     const name = unique("corp");
     const inside = await register({ username: name, email: `${name}@corp.example`, organization_ids: [org?.id] });
     expect(inside.res.status).toBe(201);
@@ -155,13 +184,22 @@ describe("POST /auth/register", () => {
 });
 
 describe("POST /auth/login", () => {
-  it("signs in by username and by email", async () => {
+  it("signs in by username", async () => {
     const { username } = await register();
     const byName = await send("POST", "/api/v1/auth/login", { username, password: PASSWORD });
     expect(byName.status).toBe(200);
     expect(await body(byName)).toMatchObject({ message: "Login successful", user: { username } });
+  });
+
+  it("signs in by email", async () => {
+    const { username } = await register();
     const byEmail = await send("POST", "/api/v1/auth/login", { email: `${username}@example.test`, password: PASSWORD });
     expect(byEmail.status).toBe(200);
+  });
+
+  it("records the sign-in time in last_login", async () => {
+    const { username } = await register();
+    await send("POST", "/api/v1/auth/login", { username, password: PASSWORD });
     const last = await env.DB.prepare("SELECT last_login FROM users WHERE username = ?1")
       .bind(username)
       .first<{ last_login: string }>();
@@ -238,13 +276,11 @@ describe("POST /auth/login", () => {
 describe("access tokens", () => {
   const me = (token: string) => send("GET", "/api/v1/auth/me", undefined, token);
 
-  it("serves /auth/me and /users/me to a bearer token", async () => {
+  it.each(["/api/v1/auth/me", "/api/v1/users/me"])("serves %s to a bearer token", async (path) => {
     const { json, username } = await register();
-    for (const path of ["/api/v1/auth/me", "/api/v1/users/me"]) {
-      const res = await send("GET", path, undefined, json.access_token);
-      expect(res.status).toBe(200);
-      expect(await body(res)).toMatchObject({ user: { username }, message: "User information retrieved successfully" });
-    }
+    const res = await send("GET", path, undefined, json.access_token);
+    expect(res.status).toBe(200);
+    expect(await body(res)).toMatchObject({ user: { username }, message: "User information retrieved successfully" });
   });
 
   it("authenticates with the access_token cookie", async () => {
@@ -268,7 +304,8 @@ describe("access tokens", () => {
     expect((await body(res)).code).toBe("INVALID_TOKEN");
   });
 
-  it("refuses tampered, expired, not-yet-valid, wrong-audience, alg none and wrong-type tokens", async () => {
+  /** A valid access token and tokens that are each wrong in one way, for one user with a live session. */
+  async function accessTokens() {
     const user = await createUser();
     const good = await tokenFor(user.id);
     const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
@@ -305,16 +342,35 @@ describe("access tokens", () => {
       .setNotBefore(now)
       .setExpirationTime(now + 900)
       .sign(new TextEncoder().encode("a-guessable-shared-secret-000000"));
+    return { good, expired, tampered, notYet, refresh, wrongAud, none, hs256 };
+  }
 
+  it("accepts a valid access token", async () => {
+    const { good } = await accessTokens();
     expect((await me(good)).status).toBe(200);
+  });
+
+  it("refuses an expired token with 401 TOKEN_EXPIRED", async () => {
+    const { expired } = await accessTokens();
     const expiredRes = await me(expired);
     expect(expiredRes.status).toBe(401);
     expect((await body(expiredRes)).code).toBe("TOKEN_EXPIRED");
-    for (const bad of [tampered, notYet, refresh, wrongAud, none, hs256, "not.a.jwt"]) {
-      const res = await me(bad);
-      expect(res.status).toBe(401);
-      expect(await body(res)).toEqual({ detail: "Invalid token", status: "error", code: "INVALID_TOKEN" });
-    }
+  });
+
+  it.each([
+    ["a tampered", "tampered"],
+    ["a not-yet-valid", "notYet"],
+    ["a refresh (wrong-type)", "refresh"],
+    ["a wrong-audience", "wrongAud"],
+    ["an alg none", "none"],
+    ["an HS256-signed", "hs256"],
+    ["a malformed", "malformed"],
+  ] as const)("refuses %s token with 401 INVALID_TOKEN", async (_, kind) => {
+    const tokens = await accessTokens();
+    const bad = kind === "malformed" ? "not.a.jwt" : tokens[kind];
+    const res = await me(bad);
+    expect(res.status).toBe(401);
+    expect(await body(res)).toEqual({ detail: "Invalid token", status: "error", code: "INVALID_TOKEN" });
   });
 
   it("publishes the current and the previous public key, without private parts, at /.well-known/jwks.json", async () => {
@@ -342,7 +398,7 @@ describe("access tokens", () => {
 describe("refresh tokens", () => {
   const refresh = (token: string) => send("POST", "/api/v1/auth/refresh", { refresh_token: token });
 
-  it("rotates: a new pair for the same session, the old refresh token used up", async () => {
+  it("rotates: a new pair for the same session", async () => {
     const { json } = await register();
     const res = await refresh(json.refresh_token);
     expect(res.status).toBe(200);
@@ -350,14 +406,24 @@ describe("refresh tokens", () => {
     expect(next.refresh_token).not.toBe(json.refresh_token);
     expect(next.message).toBe("Token refreshed successfully");
     expect((await send("GET", "/api/v1/auth/me", undefined, next.access_token)).status).toBe(200);
+  });
+
+  it("refuses a used-up refresh token with 401 REFRESH_TOKEN_REUSED", async () => {
+    const { json } = await register();
+    await refresh(json.refresh_token);
     const again = await refresh(json.refresh_token);
     expect(again.status).toBe(401);
     expect((await body(again)).code).toBe("REFRESH_TOKEN_REUSED");
-    // Within the grace window the family survives.
+  });
+
+  it("keeps the session when a used-up refresh token is replayed within the grace period", async () => {
+    const { json } = await register();
+    const next = await body(await refresh(json.refresh_token));
+    await refresh(json.refresh_token);
     expect((await refresh(next.refresh_token)).status).toBe(200);
   });
 
-  it("accepts the refresh token from the cookie and from Authorization: Bearer", async () => {
+  it("accepts the refresh token from the cookie", async () => {
     const { res, json } = await register();
     const viaCookie = await call("/api/v1/auth/refresh", {
       method: "POST",
@@ -365,12 +431,16 @@ describe("refresh tokens", () => {
     });
     expect(viaCookie.status).toBe(200);
     const second = await body(viaCookie);
+    expect(json.refresh_token).not.toBe(second.refresh_token);
+  });
+
+  it("accepts the refresh token from Authorization: Bearer", async () => {
+    const { json } = await register();
     const viaHeader = await call("/api/v1/auth/refresh", {
       method: "POST",
-      headers: { Authorization: `Bearer ${second.refresh_token}` },
+      headers: { Authorization: `Bearer ${json.refresh_token}` },
     });
     expect(viaHeader.status).toBe(200);
-    expect(json.refresh_token).not.toBe(second.refresh_token);
   });
 
   it("revokes the whole family when a rotated token is replayed after the grace period", async () => {
@@ -435,11 +505,14 @@ describe("logout and password change", () => {
     expect((await send("POST", "/api/v1/auth/refresh", { refresh_token: json.refresh_token })).status).toBe(401);
   });
 
-  it("logout works with only the refresh token, and without any token answers 401", async () => {
+  it("logout works with only the refresh token", async () => {
     const { json } = await register();
     const res = await send("POST", "/api/v1/auth/logout", { refresh_token: json.refresh_token });
     expect(res.status).toBe(200);
     expect((await send("POST", "/api/v1/auth/refresh", { refresh_token: json.refresh_token })).status).toBe(401);
+  });
+
+  it("logout answers 401 without any token", async () => {
     const none = await send("POST", "/api/v1/auth/logout");
     expect(none.status).toBe(401);
   });
@@ -464,7 +537,7 @@ describe("logout and password change", () => {
     );
   });
 
-  it("change-password answers 400 for a wrong current password and 422 for a weak new one", async () => {
+  it("change-password answers 400 INVALID_CURRENT_PASSWORD for a wrong current password", async () => {
     const { json } = await register();
     const wrong = await send(
       "POST",
@@ -478,6 +551,10 @@ describe("logout and password change", () => {
       status: "error",
       code: "INVALID_CURRENT_PASSWORD",
     });
+  });
+
+  it("change-password refuses a weak new password with 422", async () => {
+    const { json } = await register();
     const weak = await send(
       "POST",
       "/api/v1/auth/change-password",
@@ -488,22 +565,29 @@ describe("logout and password change", () => {
     expect((await body(weak)).detail[0].loc).toEqual(["body", "new_password"]);
   });
 
-  it("refuses a cookie-authenticated POST from another site and allows it from an allowed origin", async () => {
+  /** A cookie-authenticated change-password request sent from `origin`. */
+  async function cookiePostFrom(origin: string) {
     const { res } = await register();
     const cookie = `access_token=${cookieValue(res, "access_token")}`;
-    const init = (origin: string) => ({
+    return call("/api/v1/auth/change-password", {
       method: "POST",
       headers: { Cookie: cookie, Origin: origin, "Content-Type": "application/json" },
       body: JSON.stringify({ current_password: PASSWORD, new_password: "another good passphrase" }),
     });
-    const evil = await call("/api/v1/auth/change-password", init("https://evil.example"));
+  }
+
+  it("refuses a cookie-authenticated POST from another site (403 CSRF_ORIGIN_REJECTED)", async () => {
+    const evil = await cookiePostFrom("https://evil.example");
     expect(evil.status).toBe(403);
     expect(await body(evil)).toEqual({
       detail: "Cross-site request refused",
       status: "error",
       code: "CSRF_ORIGIN_REJECTED",
     });
-    const ok = await call("/api/v1/auth/change-password", init("https://app.example.test"));
+  });
+
+  it("allows a cookie-authenticated POST from an allowed origin", async () => {
+    const ok = await cookiePostFrom("https://app.example.test");
     expect(ok.status).toBe(200);
   });
 });

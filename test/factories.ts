@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import { keyRing, signToken } from "../src/lib/jwt";
 import type { SystemRole } from "../src/lib/permissions";
-import { unique } from "./helpers";
+import { body, send, unique } from "./helpers";
 
 export interface TestUser {
   id: number;
@@ -56,4 +57,20 @@ export async function signedIn(role: SystemRole | null = "EMPLOYEE", opts: { use
   const user = await createUser({ role, ...opts });
   const token = await tokenFor(user.id);
   return { user, token };
+}
+
+/**
+ * Creates a training through `POST /trainings` as the holder of `token` (who needs trainings:create)
+ * and returns it: published, with a unique title, unless `overrides` say otherwise.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the training's fields loosely, as `body()` does.
+export async function createTraining(token: string, overrides: Record<string, unknown> = {}): Promise<any> {
+  const res = await send(
+    "POST",
+    "/api/v1/trainings",
+    { title: unique("Training "), category: "TECHNICAL", level: "BEGINNER", status: "PUBLISHED", ...overrides },
+    token,
+  );
+  expect(res.status).toBe(201);
+  return (await body(res)).training;
 }

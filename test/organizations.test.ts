@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, customRole, orgAdmin, organization, systemRoleId } from "./access-fixtures";
+import { customRole, fixtureAdmin, orgAdmin, organization, systemRoleId } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
 
@@ -7,7 +7,7 @@ const ORGS = "/api/v1/organizations";
 
 describe("POST /organizations", () => {
   it("creates an organization whose admin_ids join it as admins", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const boss = await createUser();
     const name = unique("Acme ");
     const res = await send(
@@ -33,19 +33,27 @@ describe("POST /organizations", () => {
     expect((await body(me)).user.organization_ids).toEqual([json.organization.id]);
   });
 
-  it("answers 409 for a duplicate name, 404 for an unknown admin and 422 for bad input", async () => {
-    const { token } = await admin();
+  it("answers 409 ORGANIZATION_NAME_TAKEN for a duplicate name, case-insensitively", async () => {
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await expectError(
       await send("POST", ORGS, { name: org.name.toUpperCase() }, token),
       409,
       "ORGANIZATION_NAME_TAKEN",
     );
+  });
+
+  it("answers 404 USER_NOT_FOUND for an unknown admin", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ORGS, { name: unique("O"), admin_ids: [99_999_999] }, token),
       404,
       "USER_NOT_FOUND",
     );
+  });
+
+  it("refuses bad input with 422", async () => {
+    const { token } = await fixtureAdmin();
     for (const bad of [{ name: "" }, { name: unique("O"), domain: "not a domain" }, { name: unique("O"), owner: 1 }]) {
       await expectError(await send("POST", ORGS, bad, token), 422, "VALIDATION_ERROR");
     }
@@ -60,19 +68,35 @@ describe("POST /organizations", () => {
 });
 
 describe("GET /organizations", () => {
-  it("pages every organization for holders of organizations:read, with search and active filters", async () => {
-    const { token } = await admin();
+  /** Three organizations named after a new tag, the second inactive; returns the tag. */
+  async function threeTagged() {
     const tag = unique("Tag");
     await organization([], { name: `${tag} one` });
     await organization([], { name: `${tag} two`, active: false });
     await organization([], { name: `${tag} three` });
+    return tag;
+  }
+
+  it("pages the organizations matching a search", async () => {
+    const { token } = await fixtureAdmin();
+    const tag = await threeTagged();
     const page = await body(await send("GET", `${ORGS}?search=${tag}&limit=2`, undefined, token));
     expect(page).toMatchObject({ total: 3, skip: 0, limit: 2 });
     expect(page.organizations).toHaveLength(2);
     const rest = await body(await send("GET", `${ORGS}?search=${tag}&offset=2`, undefined, token));
     expect(rest.organizations.map((o: { name: string }) => o.name)).toEqual([`${tag} three`]);
+  });
+
+  it("filters by active", async () => {
+    const { token } = await fixtureAdmin();
+    const tag = await threeTagged();
     const inactive = await body(await send("GET", `${ORGS}?search=${tag}&active=false`, undefined, token));
     expect(inactive.organizations.map((o: { name: string }) => o.name)).toEqual([`${tag} two`]);
+  });
+
+  it("counts every organization for holders of organizations:read", async () => {
+    const { token } = await fixtureAdmin();
+    await threeTagged();
     const all = await body(await send("GET", `${ORGS}?limit=1000`, undefined, token));
     const count = await env.DB.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
     expect(all.total).toBe(count?.n);
@@ -82,7 +106,7 @@ describe("GET /organizations", () => {
     const { user, token } = await signedIn("EMPLOYEE");
     const mine = await organization();
     await organization();
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [mine.id] }, adminToken);
     const json = await body(await send("GET", ORGS, undefined, token));
     expect(json).toMatchObject({ total: 1, organizations: [{ id: mine.id }] });
@@ -92,10 +116,14 @@ describe("GET /organizations", () => {
 });
 
 describe("GET /organizations/{id}", () => {
-  it("shows an organization to its members and answers 404 to others, as for a missing one", async () => {
+  it("shows an organization to its members", async () => {
     const { user, token, org } = await orgAdmin();
     const res = await send("GET", `${ORGS}/${org.id}`, undefined, token);
     expect((await body(res)).organization).toMatchObject({ id: org.id, admin_ids: [user.id] });
+  });
+
+  it("answers 404 to a non-member, as for a missing organization", async () => {
+    const { org } = await orgAdmin();
     const { token: outsider } = await signedIn("EMPLOYEE");
     const hidden = await expectError(
       await send("GET", `${ORGS}/${org.id}`, undefined, outsider),
@@ -109,7 +137,7 @@ describe("GET /organizations/{id}", () => {
 
 describe("PUT /organizations/{id}", () => {
   it("lets holders of organizations:update change every field", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const name = unique("Renamed ");
     const res = await send("PUT", `${ORGS}/${org.id}`, { name, domain: "renamed.example", active: false }, token);
@@ -120,7 +148,7 @@ describe("PUT /organizations/{id}", () => {
     });
   });
 
-  it("lets an organization admin change description and admin_ids only", async () => {
+  it("lets an organization admin change description and admin_ids", async () => {
     const { user, token, org } = await orgAdmin();
     const deputy = await createUser();
     const res = await send("PUT", `${ORGS}/${org.id}`, { description: "Ours", admin_ids: [user.id, deputy.id] }, token);
@@ -130,6 +158,10 @@ describe("PUT /organizations/{id}", () => {
       admin_ids: [user.id, deputy.id],
       member_count: 2,
     });
+  });
+
+  it("refuses an organization admin changing name, domain or active (403 FIELD_NOT_ALLOWED)", async () => {
+    const { token, org } = await orgAdmin();
     for (const change of [{ name: unique("Mine ") }, { domain: "mine.example" }, { active: false }]) {
       await expectError(await send("PUT", `${ORGS}/${org.id}`, change, token), 403, "FIELD_NOT_ALLOWED");
     }
@@ -144,15 +176,20 @@ describe("PUT /organizations/{id}", () => {
     await expectError(await send("PUT", `${ORGS}/${org.id}`, { description: "again" }, token), 403, "FORBIDDEN");
   });
 
-  it("confines an organization admin to its organization: 404 for one it can't see, 403 for one it only belongs to", async () => {
-    const { user, token } = await orgAdmin();
+  it("answers 404 to an organization admin updating an organization it can't see", async () => {
+    const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
       await send("PUT", `${ORGS}/${other.id}`, { description: "x" }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
-    const { token: adminToken } = await admin();
+  });
+
+  it("answers 403 to an organization admin updating an organization it only belongs to", async () => {
+    const { user, token } = await orgAdmin();
+    const other = await organization();
+    const { token: adminToken } = await fixtureAdmin();
     const me = (await body(await send("GET", `/api/v1/users/${user.id}`, undefined, adminToken))).user;
     await send("PUT", `/api/v1/users/${user.id}`, { organization_ids: [...me.organization_ids, other.id] }, adminToken);
     await expectError(await send("PUT", `${ORGS}/${other.id}`, { description: "x" }, token), 403, "FORBIDDEN");
@@ -167,7 +204,7 @@ describe("PUT /organizations/{id}", () => {
 
 describe("DELETE /organizations/{id}", () => {
   it("deletes an empty organization", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const res = await send("DELETE", `${ORGS}/${org.id}`, undefined, token);
     expect(await body(res)).toEqual({ message: "Organization deleted successfully" });
@@ -175,8 +212,8 @@ describe("DELETE /organizations/{id}", () => {
     await expectError(await send("DELETE", `${ORGS}/${org.id}`, undefined, token), 404, "ORGANIZATION_NOT_FOUND");
   });
 
-  it("answers 409 ORGANIZATION_NOT_EMPTY while members or roles remain, and deletes nothing", async () => {
-    const { token } = await admin();
+  it("answers 409 ORGANIZATION_NOT_EMPTY while members remain", async () => {
+    const { token } = await fixtureAdmin();
     const member = await createUser();
     const withMember = await organization([member.id]);
     const json = await expectError(
@@ -185,13 +222,17 @@ describe("DELETE /organizations/{id}", () => {
       "ORGANIZATION_NOT_EMPTY",
     );
     expect(json.detail).toContain("1 member(s)");
+  });
+
+  it("answers 409 ORGANIZATION_NOT_EMPTY while roles remain, and deletes nothing", async () => {
+    const { token } = await fixtureAdmin();
     const withRole = await organization();
     await customRole(["trainings:read"], withRole.id);
     await expectError(await send("DELETE", `${ORGS}/${withRole.id}`, undefined, token), 409, "ORGANIZATION_NOT_EMPTY");
     expect((await send("GET", `${ORGS}/${withRole.id}`, undefined, token)).status).toBe(200);
   });
 
-  it("refuses an EMPLOYEE and an organization admin with 403", async () => {
+  it("refuses an organization admin with 403", async () => {
     const { token, org } = await orgAdmin();
     await expectError(await send("DELETE", `${ORGS}/${org.id}`, undefined, token), 403, "FORBIDDEN");
   });
@@ -215,11 +256,22 @@ describe("organization members", () => {
     ]);
     const del = await send("DELETE", `${ORGS}/${org.id}/members/${newcomer.id}`, undefined, token);
     expect(await body(del)).toEqual({ message: "Member removed successfully" });
+  });
+
+  it("answers 404 MEMBER_NOT_FOUND when removing a user who is not (or no longer) a member", async () => {
+    const { token, org } = await orgAdmin();
+    const newcomer = await createUser();
+    await send("PUT", `${ORGS}/${org.id}/members/${newcomer.id}`, {}, token);
+    await send("DELETE", `${ORGS}/${org.id}/members/${newcomer.id}`, undefined, token);
     await expectError(
       await send("DELETE", `${ORGS}/${org.id}/members/${newcomer.id}`, undefined, token),
       404,
       "MEMBER_NOT_FOUND",
     );
+  });
+
+  it("answers 404 USER_NOT_FOUND when adding an unknown user", async () => {
+    const { token, org } = await orgAdmin();
     await expectError(await send("PUT", `${ORGS}/${org.id}/members/99999999`, {}, token), 404, "USER_NOT_FOUND");
   });
 
@@ -235,7 +287,14 @@ describe("organization members", () => {
     );
   });
 
-  it("refuses roles of other organizations (404) and roles granting what the admin lacks (403)", async () => {
+  const membershipCount = async (userId: number) =>
+    (
+      await env.DB.prepare("SELECT count(*) AS n FROM organization_members WHERE user_id = ?1")
+        .bind(userId)
+        .first<{ n: number }>()
+    )?.n;
+
+  it("refuses roles of other organizations and global roles (404 ROLE_NOT_FOUND), saving no membership", async () => {
     const { token, org } = await orgAdmin();
     const member = await createUser();
     const foreign = await customRole(["trainings:read"], (await organization()).id);
@@ -249,6 +308,12 @@ describe("organization members", () => {
       404,
       "ROLE_NOT_FOUND",
     );
+    expect(await membershipCount(member.id)).toBe(0);
+  });
+
+  it("refuses roles granting what the admin lacks (403 PRIVILEGE_ESCALATION), saving no membership", async () => {
+    const { token, org } = await orgAdmin();
+    const member = await createUser();
     const mighty = await customRole(["users:manage_access"], org.id);
     const json = await expectError(
       await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [mighty.id] }, token),
@@ -256,14 +321,11 @@ describe("organization members", () => {
       "PRIVILEGE_ESCALATION",
     );
     expect(json.detail).toContain("users:manage_access");
-    const saved = await env.DB.prepare("SELECT count(*) AS n FROM organization_members WHERE user_id = ?1")
-      .bind(member.id)
-      .first<{ n: number }>();
-    expect(saved?.n).toBe(0);
+    expect(await membershipCount(member.id)).toBe(0);
   });
 
   it("drops a member's roles of the organization when it leaves", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const org = await organization();
     const role = await customRole(["trainings:read"], org.id);
     const member = await createUser();
@@ -276,7 +338,7 @@ describe("organization members", () => {
   });
 
   it("drops a user's roles of an organization removed from its organization_ids", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     const role = await customRole(["trainings:read"], org.id);
     const target = await createUser();
@@ -289,11 +351,20 @@ describe("organization members", () => {
     expect((await body(joined)).user).toMatchObject({ organization_ids: [org.id], role_ids: [role.id] });
     const left = await send("PUT", `/api/v1/users/${target.id}`, { organization_ids: [] }, token);
     expect((await body(left)).user).toMatchObject({ organization_ids: [], role_ids: [] });
+  });
+
+  it("refuses a role of an organization the user has left (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const org = await organization();
+    const role = await customRole(["trainings:read"], org.id);
+    const target = await createUser();
+    await send("PUT", `/api/v1/users/${target.id}`, { organization_ids: [org.id], role_ids: [role.id] }, token);
+    await send("PUT", `/api/v1/users/${target.id}`, { organization_ids: [] }, token);
     const orphan = await send("PUT", `/api/v1/users/${target.id}`, { role_ids: [role.id] }, token);
     await expectError(orphan, 422, "VALIDATION_ERROR");
   });
 
-  it("confines member management to the admin's organization and refuses others", async () => {
+  it("answers 404 to an organization admin managing another organization's members", async () => {
     const { token } = await orgAdmin();
     const other = await organization();
     const someone = await createUser();
@@ -307,6 +378,11 @@ describe("organization members", () => {
       404,
       "ORGANIZATION_NOT_FOUND",
     );
+  });
+
+  it("refuses an EMPLOYEE managing members with 403", async () => {
+    const other = await organization();
+    const someone = await createUser();
     const { token: employee } = await signedIn("EMPLOYEE");
     await expectError(await send("GET", `${ORGS}/${other.id}/members`, undefined, employee), 403, "FORBIDDEN");
     await expectError(await send("PUT", `${ORGS}/${other.id}/members/${someone.id}`, {}, employee), 403, "FORBIDDEN");

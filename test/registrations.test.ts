@@ -4,25 +4,13 @@ import { systemClock } from "../src/lib/clock";
 import { SYSTEM_ROLE_PERMISSIONS, type SystemRole } from "../src/lib/permissions";
 import { depsOf } from "../src/middleware/deps";
 import { register, updateRegistration } from "../src/modules/registrations/registration-service";
-import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { createTraining, createUser, signedIn, tokenFor } from "./factories";
+import { body, env, expectError, send } from "./helpers";
 
 const REGISTRATIONS = "/api/v1/registrations";
 
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const admin = await signedIn("ADMIN");
-
-/** Creates a published training as the manager and returns it. */
-async function createTraining(overrides: Record<string, unknown> = {}) {
-  const res = await send(
-    "POST",
-    "/api/v1/trainings",
-    { title: unique("Training "), category: "TECHNICAL", level: "BEGINNER", status: "PUBLISHED", ...overrides },
-    manager.token,
-  );
-  expect(res.status).toBe(201);
-  return (await body(res)).training;
-}
 
 const registerAs = (token: string, trainingId: number, userId?: number) =>
   send(
@@ -51,7 +39,7 @@ const setStatus = (id: number, status: string, token = manager.token) =>
 
 describe("POST /registrations", () => {
   it("registers the caller (201) in the OpenKMS shape, with no conflicts", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const res = await registerAs(me.token, training.id);
     expect(res.status).toBe(201);
@@ -72,9 +60,13 @@ describe("POST /registrations", () => {
     });
   });
 
-  it("answers 401 without credentials and 403 for a role without registrations:create", async () => {
-    const training = await createTraining();
+  it("answers 401 without credentials", async () => {
+    const training = await createTraining(manager.token);
     await expectError(await send("POST", REGISTRATIONS, { training_id: training.id }), 401, "UNAUTHORIZED");
+  });
+
+  it("answers 403 for a role without registrations:create", async () => {
+    const training = await createTraining(manager.token);
     const integration = await signedIn("API");
     await expectError(await registerAs(integration.token, training.id), 403, "FORBIDDEN");
   });
@@ -86,58 +78,88 @@ describe("POST /registrations", () => {
     await expectError(await send("POST", REGISTRATIONS, { training_id: -1 }, me.token), 422, "VALIDATION_ERROR");
   });
 
-  it("answers 404 for an unknown training and for a draft the caller can't see; 409 to those who can", async () => {
+  it("answers 404 TRAINING_NOT_FOUND for an unknown training", async () => {
     const me = await signedIn("EMPLOYEE");
     const unknown = await expectError(await registerAs(me.token, 999_999_999), 404, "TRAINING_NOT_FOUND");
     expect(unknown.detail).toBe("Training with id 999999999 not found");
-    const draft = await createTraining({ status: "DRAFT" });
+  });
+
+  it("answers 404 for a draft the caller can't see, as for an unknown training", async () => {
+    const me = await signedIn("EMPLOYEE");
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(await registerAs(me.token, draft.id), 404, "TRAINING_NOT_FOUND");
     expect(hidden.detail).toBe(`Training with id ${draft.id} not found`);
+    expect(await activeCount(draft.id)).toBe(0);
+  });
+
+  it("answers 409 TRAINING_NOT_PUBLISHED for a draft to those who can see it", async () => {
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     await expectError(await registerAs(manager.token, draft.id), 409, "TRAINING_NOT_PUBLISHED");
     expect(await activeCount(draft.id)).toBe(0);
   });
 
-  it("refuses a second active registration with 409 ALREADY_REGISTERED, and allows one after cancelling", async () => {
-    const training = await createTraining({ max_participants: 1 });
+  it("refuses a second active registration with 409 ALREADY_REGISTERED", async () => {
+    const training = await createTraining(manager.token, { max_participants: 1 });
     const me = await signedIn("EMPLOYEE");
-    const first = await registered(me.token, training.id);
+    await registered(me.token, training.id);
     const again = await expectError(await registerAs(me.token, training.id), 409, "ALREADY_REGISTERED");
     expect(again.detail).toBe(`User ${me.user.id} is already registered for training ${training.id}`);
+  });
+
+  it("allows registering again after cancelling", async () => {
+    const training = await createTraining(manager.token, { max_participants: 1 });
+    const me = await signedIn("EMPLOYEE");
+    const first = await registered(me.token, training.id);
     await send("DELETE", `${REGISTRATIONS}/${first.id}`, undefined, me.token);
     const second = await registered(me.token, training.id);
     expect(second.id).not.toBe(first.id);
   });
 
-  it("refuses with 409 TRAINING_FULL when no seat is left, and frees a seat on cancellation", async () => {
-    const training = await createTraining({ max_participants: 2 });
+  it("refuses with 409 TRAINING_FULL when no seat is left", async () => {
+    const training = await createTraining(manager.token, { max_participants: 2 });
+    await registered((await signedIn("EMPLOYEE")).token, training.id);
+    await registered((await signedIn("EMPLOYEE")).token, training.id);
+    const c = await signedIn("EMPLOYEE");
+    const full = await expectError(await registerAs(c.token, training.id), 409, "TRAINING_FULL");
+    expect(full.detail).toBe(`Training ${training.id} is full (2 of 2 seats taken)`);
+  });
+
+  it("frees a seat on cancellation", async () => {
+    const training = await createTraining(manager.token, { max_participants: 2 });
     const a = await signedIn("EMPLOYEE");
     const b = await signedIn("EMPLOYEE");
     const c = await signedIn("EMPLOYEE");
     await registered(a.token, training.id);
     const regB = await registered(b.token, training.id);
-    const full = await expectError(await registerAs(c.token, training.id), 409, "TRAINING_FULL");
-    expect(full.detail).toBe(`Training ${training.id} is full (2 of 2 seats taken)`);
     await send("DELETE", `${REGISTRATIONS}/${regB.id}`, undefined, b.token);
     await registered(c.token, training.id);
     expect(await activeCount(training.id)).toBe(2);
   });
 
-  it("lets a registration manager register another user, and refuses an employee naming someone else (403)", async () => {
-    const training = await createTraining();
+  it("lets a registration manager register another user", async () => {
+    const training = await createTraining(manager.token);
     const someone = await createUser();
     const res = await registerAs(manager.token, training.id, someone.id);
     expect(res.status).toBe(201);
     expect((await body(res)).registration.user_id).toBe(someone.id);
+  });
 
+  it("refuses an employee naming someone else (403)", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const other = await createUser();
     const json = await expectError(await registerAs(me.token, training.id, other.id), 403, "FORBIDDEN");
     expect(json.detail).toBe("Only registration managers can register other users");
+  });
+
+  it("lets an employee name itself", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
     expect((await registerAs(me.token, training.id, me.user.id)).status).toBe(201);
   });
 
   it("answers 404 USER_NOT_FOUND when a manager names an unknown or deactivated user", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     await expectError(await registerAs(manager.token, training.id, 999_999_999), 404, "USER_NOT_FOUND");
     const inactive = await createUser({ isActive: false });
     await expectError(await registerAs(manager.token, training.id, inactive.id), 404, "USER_NOT_FOUND");
@@ -145,7 +167,7 @@ describe("POST /registrations", () => {
   });
 
   it("holds the seat limit when 50 users race for the last seat: one 201, 49 × 409 TRAINING_FULL", async () => {
-    const training = await createTraining({ max_participants: 3 });
+    const training = await createTraining(manager.token, { max_participants: 3 });
     for (let i = 0; i < 2; i++) await registered((await signedIn("EMPLOYEE")).token, training.id);
     const racers = await Promise.all(Array.from({ length: 50 }, () => createUser()));
     const tokens = await Promise.all(racers.map((u) => tokenFor(u.id)));
@@ -159,7 +181,7 @@ describe("POST /registrations", () => {
   });
 
   it("lets only one of two simultaneous registrations of the same user through (409 ALREADY_REGISTERED)", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const responses = await Promise.all([registerAs(me.token, training.id), registerAs(me.token, training.id)]);
     expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -170,11 +192,23 @@ describe("POST /registrations", () => {
 
   it("reports, without refusing, the user's active registrations that overlap in time", async () => {
     const me = await signedIn("EMPLOYEE");
-    const morning = await createTraining({ start_date: "2026-09-01T09:00:00Z", end_date: "2026-09-01T12:00:00Z" });
-    const byDuration = await createTraining({ start_date: "2026-09-01T08:00:00Z", duration_minutes: 90 });
-    const cancelled = await createTraining({ start_date: "2026-09-01T10:00:00Z", end_date: "2026-09-01T11:00:00Z" });
-    const afternoon = await createTraining({ start_date: "2026-09-01T13:00:00Z", end_date: "2026-09-01T15:00:00Z" });
-    const undated = await createTraining();
+    const morning = await createTraining(manager.token, {
+      start_date: "2026-09-01T09:00:00Z",
+      end_date: "2026-09-01T12:00:00Z",
+    });
+    const byDuration = await createTraining(manager.token, {
+      start_date: "2026-09-01T08:00:00Z",
+      duration_minutes: 90,
+    });
+    const cancelled = await createTraining(manager.token, {
+      start_date: "2026-09-01T10:00:00Z",
+      end_date: "2026-09-01T11:00:00Z",
+    });
+    const afternoon = await createTraining(manager.token, {
+      start_date: "2026-09-01T13:00:00Z",
+      end_date: "2026-09-01T15:00:00Z",
+    });
+    const undated = await createTraining(manager.token);
     await registered(me.token, morning.id);
     await registered(me.token, byDuration.id);
     await registered(me.token, afternoon.id);
@@ -182,7 +216,10 @@ describe("POST /registrations", () => {
     const gone = await registered(me.token, cancelled.id);
     await send("DELETE", `${REGISTRATIONS}/${gone.id}`, undefined, me.token);
 
-    const overlapping = await createTraining({ start_date: "2026-09-01T11:00:00Z", end_date: "2026-09-01T13:00:00Z" });
+    const overlapping = await createTraining(manager.token, {
+      start_date: "2026-09-01T11:00:00Z",
+      end_date: "2026-09-01T13:00:00Z",
+    });
     const res = await registerAs(me.token, overlapping.id);
     expect(res.status).toBe(201);
     const json = await body(res);
@@ -191,7 +228,10 @@ describe("POST /registrations", () => {
     ]);
     expect(json.warning).toBe("This training overlaps in time with 1 other registration(s) of the user");
 
-    const early = await createTraining({ start_date: "2026-09-01T08:30:00Z", end_date: "2026-09-01T09:30:00Z" });
+    const early = await createTraining(manager.token, {
+      start_date: "2026-09-01T08:30:00Z",
+      end_date: "2026-09-01T09:30:00Z",
+    });
     const both = await body(await registerAs(me.token, early.id));
     expect(both.conflicts.map((c: { training_id: number }) => c.training_id)).toEqual([byDuration.id, morning.id]);
     expect(both.conflicts[0].end_date).toBeNull();
@@ -200,7 +240,7 @@ describe("POST /registrations", () => {
 
 describe("GET /registrations", () => {
   it("shows an employee only its own registrations, whatever user_id it asks for", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const other = await signedIn("EMPLOYEE");
     const mine = await registered(me.token, training.id);
@@ -212,7 +252,7 @@ describe("GET /registrations", () => {
   });
 
   it("shows a manager everyone's, filtered by user_id, training_id and status, paged", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const users = await Promise.all([signedIn("EMPLOYEE"), signedIn("EMPLOYEE"), signedIn("EMPLOYEE")]);
     const regs = [];
     for (const u of users) regs.push(await registered(u.token, training.id));
@@ -241,8 +281,8 @@ describe("GET /registrations", () => {
 });
 
 describe("GET /registrations/{id}", () => {
-  it("answers the owner and a manager, and 404 to another employee", async () => {
-    const training = await createTraining();
+  it("answers the owner and a manager", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     for (const token of [me.token, manager.token]) {
@@ -250,6 +290,12 @@ describe("GET /registrations/{id}", () => {
       expect(res.status).toBe(200);
       expect(await body(res)).toEqual({ registration: reg, message: "Registration retrieved successfully" });
     }
+  });
+
+  it("answers 404 to another employee", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     const stranger = await signedIn("EMPLOYEE");
     const json = await expectError(
       await send("GET", `${REGISTRATIONS}/${reg.id}`, undefined, stranger.token),
@@ -257,6 +303,9 @@ describe("GET /registrations/{id}", () => {
       "REGISTRATION_NOT_FOUND",
     );
     expect(json.detail).toBe(`Registration with id ${reg.id} not found`);
+  });
+
+  it("answers 404 for an unknown id", async () => {
     await expectError(
       await send("GET", `${REGISTRATIONS}/999999999`, undefined, manager.token),
       404,
@@ -267,7 +316,7 @@ describe("GET /registrations/{id}", () => {
 
 describe("PUT and PATCH /registrations/{id}", () => {
   it("moves REGISTERED → ATTENDED → COMPLETED for a manager, setting attended_at and completion_date", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const attended = await setStatus(reg.id, "ATTENDED");
@@ -284,7 +333,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
   });
 
   it("records registration.completed in the outbox when a registration is completed", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
@@ -315,7 +364,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
     ["COMPLETED", "ATTENDED", ["ATTENDED", "COMPLETED"]],
     ["ATTENDED", "REGISTERED", ["ATTENDED"]],
   ])("refuses a move from %s to %s with 409 INVALID_STATUS_TRANSITION", async (from, to, steps) => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     for (const step of steps) expect((await setStatus(reg.id, step)).status).toBe(200);
@@ -326,24 +375,37 @@ describe("PUT and PATCH /registrations/{id}", () => {
     ).toBe(from);
   });
 
-  it("refuses setting the status a registration already has with 409, unless feedback comes with it", async () => {
-    const training = await createTraining();
+  it("refuses setting the status a registration already has with 409", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    await setStatus(reg.id, "ATTENDED");
+    const json = await expectError(await setStatus(reg.id, "ATTENDED"), 409, "INVALID_STATUS_TRANSITION");
+    expect(json.detail).toBe(`Registration ${reg.id} is already ATTENDED`);
+  });
+
+  it("accepts the status a registration already has when feedback comes with it", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const attended = (await body(await setStatus(reg.id, "ATTENDED"))).registration;
-    const json = await expectError(await setStatus(reg.id, "ATTENDED"), 409, "INVALID_STATUS_TRANSITION");
-    expect(json.detail).toBe(`Registration ${reg.id} is already ATTENDED`);
     const res = await send("PUT", `${REGISTRATIONS}/${reg.id}`, { status: "ATTENDED", feedback_score: 3 }, me.token);
     expect(res.status).toBe(200);
     expect((await body(res)).registration).toMatchObject({ feedback_score: 3, attended_at: attended.attended_at });
   });
 
-  it("lets the owner cancel (setting cancelled_at) but not mark attendance or completion (403)", async () => {
-    const training = await createTraining();
+  it("refuses the owner marking attendance (403)", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const json = await expectError(await setStatus(reg.id, "ATTENDED", me.token), 403, "FORBIDDEN");
     expect(json.detail).toBe("Only registration managers can mark a registration ATTENDED");
+  });
+
+  it("lets the owner cancel, setting cancelled_at", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     const res = await setStatus(reg.id, "CANCELLED", me.token);
     expect(res.status).toBe(200);
     const cancelled = (await body(res)).registration;
@@ -351,8 +413,8 @@ describe("PUT and PATCH /registrations/{id}", () => {
     expect(cancelled.cancelled_at).toMatch(/Z$/);
   });
 
-  it("takes feedback 1..5 from the owner once attended, refusing other scores with 422", async () => {
-    const training = await createTraining();
+  it("refuses feedback before attendance (409 FEEDBACK_NOT_ALLOWED)", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const path = `${REGISTRATIONS}/${reg.id}`;
@@ -362,32 +424,66 @@ describe("PUT and PATCH /registrations/{id}", () => {
       "FEEDBACK_NOT_ALLOWED",
     );
     expect(early.detail).toBe("Feedback can only be given on an attended or completed registration (it is REGISTERED)");
+  });
+
+  /** A registration of a new employee, marked ATTENDED by the manager. */
+  async function attendedRegistration() {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
+    return { me, path: `${REGISTRATIONS}/${reg.id}` };
+  }
+
+  it("refuses feedback scores other than 1..5 with 422", async () => {
+    const { me, path } = await attendedRegistration();
     for (const score of [0, 6, 3.5, "5", null]) {
       await expectError(await send("PUT", path, { feedback_score: score }, me.token), 422, "VALIDATION_ERROR");
     }
+  });
+
+  it("takes feedback 1..5 from the owner once attended", async () => {
+    const { me, path } = await attendedRegistration();
     const res = await send("PATCH", path, { feedback_score: 5 }, me.token);
     expect(res.status).toBe(200);
     expect((await body(res)).registration).toMatchObject({ status: "ATTENDED", feedback_score: 5 });
+  });
+
+  it("takes a status and feedback in one update", async () => {
+    const { path } = await attendedRegistration();
     const both = await body(await send("PUT", path, { status: "COMPLETED", feedback_score: 2 }, manager.token));
     expect(both.registration).toMatchObject({ status: "COMPLETED", feedback_score: 2 });
   });
 
-  it("answers 422 for an empty body or an unknown status, 404 for someone else's registration", async () => {
-    const training = await createTraining();
+  it("answers 422 for an empty body", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const path = `${REGISTRATIONS}/${reg.id}`;
     const empty = await expectError(await send("PUT", path, {}, me.token), 422, "VALIDATION_ERROR");
     expect(empty.detail[0].msg).toBe("Give status or feedback_score");
+  });
+
+  it("answers 422 for an unknown status", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    const path = `${REGISTRATIONS}/${reg.id}`;
     await expectError(await send("PUT", path, { status: "DONE" }, me.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("answers 404 for someone else's registration and leaves it alone", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    const path = `${REGISTRATIONS}/${reg.id}`;
     const stranger = await signedIn("EMPLOYEE");
     await expectError(await setStatus(reg.id, "CANCELLED", stranger.token), 404, "REGISTRATION_NOT_FOUND");
     expect((await send("GET", path, undefined, me.token)).status).toBe(200);
   });
 
   it("lets only one of ten concurrent completions win, recording the event once", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");
@@ -411,7 +507,7 @@ describe("PUT and PATCH /registrations/{id}", () => {
 
 describe("DELETE /registrations/{id}", () => {
   it("cancels the caller's registration and keeps the row", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const res = await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token);
@@ -419,6 +515,13 @@ describe("DELETE /registrations/{id}", () => {
     expect(await body(res)).toEqual({ message: "Registration cancelled successfully" });
     const after = await body(await send("GET", `${REGISTRATIONS}/${reg.id}`, undefined, me.token));
     expect(after.registration.status).toBe("CANCELLED");
+  });
+
+  it("refuses cancelling an already cancelled registration (409)", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token);
     const again = await expectError(
       await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token),
       409,
@@ -427,8 +530,8 @@ describe("DELETE /registrations/{id}", () => {
     expect(again.detail).toBe(`Registration ${reg.id} is already CANCELLED`);
   });
 
-  it("lets a manager cancel anyone's, refuses a completed one (409) and hides others' from employees (404)", async () => {
-    const training = await createTraining();
+  it("hides others' registrations from employees (404)", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     const stranger = await signedIn("EMPLOYEE");
@@ -437,8 +540,18 @@ describe("DELETE /registrations/{id}", () => {
       404,
       "REGISTRATION_NOT_FOUND",
     );
-    expect((await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, manager.token)).status).toBe(200);
+  });
 
+  it("lets a manager cancel anyone's", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    expect((await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, manager.token)).status).toBe(200);
+  });
+
+  it("refuses cancelling a completed registration (409)", async () => {
+    const training = await createTraining(manager.token);
+    const stranger = await signedIn("EMPLOYEE");
     const done = await registered(stranger.token, training.id);
     await setStatus(done.id, "ATTENDED");
     await setStatus(done.id, "COMPLETED");
@@ -452,7 +565,7 @@ describe("DELETE /registrations/{id}", () => {
 
 describe("GET /trainings/{id}/registrations", () => {
   it("lists a training's registrations to a registration manager, filtered by status", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const a = await signedIn("EMPLOYEE");
     const b = await signedIn("EMPLOYEE");
     const regA = await registered(a.token, training.id);
@@ -466,14 +579,17 @@ describe("GET /trainings/{id}/registrations", () => {
     expect(active).toEqual({ registrations: [regA], total: 1, skip: 0, limit: 5 });
   });
 
-  it("answers 403 to an employee and 404 for an unknown training", async () => {
-    const training = await createTraining();
+  it("answers 403 to an employee", async () => {
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     await expectError(
       await send("GET", `/api/v1/trainings/${training.id}/registrations`, undefined, me.token),
       403,
       "FORBIDDEN",
     );
+  });
+
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("GET", "/api/v1/trainings/999999999/registrations", undefined, manager.token),
       404,
@@ -520,7 +636,7 @@ function racing(d1: D1Database, competitor: () => Promise<unknown>): D1Database 
 
 describe("atomicity when another request commits in between", () => {
   it("refuses the registration when the last seat is taken between the caller's checks and its insert", async () => {
-    const training = await createTraining({ max_participants: 1 });
+    const training = await createTraining(manager.token, { max_participants: 1 });
     const me = await createUser();
     const rival = await createUser();
     const d1 = racing(env.DB, () =>
@@ -536,7 +652,7 @@ describe("atomicity when another request commits in between", () => {
   });
 
   it("refuses a completion when the registration was cancelled in between, recording no event", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const me = await signedIn("EMPLOYEE");
     const reg = await registered(me.token, training.id);
     await setStatus(reg.id, "ATTENDED");

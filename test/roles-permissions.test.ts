@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
 import { ALL_PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions";
 import {
-  admin,
   customRole,
+  fixtureAdmin,
   orgAdmin,
   organization,
   permissionIds,
@@ -17,8 +18,8 @@ const ROLES = "/api/v1/roles";
 const PERMS = "/api/v1/permissions";
 
 describe("GET /roles", () => {
-  it("lists the system roles with their permissions, and pages", async () => {
-    const { token } = await admin();
+  it("lists the system roles with their permissions", async () => {
+    const { token } = await fixtureAdmin();
     const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
     const count = await env.DB.prepare("SELECT count(*) AS n FROM roles").first<{ n: number }>();
     expect(json).toMatchObject({ total: count?.n, skip: 0, limit: 1000 });
@@ -26,19 +27,34 @@ describe("GET /roles", () => {
     expect(employee).toMatchObject({ is_system: true, organization_id: null });
     expect(employee.permissions).toEqual([...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort());
     expect(employee.permission_ids).toHaveLength(SYSTEM_ROLE_PERMISSIONS.EMPLOYEE.length);
+  });
+
+  it("pages", async () => {
+    const { token } = await fixtureAdmin();
+    const json = await body(await send("GET", `${ROLES}?limit=1000`, undefined, token));
     const page = await body(await send("GET", `${ROLES}?skip=1&limit=2`, undefined, token));
     expect(page.roles.map((r: { id: number }) => r.id)).toEqual(
       json.roles.slice(1, 3).map((r: { id: number }) => r.id),
     );
   });
 
-  it("filters by organization and shows an organization admin only its organization's roles", async () => {
+  /** An organization admin, a role of its organization, and a role of another organization. */
+  async function rolesInTwoOrganizations() {
     const { token, org } = await orgAdmin();
     const own = await customRole(["trainings:read"], org.id);
     await customRole(["trainings:read"], (await organization()).id);
-    const { token: adminToken } = await admin();
+    return { token, org, own };
+  }
+
+  it("filters by organization", async () => {
+    const { org, own } = await rolesInTwoOrganizations();
+    const { token: adminToken } = await fixtureAdmin();
     const filtered = await body(await send("GET", `${ROLES}?organization_id=${org.id}`, undefined, adminToken));
     expect(filtered.roles.map((r: { id: number }) => r.id)).toEqual([own.id]);
+  });
+
+  it("shows an organization admin only its organization's roles", async () => {
+    const { token, org, own } = await rolesInTwoOrganizations();
     const confined = await body(await send("GET", ROLES, undefined, token));
     expect(confined).toMatchObject({ total: 1, roles: [{ id: own.id, organization_id: org.id }] });
   });
@@ -52,7 +68,7 @@ describe("GET /roles", () => {
 
 describe("POST /roles", () => {
   it("creates a role with permissions", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const name = unique("Project Manager ");
     const ids = await permissionIds(["trainings:read", "trainings:create"]);
     const res = await send("POST", ROLES, { name, description: "Runs projects", permission_ids: ids }, token);
@@ -70,39 +86,49 @@ describe("POST /roles", () => {
   });
 
   it("answers 409 ROLE_NAME_TAKEN for a duplicate or a system role's name", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole([]);
     await expectError(await send("POST", ROLES, { name: role.name.toUpperCase() }, token), 409, "ROLE_NAME_TAKEN");
     await expectError(await send("POST", ROLES, { name: "admin" }, token), 409, "ROLE_NAME_TAKEN");
   });
 
   it("allows the same name in two organizations", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const name = unique("Local ");
     for (const org of [await organization(), await organization()]) {
       expect((await send("POST", ROLES, { name, organization_id: org.id }, token)).status).toBe(201);
     }
   });
 
-  it("answers 404 for unknown permissions or organizations and 422 for bad input", async () => {
-    const { token } = await admin();
+  it("answers 404 PERMISSION_NOT_FOUND for an unknown permission", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), permission_ids: [99_999_999] }, token),
       404,
       "PERMISSION_NOT_FOUND",
     );
+  });
+
+  it("answers 404 ORGANIZATION_NOT_FOUND for an unknown organization", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), organization_id: 99_999_999 }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
+  });
+
+  it("refuses bad input with 422", async () => {
+    const { token } = await fixtureAdmin();
     for (const bad of [{ name: "" }, { name: unique("r"), is_system: true }, { name: "x".repeat(101) }]) {
       await expectError(await send("POST", ROLES, bad, token), 422, "VALIDATION_ERROR");
     }
   });
 
-  it("refuses a role creator who grants permissions it lacks (403 PRIVILEGE_ESCALATION)", async () => {
-    const { token } = await userWithPermissions(["roles:create", "roles:read", "trainings:read"]);
+  const CREATOR = ["roles:create", "roles:read", "trainings:read"];
+
+  it("lets a role creator grant permissions it holds", async () => {
+    const { token } = await userWithPermissions(CREATOR);
     const ok = await send(
       "POST",
       ROLES,
@@ -110,6 +136,10 @@ describe("POST /roles", () => {
       token,
     );
     expect(ok.status).toBe(201);
+  });
+
+  it("refuses a role creator who grants permissions it lacks (403 PRIVILEGE_ESCALATION)", async () => {
+    const { token } = await userWithPermissions(CREATOR);
     const name = unique("r");
     const res = await send("POST", ROLES, { name, permission_ids: await permissionIds(ALL_PERMISSIONS) }, token);
     const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
@@ -117,7 +147,7 @@ describe("POST /roles", () => {
     expect(await env.DB.prepare("SELECT 1 FROM roles WHERE name = ?1").bind(name).first()).toBeNull();
   });
 
-  it("lets an organization admin create roles in its organization only", async () => {
+  it("lets an organization admin create roles in its organization", async () => {
     const { token, org } = await orgAdmin();
     const res = await send(
       "POST",
@@ -127,13 +157,25 @@ describe("POST /roles", () => {
     );
     expect(res.status).toBe(201);
     expect((await body(res)).role.organization_id).toBe(org.id);
+  });
+
+  it("answers 404 to an organization admin creating a role in another organization", async () => {
+    const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
       await send("POST", ROLES, { name: unique("r"), organization_id: other.id }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
+  });
+
+  it("refuses an organization admin creating a global role (403)", async () => {
+    const { token } = await orgAdmin();
     await expectError(await send("POST", ROLES, { name: unique("r") }, token), 403, "FORBIDDEN");
+  });
+
+  it("refuses an organization admin granting a permission it lacks (403 PRIVILEGE_ESCALATION)", async () => {
+    const { token, org } = await orgAdmin();
     await expectError(
       await send(
         "POST",
@@ -153,13 +195,21 @@ describe("POST /roles", () => {
 });
 
 describe("GET, PUT and DELETE /roles/{id}", () => {
-  it("reads a role and answers 404 for a missing one or another organization's", async () => {
-    const { token } = await admin();
+  it("reads a role", async () => {
+    const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const res = await send("GET", `${ROLES}/${role.id}`, undefined, token);
     expect((await body(res)).role).toMatchObject({ id: role.id, name: role.name, permissions: ["modules:read"] });
+  });
+
+  it("answers 404 ROLE_NOT_FOUND for a missing role", async () => {
+    const { token } = await fixtureAdmin();
     const missing = await expectError(await send("GET", `${ROLES}/99999999`, undefined, token), 404, "ROLE_NOT_FOUND");
     expect(missing.detail).toBe("Role with id 99999999 not found");
+  });
+
+  it("answers 404 to an organization admin for another organization's role or a global one", async () => {
+    const role = await customRole(["modules:read"]);
     const { token: orgToken } = await orgAdmin();
     const foreign = await customRole([], (await organization()).id);
     for (const [method, path, payload] of [
@@ -173,8 +223,8 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
     }
   });
 
-  it("renames a custom role and replaces its permissions", async () => {
-    const { token } = await admin();
+  it("renames a custom role and replaces its permissions in one update", async () => {
+    const { token } = await fixtureAdmin();
     const role = await customRole(["modules:read"]);
     const name = unique("Renamed ");
     const res = await send(
@@ -188,12 +238,17 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
       message: "Role updated successfully",
       role: { name, permissions: ["trainings:read"] },
     });
+  });
+
+  it("refuses renaming a role to a taken name (409 ROLE_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    const { name } = await customRole([]);
     const other = await customRole([]);
     await expectError(await send("PUT", `${ROLES}/${other.id}`, { name }, token), 409, "ROLE_NAME_TAKEN");
   });
 
   it("keeps system roles read-only (409 SYSTEM_ROLE_READ_ONLY)", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const id = await systemRoleId("EMPLOYEE");
     await expectError(await send("PUT", `${ROLES}/${id}`, { name: "STAFF" }, token), 409, "SYSTEM_ROLE_READ_ONLY");
     await expectError(
@@ -206,12 +261,16 @@ describe("GET, PUT and DELETE /roles/{id}", () => {
     expect(role).toMatchObject({ name: "EMPLOYEE", permissions: [...SYSTEM_ROLE_PERMISSIONS.EMPLOYEE].sort() });
   });
 
-  it("deletes an unassigned role and answers 409 ROLE_IN_USE for an assigned one", async () => {
-    const { token } = await admin();
+  it("answers 409 ROLE_IN_USE for an assigned role and keeps it", async () => {
+    const { token } = await fixtureAdmin();
     const used = await customRole([]);
     await userWithRoles([used.id]);
     await expectError(await send("DELETE", `${ROLES}/${used.id}`, undefined, token), 409, "ROLE_IN_USE");
     expect((await send("GET", `${ROLES}/${used.id}`, undefined, token)).status).toBe(200);
+  });
+
+  it("deletes an unassigned role", async () => {
+    const { token } = await fixtureAdmin();
     const free = await customRole(["modules:read"]);
     expect(await body(await send("DELETE", `${ROLES}/${free.id}`, undefined, token))).toEqual({
       message: "Role deleted successfully",
@@ -269,24 +328,34 @@ describe("PUT /roles/{id}/permissions", () => {
     expect((await body(res)).role.permissions).toEqual(["modules:read", "reports:send"]);
   });
 
-  it("refuses an organization's own permission for a role of another scope (404)", async () => {
-    const { token } = await admin();
+  /** An organization and a custom permission of its own. */
+  async function organizationPermission(token: string) {
     const org = await organization();
     const perm = await send("POST", PERMS, { resource: unique("res"), action: "use", organization_id: org.id }, token);
-    const permId = (await body(perm)).permission.id;
+    return { org, permId: (await body(perm)).permission.id as number };
+  }
+
+  it("refuses an organization's own permission for a role of another scope (404)", async () => {
+    const { token } = await fixtureAdmin();
+    const { permId } = await organizationPermission(token);
     const global = await customRole([]);
     await expectError(
       await send("PUT", `${ROLES}/${global.id}/permissions`, { permission_ids: [permId] }, token),
       404,
       "PERMISSION_NOT_FOUND",
     );
+  });
+
+  it("grants an organization's own permission to a role of that organization", async () => {
+    const { token } = await fixtureAdmin();
+    const { org, permId } = await organizationPermission(token);
     const local = await customRole([], org.id);
     const ok = await send("PUT", `${ROLES}/${local.id}/permissions`, { permission_ids: [permId] }, token);
     expect((await body(ok)).role.permission_ids).toEqual([permId]);
   });
 
   it("limits permission_ids to 200 entries", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const role = await customRole([]);
     const ids = Array.from({ length: 201 }, (_, i) => i + 1);
     await expectError(
@@ -298,64 +367,116 @@ describe("PUT /roles/{id}/permissions", () => {
 });
 
 describe("/permissions", () => {
-  it("lists the catalog, filters by resource, action and organization, and pages", async () => {
-    const { token } = await admin();
+  it("lists the catalog", async () => {
+    const { token } = await fixtureAdmin();
     const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const keys = all.permissions.filter((p: { is_system: boolean }) => p.is_system).map((p: { key: string }) => p.key);
     expect(keys.sort()).toEqual([...ALL_PERMISSIONS].sort());
+  });
+
+  it("filters by resource", async () => {
+    const { token } = await fixtureAdmin();
     const users = await body(await send("GET", `${PERMS}?resource=users`, undefined, token));
     expect(users.total).toBe(ALL_PERMISSIONS.filter((k) => k.startsWith("users:")).length);
+  });
+
+  it("filters by resource and action", async () => {
+    const { token } = await fixtureAdmin();
     const reads = await body(await send("GET", `${PERMS}?resource=users&action=read`, undefined, token));
     expect(reads.permissions).toEqual([
       expect.objectContaining({ key: "users:read", is_system: true, organization_id: null }),
     ]);
+  });
+
+  it("filters by organization", async () => {
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await send("POST", PERMS, { resource: unique("doc"), action: "review", organization_id: org.id }, token);
     const scoped = await body(await send("GET", `${PERMS}?organization_id=${org.id}`, undefined, token));
     expect(scoped).toMatchObject({ total: 1, permissions: [{ action: "review", organization_id: org.id }] });
+  });
+
+  it("pages", async () => {
+    const { token } = await fixtureAdmin();
+    const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const page = await body(await send("GET", `${PERMS}?offset=2&limit=3`, undefined, token));
     expect(page.permissions.map((p: { id: number }) => p.id)).toEqual(
       all.permissions.slice(2, 5).map((p: { id: number }) => p.id),
     );
   });
 
-  it("creates, reads, updates and deletes a custom permission", async () => {
-    const { token } = await admin();
+  /** Creates a custom permission `<new resource>:delete` as the holder of `token`. */
+  async function createPermission(token: string) {
     const resource = unique("projects");
     const created = await send("POST", PERMS, { resource, action: "delete", description: "Delete projects" }, token);
+    return { resource, created };
+  }
+
+  it("creates a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const { resource, created } = await createPermission(token);
     expect(created.status).toBe(201);
     const permission = (await body(created)).permission;
     expect(permission).toMatchObject({ resource, action: "delete", key: `${resource}:delete`, is_system: false });
+  });
+
+  it("reads a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const permission = (await body((await createPermission(token)).created)).permission;
     expect((await body(await send("GET", `${PERMS}/${permission.id}`, undefined, token))).permission.id).toBe(
       permission.id,
     );
+  });
+
+  it("updates a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const { resource, created } = await createPermission(token);
+    const permission = (await body(created)).permission;
     const updated = await send("PUT", `${PERMS}/${permission.id}`, { action: "archive", description: null }, token);
     expect(await body(updated)).toMatchObject({
       message: "Permission updated successfully",
       permission: { key: `${resource}:archive`, description: null },
     });
+  });
+
+  it("deletes a custom permission", async () => {
+    const { token } = await fixtureAdmin();
+    const permission = (await body((await createPermission(token)).created)).permission;
     expect(await body(await send("DELETE", `${PERMS}/${permission.id}`, undefined, token))).toEqual({
       message: "Permission deleted successfully",
     });
     await expectError(await send("GET", `${PERMS}/${permission.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
   });
 
-  it("refuses to recreate a catalog key or a duplicate (409 PERMISSION_EXISTS)", async () => {
-    const { token } = await admin();
+  it("refuses to recreate a catalog key (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("POST", PERMS, { resource: "users", action: "read" }, token),
       409,
       "PERMISSION_EXISTS",
     );
+  });
+
+  it("refuses to recreate a catalog key in an organization (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
     const org = await organization();
     await expectError(
       await send("POST", PERMS, { resource: "users", action: "manage_access", organization_id: org.id }, token),
       409,
       "PERMISSION_EXISTS",
     );
+  });
+
+  it("refuses a duplicate custom permission (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
     const resource = unique("dup");
     expect((await send("POST", PERMS, { resource, action: "x" }, token)).status).toBe(201);
     await expectError(await send("POST", PERMS, { resource, action: "x" }, token), 409, "PERMISSION_EXISTS");
+  });
+
+  it("refuses renaming a custom permission to a catalog key (409 PERMISSION_EXISTS)", async () => {
+    const { token } = await fixtureAdmin();
+    const resource = unique("dup");
     const custom = (await body(await send("POST", PERMS, { resource, action: "y" }, token))).permission;
     await expectError(
       await send("PUT", `${PERMS}/${custom.id}`, { resource: "roles", action: "delete" }, token),
@@ -364,8 +485,8 @@ describe("/permissions", () => {
     );
   });
 
-  it("keeps system permissions read-only and refuses deleting one still granted", async () => {
-    const { token } = await admin();
+  it("keeps system permissions read-only", async () => {
+    const { token } = await fixtureAdmin();
     const [systemId] = await permissionIds(["trainings:read"]);
     await expectError(
       await send("PUT", `${PERMS}/${systemId}`, { description: "x" }, token),
@@ -377,6 +498,10 @@ describe("/permissions", () => {
       409,
       "SYSTEM_PERMISSION_READ_ONLY",
     );
+  });
+
+  it("refuses deleting a permission still granted (409 PERMISSION_IN_USE)", async () => {
+    const { token } = await fixtureAdmin();
     const custom = (await body(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token))).permission;
     const role = await customRole([]);
     await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: [custom.id] }, token);
@@ -384,7 +509,7 @@ describe("/permissions", () => {
   });
 
   it("validates resource and action names", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     for (const bad of [
       { resource: "Users!", action: "read" },
       { resource: "x", action: "" },
@@ -394,30 +519,58 @@ describe("/permissions", () => {
     }
   });
 
-  it("confines an organization admin to its organization's custom permissions", async () => {
+  /** A custom permission of a new organization, created by the fixture admin. */
+  async function foreignPermission() {
+    const { token: adminToken } = await fixtureAdmin();
+    const other = await organization();
+    return (
+      await body(
+        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
+      )
+    ).permission as { id: number };
+  }
+
+  it("lets an organization admin create custom permissions in its organization", async () => {
     const { token, org } = await orgAdmin();
     const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
     expect(own.status).toBe(201);
-    const ownId = (await body(own)).permission.id;
+  });
+
+  it("refuses an organization admin creating a global permission (403)", async () => {
+    const { token } = await orgAdmin();
     await expectError(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token), 403, "FORBIDDEN");
+  });
+
+  it("answers 404 to an organization admin creating a permission in another organization", async () => {
+    const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
       await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, token),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
-    const { token: adminToken } = await admin();
-    const foreign = (
-      await body(
-        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
-      )
-    ).permission;
+  });
+
+  it("hides another organization's permissions from an organization admin (404)", async () => {
+    const { token } = await orgAdmin();
+    const foreign = await foreignPermission();
     await expectError(await send("GET", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
     await expectError(await send("DELETE", `${PERMS}/${foreign.id}`, undefined, token), 404, "PERMISSION_NOT_FOUND");
+  });
+
+  it("lists to an organization admin its organization's permissions, not another's", async () => {
+    const { token, org } = await orgAdmin();
+    const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
+    const ownId = (await body(own)).permission.id;
+    const foreign = await foreignPermission();
     const listed = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
     const ids = listed.permissions.map((p: { id: number }) => p.id);
     expect(ids).toContain(ownId);
     expect(ids).not.toContain(foreign.id);
+  });
+
+  it("keeps the global catalog read-only for an organization admin", async () => {
+    const { token } = await orgAdmin();
     const [globalId] = await permissionIds(["trainings:read"]);
     await expectError(
       await send("PUT", `${PERMS}/${globalId}`, { description: "x" }, token),
@@ -437,63 +590,86 @@ describe("/permissions", () => {
   });
 });
 
-describe("every access-management route is protected", () => {
-  /** Every route of the users, admin, organizations, roles and permissions modules, as OpenAPI templates. */
-  const routes: [string, string][] = [
-    ["GET", "/api/v1/users"],
-    ["POST", "/api/v1/users"],
-    ["GET", "/api/v1/users/{id}"],
-    ["PUT", "/api/v1/users/{id}"],
-    ["PATCH", "/api/v1/users/{id}"],
-    ["DELETE", "/api/v1/users/{id}"],
-    ["GET", "/api/v1/users/by-username/{username}"],
-    ["GET", "/api/v1/users/by-email/{email}"],
-    ["GET", "/api/v1/admin/users"],
-    ["PATCH", "/api/v1/admin/users/{id}/toggle-status"],
-    ["GET", "/api/v1/organizations"],
-    ["POST", "/api/v1/organizations"],
-    ["GET", "/api/v1/organizations/{id}"],
-    ["PUT", "/api/v1/organizations/{id}"],
-    ["DELETE", "/api/v1/organizations/{id}"],
-    ["GET", "/api/v1/organizations/{id}/members"],
-    ["PUT", "/api/v1/organizations/{id}/members/{user_id}"],
-    ["DELETE", "/api/v1/organizations/{id}/members/{user_id}"],
-    ["GET", "/api/v1/roles"],
-    ["POST", "/api/v1/roles"],
-    ["GET", "/api/v1/roles/{id}"],
-    ["PUT", "/api/v1/roles/{id}"],
-    ["DELETE", "/api/v1/roles/{id}"],
-    ["PUT", "/api/v1/roles/{id}/permissions"],
-    ["GET", "/api/v1/permissions"],
-    ["POST", "/api/v1/permissions"],
-    ["GET", "/api/v1/permissions/{id}"],
-    ["PUT", "/api/v1/permissions/{id}"],
-    ["DELETE", "/api/v1/permissions/{id}"],
+/** The operations of the served OpenAPI document, read once when this file loads. */
+const documented: { key: string; method: string; path: string; secured: boolean }[] = Object.entries(
+  (await body(await call("/openapi.json"))).paths as Record<string, Record<string, { security?: unknown }>>,
+).flatMap(([path, ops]) =>
+  Object.entries(ops).map(([method, op]) => ({
+    key: `${method.toUpperCase()} ${path}`,
+    method: method.toUpperCase(),
+    path,
+    secured: op.security !== undefined,
+  })),
+);
+
+describe("every route is protected", () => {
+  /**
+   * The documented operations that answer without credentials. Every other operation must declare a
+   * security requirement (guardedRoute() does), so a new route that forgets its guard fails here.
+   */
+  const PUBLIC_OPERATIONS = [
+    "GET /",
+    "GET /api/v1/hello",
+    "GET /api/v1/health",
+    "GET /.well-known/jwks.json",
+    "POST /api/v1/auth/register",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/logout",
   ];
+  /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
+  const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];
+
+  const secured = documented.filter((op) => op.secured);
 
   const concrete = (template: string) =>
     template
       .replace("{username}", "admin")
       .replace("{email}", "admin@example.test")
-      .replace(/\{(id|user_id)\}/g, "1");
+      .replace(/\{(id|user_id|module_id)\}/g, "1");
 
-  it("answers 401 without credentials on each route", async () => {
-    for (const [method, template] of routes) {
-      const res = await send(method, concrete(template), method === "GET" || method === "DELETE" ? undefined : {});
-      expect(res.status, `${method} ${template}`).toBe(401);
+  it("declares a security requirement for every operation but the public ones", () => {
+    const open = documented.filter((op) => !op.secured).map((op) => op.key);
+    expect(open.sort()).toEqual([...PUBLIC_OPERATIONS].sort());
+  });
+
+  it("documents every route the app serves, except the docs themselves", () => {
+    const served = new Set(
+      app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    const keys = new Set(documented.map((op) => op.key));
+    expect([...served].filter((route) => !keys.has(route)).sort()).toEqual(UNDOCUMENTED_PUBLIC_ROUTES);
+  });
+
+  it("finds protected operations in every module", () => {
+    for (const prefix of [
+      "/api/v1/auth/",
+      "/api/v1/users",
+      "/api/v1/admin/",
+      "/api/v1/organizations",
+      "/api/v1/roles",
+      "/api/v1/permissions",
+      "/api/v1/trainings",
+      "/api/v1/registrations",
+      "/api/v1/modules",
+      "/api/v1/users/{id}/progress",
+    ]) {
+      expect(
+        secured.some((op) => op.path.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
   });
 
-  it("declares a security requirement for each route in the OpenAPI document", async () => {
-    const doc = await body(await call("/openapi.json"));
-    for (const [method, template] of routes) {
-      const op = doc.paths[template]?.[method.toLowerCase()];
-      expect(op?.security, `${method} ${template}`).toBeDefined();
-    }
+  it.each(secured.map((op) => [op.key, op] as const))("answers 401 without credentials on %s", async (key, op) => {
+    const path = concrete(op.path);
+    expect(path, `${key}: a path parameter concrete() doesn't know`).not.toContain("{");
+    const res = await send(op.method, path, op.method === "GET" || op.method === "DELETE" ? undefined : {});
+    expect(res.status, key).toBe(401);
   });
 
   it("refuses a deleted user's earlier token on its next call (401)", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await userWithPermissions(["roles:read"]);
     expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
     await send("DELETE", `/api/v1/users/${user.id}`, undefined, adminToken);
@@ -501,7 +677,7 @@ describe("every access-management route is protected", () => {
   });
 
   it("applies a removed role on the next request", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await userWithPermissions(["roles:read"]);
     expect((await send("GET", ROLES, undefined, token)).status).toBe(200);
     await send("PUT", `/api/v1/users/${user.id}`, { role_ids: [] }, adminToken);

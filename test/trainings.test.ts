@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUser, signedIn } from "./factories";
+import { createTraining, createUser, signedIn } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
 
 const TRAININGS = "/api/v1/trainings";
@@ -7,18 +7,6 @@ const TRAININGS = "/api/v1/trainings";
 const manager = await signedIn("KNOWLEDGE_MANAGER");
 const admin = await signedIn("ADMIN");
 const employee = await signedIn("EMPLOYEE");
-
-/** Creates a training as the manager and returns its body. */
-async function createTraining(overrides: Record<string, unknown> = {}) {
-  const res = await send(
-    "POST",
-    TRAININGS,
-    { title: unique("Training "), category: "SECURITY", level: "BEGINNER", status: "PUBLISHED", ...overrides },
-    manager.token,
-  );
-  expect(res.status).toBe(201);
-  return (await body(res)).training;
-}
 
 describe("POST /trainings", () => {
   it("creates a training (201) with every contract field and records training.created in the outbox", async () => {
@@ -96,9 +84,13 @@ describe("POST /trainings", () => {
     });
   });
 
-  it("refuses an employee with 403 and an anonymous caller with 401", async () => {
+  it("refuses an employee with 403", async () => {
     const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     await expectError(await send("POST", TRAININGS, payload, employee.token), 403, "FORBIDDEN");
+  });
+
+  it("refuses an anonymous caller with 401", async () => {
+    const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     await expectError(await send("POST", TRAININGS, payload), 401, "UNAUTHORIZED");
   });
 
@@ -130,7 +122,7 @@ describe("POST /trainings", () => {
     );
   });
 
-  it("answers 422 when end_date is not after start_date, or given without start_date", async () => {
+  it("answers 422 when end_date is not after start_date", async () => {
     const base = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     const before = await send(
       "POST",
@@ -144,6 +136,10 @@ describe("POST /trainings", () => {
     ]);
     const equal = { ...base, start_date: "2026-05-04T10:00:00Z", end_date: "2026-05-04T10:00:00Z" };
     await expectError(await send("POST", TRAININGS, equal, manager.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("answers 422 when end_date is given without start_date", async () => {
+    const base = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     const alone = await send("POST", TRAININGS, { ...base, end_date: "2026-05-04T10:00:00Z" }, manager.token);
     expect((await expectError(alone, 422, "VALIDATION_ERROR")).detail[0].msg).toBe("end_date needs a start_date");
   });
@@ -172,7 +168,7 @@ describe("GET /trainings", () => {
   it("pages through matches with skip, offset and limit in the {trainings, total, skip, limit} envelope", async () => {
     const tag = unique("page");
     const created = [];
-    for (let i = 0; i < 3; i++) created.push(await createTraining({ title: `${tag} ${i}` }));
+    for (let i = 0; i < 3; i++) created.push(await createTraining(manager.token, { title: `${tag} ${i}` }));
     const all = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(all).toEqual({ trainings: expect.any(Array), total: 3, skip: 0, limit: 100 });
     expect(all.trainings.map((t: { id: number }) => t.id)).toEqual(created.map((t) => t.id));
@@ -189,9 +185,9 @@ describe("GET /trainings", () => {
 
   it("searches the title and the description, case-insensitively, with % and _ taken literally", async () => {
     const tag = unique("srch");
-    const inTitle = await createTraining({ title: `About ${tag.toUpperCase()}` });
-    const inDescription = await createTraining({ description: `covers ${tag} in depth` });
-    await createTraining({ title: `${tag.slice(0, -1)}_ near miss` });
+    const inTitle = await createTraining(manager.token, { title: `About ${tag.toUpperCase()}` });
+    const inDescription = await createTraining(manager.token, { description: `covers ${tag} in depth` });
+    await createTraining(manager.token, { title: `${tag.slice(0, -1)}_ near miss` });
     const json = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(json.trainings.map((t: { id: number }) => t.id)).toEqual([inTitle.id, inDescription.id]);
     const pct = await body(await send("GET", `${TRAININGS}?search=${tag}%25`, undefined, employee.token));
@@ -201,10 +197,10 @@ describe("GET /trainings", () => {
   it("filters by category, level, status and instructor_id", async () => {
     const tag = unique("flt");
     const instructor = await createUser();
-    const a = await createTraining({ title: `${tag} a`, category: "COMPLIANCE", level: "ADVANCED" });
-    const b = await createTraining({ title: `${tag} b`, category: "COMPLIANCE", level: "BEGINNER" });
-    const c = await createTraining({ title: `${tag} c`, instructor_id: instructor.id });
-    const d = await createTraining({ title: `${tag} d`, status: "DRAFT" });
+    const a = await createTraining(manager.token, { title: `${tag} a`, category: "COMPLIANCE", level: "ADVANCED" });
+    const b = await createTraining(manager.token, { title: `${tag} b`, category: "COMPLIANCE", level: "BEGINNER" });
+    const c = await createTraining(manager.token, { title: `${tag} c`, instructor_id: instructor.id });
+    const d = await createTraining(manager.token, { title: `${tag} d`, status: "DRAFT" });
     const ids = async (q: string) =>
       (await body(await send("GET", `${TRAININGS}?search=${tag}&${q}`, undefined, manager.token))).trainings.map(
         (t: { id: number }) => t.id,
@@ -218,8 +214,8 @@ describe("GET /trainings", () => {
 
   it("lists drafts only to those who may manage trainings", async () => {
     const tag = unique("vis");
-    const published = await createTraining({ title: `${tag} pub` });
-    const draft = await createTraining({ title: `${tag} draft`, status: "DRAFT" });
+    const published = await createTraining(manager.token, { title: `${tag} pub` });
+    const draft = await createTraining(manager.token, { title: `${tag} draft`, status: "DRAFT" });
     const forEmployee = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(forEmployee.trainings.map((t: { id: number }) => t.id)).toEqual([published.id]);
     expect(forEmployee.total).toBe(1);
@@ -248,14 +244,14 @@ describe("GET /trainings", () => {
 
 describe("GET /trainings/{id}", () => {
   it("answers a published training to an employee", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const res = await send("GET", `${TRAININGS}/${training.id}`, undefined, employee.token);
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ training, message: "Training retrieved successfully" });
   });
 
-  it("hides a draft from an employee exactly like a missing id, and shows it to a manager", async () => {
-    const draft = await createTraining({ status: "DRAFT" });
+  it("hides a draft from an employee exactly like a missing id", async () => {
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const hidden = await expectError(
       await send("GET", `${TRAININGS}/${draft.id}`, undefined, employee.token),
       404,
@@ -272,6 +268,10 @@ describe("GET /trainings/{id}", () => {
       "TRAINING_NOT_FOUND",
     );
     expect(missing.detail).toBe("Training with id 999999999 not found");
+  });
+
+  it("shows a draft to a manager", async () => {
+    const draft = await createTraining(manager.token, { status: "DRAFT" });
     const shown = await send("GET", `${TRAININGS}/${draft.id}`, undefined, manager.token);
     expect(shown.status).toBe(200);
     expect((await body(shown)).training.status).toBe("DRAFT");
@@ -285,7 +285,7 @@ describe("GET /trainings/{id}", () => {
 
 describe("PUT and PATCH /trainings/{id}", () => {
   it("updates only the given fields and moves updated_at", async () => {
-    const training = await createTraining({ description: "old", credits: 1 });
+    const training = await createTraining(manager.token, { description: "old", credits: 1 });
     await new Promise((r) => setTimeout(r, 5));
     const res = await send("PUT", `${TRAININGS}/${training.id}`, { title: "Renamed", credits: 4 }, manager.token);
     expect(res.status).toBe(200);
@@ -301,7 +301,7 @@ describe("PUT and PATCH /trainings/{id}", () => {
   });
 
   it("accepts PATCH like PUT, and null clears an optional field", async () => {
-    const training = await createTraining({ location: "Room 1", max_participants: 10 });
+    const training = await createTraining(manager.token, { location: "Room 1", max_participants: 10 });
     const res = await send(
       "PATCH",
       `${TRAININGS}/${training.id}`,
@@ -312,9 +312,17 @@ describe("PUT and PATCH /trainings/{id}", () => {
     expect((await body(res)).training).toMatchObject({ location: null, max_participants: null });
   });
 
+  /** The path of a new training held 2026-06-01 09:00–12:00. */
+  async function datedTraining() {
+    const training = await createTraining(manager.token, {
+      start_date: "2026-06-01T09:00:00Z",
+      end_date: "2026-06-01T12:00:00Z",
+    });
+    return `${TRAININGS}/${training.id}`;
+  }
+
   it("checks the date order against the stored dates", async () => {
-    const training = await createTraining({ start_date: "2026-06-01T09:00:00Z", end_date: "2026-06-01T12:00:00Z" });
-    const path = `${TRAININGS}/${training.id}`;
+    const path = await datedTraining();
     await expectError(
       await send("PUT", path, { end_date: "2026-06-01T08:00:00Z" }, manager.token),
       422,
@@ -326,6 +334,10 @@ describe("PUT and PATCH /trainings/{id}", () => {
       "VALIDATION_ERROR",
     );
     await expectError(await send("PUT", path, { start_date: null }, manager.token), 422, "VALIDATION_ERROR");
+  });
+
+  it("moves both dates in one update", async () => {
+    const path = await datedTraining();
     const moved = await send(
       "PUT",
       path,
@@ -338,42 +350,69 @@ describe("PUT and PATCH /trainings/{id}", () => {
     });
   });
 
-  it("refuses lowering max_participants below the active registrations with 409", async () => {
-    const training = await createTraining({ max_participants: 5 });
+  /** The path of a training with 5 seats, 2 of them taken. */
+  async function trainingWithTwoRegistrations() {
+    const training = await createTraining(manager.token, { max_participants: 5 });
     for (const role of ["EMPLOYEE", "EMPLOYEE"] as const) {
       const u = await signedIn(role);
       expect((await send("POST", "/api/v1/registrations", { training_id: training.id }, u.token)).status).toBe(201);
     }
-    const path = `${TRAININGS}/${training.id}`;
+    return `${TRAININGS}/${training.id}`;
+  }
+
+  it("refuses lowering max_participants below the active registrations with 409", async () => {
+    const path = await trainingWithTwoRegistrations();
     const json = await expectError(
       await send("PUT", path, { max_participants: 1 }, manager.token),
       409,
       "MAX_PARTICIPANTS_BELOW_REGISTRATIONS",
     );
     expect(json.detail).toContain("2 active registrations");
+  });
+
+  it("accepts lowering max_participants to the active registrations", async () => {
+    const path = await trainingWithTwoRegistrations();
     const ok = await send("PUT", path, { max_participants: 2 }, manager.token);
     expect((await body(ok)).training.max_participants).toBe(2);
   });
 
-  it("answers 404 for an unknown training or instructor, 403 for an employee, 422 for an empty body", async () => {
-    const training = await createTraining();
-    const path = `${TRAININGS}/${training.id}`;
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("PUT", `${TRAININGS}/999999999`, { title: "x" }, manager.token),
       404,
       "TRAINING_NOT_FOUND",
     );
+  });
+
+  it("answers 404 for an unknown instructor", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PUT", path, { instructor_id: 999_999_999 }, manager.token), 404, "USER_NOT_FOUND");
+  });
+
+  it("refuses an employee with 403", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PUT", path, { title: "x" }, employee.token), 403, "FORBIDDEN");
+  });
+
+  it("answers 422 for an empty body", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     const empty = await expectError(await send("PATCH", path, {}, manager.token), 422, "VALIDATION_ERROR");
     expect(empty.detail[0].msg).toBe("Give at least one field to update");
+  });
+
+  it("answers 422 for an unknown status", async () => {
+    const training = await createTraining(manager.token);
+    const path = `${TRAININGS}/${training.id}`;
     await expectError(await send("PATCH", path, { status: "ARCHIVED" }, manager.token), 422, "VALIDATION_ERROR");
   });
 });
 
 describe("DELETE /trainings/{id}", () => {
   it("deletes a training without registrations", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const res = await send("DELETE", `${TRAININGS}/${training.id}`, undefined, manager.token);
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ message: "Training deleted successfully" });
@@ -385,7 +424,7 @@ describe("DELETE /trainings/{id}", () => {
   });
 
   it("refuses with 409 TRAINING_HAS_REGISTRATIONS while registrations exist, cancelled ones included", async () => {
-    const training = await createTraining();
+    const training = await createTraining(manager.token);
     const reg = await body(await send("POST", "/api/v1/registrations", { training_id: training.id }, employee.token));
     expect(
       (await send("DELETE", `/api/v1/registrations/${reg.registration.id}`, undefined, employee.token)).status,
@@ -401,13 +440,16 @@ describe("DELETE /trainings/{id}", () => {
     expect((await send("GET", `${TRAININGS}/${training.id}`, undefined, manager.token)).status).toBe(200);
   });
 
-  it("answers 404 for an unknown training and 403 for an employee", async () => {
+  it("answers 404 for an unknown training", async () => {
     await expectError(
       await send("DELETE", `${TRAININGS}/999999999`, undefined, manager.token),
       404,
       "TRAINING_NOT_FOUND",
     );
-    const training = await createTraining();
+  });
+
+  it("refuses an employee with 403", async () => {
+    const training = await createTraining(manager.token);
     await expectError(await send("DELETE", `${TRAININGS}/${training.id}`, undefined, employee.token), 403, "FORBIDDEN");
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { admin, customRole, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
+import { admin, customRole, fixtureAdmin, organization, systemRoleId, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, countingDb, env, expectError, send, unique } from "./helpers";
 
@@ -47,14 +47,14 @@ describe("GET /users/me and /users/{id}", () => {
   });
 
   it("refuses a non-integer id with 422", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await expectError(await send("GET", "/api/v1/users/abc", undefined, token), 422, "VALIDATION_ERROR");
   });
 });
 
 describe("GET /users", () => {
   it("pages with skip, offset and limit and reports the total", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const prefix = unique("pg");
     for (let i = 0; i < 3; i++) await createUser({ username: `${prefix}_${i}` });
     const first = await body(await send("GET", `/api/v1/users?search=${prefix}&limit=2`, undefined, token));
@@ -67,7 +67,7 @@ describe("GET /users", () => {
   });
 
   it("counts every active user by default, the bootstrap admin included", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await createUser({ isActive: false });
     const json = await body(await send("GET", "/api/v1/users?limit=1000", undefined, token));
     const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE is_active = 1").first<{ n: number }>();
@@ -77,7 +77,7 @@ describe("GET /users", () => {
   });
 
   it("includes inactive users with active_only=false", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const prefix = unique("act");
     await createUser({ username: `${prefix}_on` });
     await createUser({ username: `${prefix}_off`, isActive: false });
@@ -85,39 +85,58 @@ describe("GET /users", () => {
     expect(onlyActive.users.map((u: { username: string }) => u.username)).toEqual([`${prefix}_on`]);
     const all = await body(await send("GET", `/api/v1/users?search=${prefix}&active_only=false`, undefined, token));
     expect(all.total).toBe(2);
+  });
+
+  it("refuses an active_only that is not a boolean with 422", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(await send("GET", "/api/v1/users?active_only=maybe", undefined, token), 422, "VALIDATION_ERROR");
   });
 
-  it("filters by role and by organization", async () => {
-    const { token } = await admin();
+  it("filters by role", async () => {
+    const { token } = await fixtureAdmin();
     const prefix = unique("flt");
     const km = await createUser({ username: `${prefix}_km`, role: "KNOWLEDGE_MANAGER" });
-    const emp = await createUser({ username: `${prefix}_emp` });
-    const org = await organization();
-    await send("PUT", `/api/v1/users/${emp.id}`, { organization_ids: [org.id] }, token);
+    await createUser({ username: `${prefix}_emp` });
     const byRole = await body(
       await send("GET", `/api/v1/users?search=${prefix}&role=KNOWLEDGE_MANAGER`, undefined, token),
     );
     expect(byRole.users.map((u: { id: number }) => u.id)).toEqual([km.id]);
+  });
+
+  it("filters by organization", async () => {
+    const { token } = await fixtureAdmin();
+    const emp = await createUser();
+    const org = await organization();
+    await send("PUT", `/api/v1/users/${emp.id}`, { organization_ids: [org.id] }, token);
     const byOrg = await body(await send("GET", `/api/v1/users?organization_id=${org.id}`, undefined, token));
     expect(byOrg).toMatchObject({ total: 1, users: [{ id: emp.id, organization_ids: [org.id] }] });
   });
 
-  it("searches username and full name, and emails only for callers who may read them", async () => {
-    const { token } = await admin();
+  /** A user found by `marker` in its full name and another found by it in its email. */
+  async function searchable() {
     const marker = unique("mark");
     const named = await createUser();
     await env.DB.prepare("UPDATE users SET full_name = ?1 WHERE id = ?2").bind(`Ada ${marker}`, named.id).run();
     const mailed = await createUser({ email: `${marker}@mail.example.test` });
+    return { marker, named, mailed };
+  }
+
+  it("searches full names and emails, case-insensitively", async () => {
+    const { token } = await fixtureAdmin();
+    const { marker, named, mailed } = await searchable();
     const found = await body(await send("GET", `/api/v1/users?search=${marker.toUpperCase()}`, undefined, token));
     expect(found.users.map((u: { id: number }) => u.id).sort()).toEqual([named.id, mailed.id].sort());
+  });
+
+  it("searches emails only for callers who may read them", async () => {
+    const { marker, named } = await searchable();
     const { token: readerOnly } = await userWithPermissions(["users:read"]);
     const limited = await body(await send("GET", `/api/v1/users?search=${marker}`, undefined, readerOnly));
     expect(limited.users).toEqual([expect.objectContaining({ id: named.id, email: null })]);
   });
 
   it("treats % and _ in search literally", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const json = await body(await send("GET", `/api/v1/users?search=${encodeURIComponent("%_%")}`, undefined, token));
     expect(json.total).toBe(0);
   });
@@ -130,7 +149,7 @@ describe("GET /users", () => {
 
 describe("POST /users", () => {
   it("creates a passwordless user (KC7) who signs in by magic link", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("kc7");
     const res = await send("POST", "/api/v1/users", { username, email: `${username}@Example.test` }, token);
     expect(res.status).toBe(201);
@@ -146,7 +165,7 @@ describe("POST /users", () => {
   });
 
   it("creates a user with a password that can then log in", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("pw");
     const res = await send(
       "POST",
@@ -171,7 +190,7 @@ describe("POST /users", () => {
   });
 
   it("applies the password policy", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("weak");
     const res = await send(
       "POST",
@@ -182,8 +201,8 @@ describe("POST /users", () => {
     await expectError(res, 422, "VALIDATION_ERROR");
   });
 
-  it("answers 409 USERNAME_TAKEN and EMAIL_TAKEN for duplicates, case-insensitively", async () => {
-    const { token } = await admin();
+  it("answers 409 USERNAME_TAKEN for a duplicate username, case-insensitively", async () => {
+    const { token } = await fixtureAdmin();
     const existing = await createUser();
     const byName = await send(
       "POST",
@@ -192,6 +211,11 @@ describe("POST /users", () => {
       token,
     );
     await expectError(byName, 409, "USERNAME_TAKEN");
+  });
+
+  it("answers 409 EMAIL_TAKEN for a duplicate email, case-insensitively", async () => {
+    const { token } = await fixtureAdmin();
+    const existing = await createUser();
     const byEmail = await send(
       "POST",
       "/api/v1/users",
@@ -202,7 +226,7 @@ describe("POST /users", () => {
   });
 
   it("refuses unknown fields such as email_verified with 422", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const username = unique("mass");
     const res = await send(
       "POST",
@@ -214,12 +238,16 @@ describe("POST /users", () => {
     expect(json.detail).toEqual([{ loc: ["body", "email_verified"], msg: "Unknown field", type: "unrecognized_keys" }]);
   });
 
-  it("lets the API role create users but not choose their roles (403 FIELD_NOT_ALLOWED)", async () => {
+  it("lets the API role create users", async () => {
     const { token } = await signedIn("API");
     const username = unique("api");
     const plain = await send("POST", "/api/v1/users", { username, email: `${username}@example.test` }, token);
     expect(plain.status).toBe(201);
     expect((await body(plain)).user).toMatchObject({ role: "EMPLOYEE", email: `${username}@example.test` });
+  });
+
+  it("refuses the API role choosing a new user's roles (403 FIELD_NOT_ALLOWED) and creates nothing", async () => {
+    const { token } = await signedIn("API");
     const other = unique("api");
     const withRole = await send(
       "POST",
@@ -243,19 +271,27 @@ describe("POST /users", () => {
 
 describe("GET /users/by-username and /users/by-email", () => {
   it("finds a user by username, case-insensitively", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const other = await createUser();
     const res = await send("GET", `/api/v1/users/by-username/${other.username.toUpperCase()}`, undefined, token);
     expect(res.status).toBe(200);
     expect((await body(res)).user).toMatchObject({ id: other.id, email: other.email });
+  });
+
+  it("answers 404 USER_NOT_FOUND for an unknown username", async () => {
+    const { token } = await fixtureAdmin();
     const missing = await send("GET", "/api/v1/users/by-username/nobody-here", undefined, token);
     expect((await expectError(missing, 404, "USER_NOT_FOUND")).detail).toBe("User with username nobody-here not found");
   });
 
-  it("lets an EMPLOYEE look up itself by username but answers 404 for others", async () => {
+  it("lets an EMPLOYEE look up itself by username", async () => {
     const { user, token } = await signedIn("EMPLOYEE");
-    const other = await createUser();
     expect((await send("GET", `/api/v1/users/by-username/${user.username}`, undefined, token)).status).toBe(200);
+  });
+
+  it("answers 404 to an EMPLOYEE looking up another user by username", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const other = await createUser();
     await expectError(
       await send("GET", `/api/v1/users/by-username/${other.username}`, undefined, token),
       404,
@@ -273,7 +309,7 @@ describe("GET /users/by-username and /users/by-email", () => {
     }
   });
 
-  it("refuses an EMPLOYEE by email with 403, and answers 404 and 422 to others", async () => {
+  it("refuses an EMPLOYEE looking up by email with 403", async () => {
     const other = await createUser();
     const { token: employee } = await signedIn("EMPLOYEE");
     await expectError(
@@ -281,12 +317,19 @@ describe("GET /users/by-username and /users/by-email", () => {
       403,
       "FORBIDDEN",
     );
-    const { token } = await admin();
+  });
+
+  it("answers 404 USER_NOT_FOUND for an unknown email", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("GET", "/api/v1/users/by-email/ghost@example.test", undefined, token),
       404,
       "USER_NOT_FOUND",
     );
+  });
+
+  it("answers 422 for a malformed email", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("GET", "/api/v1/users/by-email/not-an-email", undefined, token),
       422,
@@ -331,7 +374,7 @@ describe("PUT and PATCH /users/{id}", () => {
     }
   });
 
-  it("answers 404 to an EMPLOYEE editing another user and 403 to a reader without users:update", async () => {
+  it("answers 404 to an EMPLOYEE editing another user", async () => {
     const other = await createUser();
     const { token: employee } = await signedIn("EMPLOYEE");
     await expectError(
@@ -339,11 +382,15 @@ describe("PUT and PATCH /users/{id}", () => {
       404,
       "USER_NOT_FOUND",
     );
+  });
+
+  it("answers 403 to a reader without users:update editing another user", async () => {
+    const other = await createUser();
     const { token: km } = await signedIn("KNOWLEDGE_MANAGER");
     await expectError(await send("PATCH", `/api/v1/users/${other.id}`, { full_name: "X" }, km), 403, "FORBIDDEN");
   });
 
-  it("keeps usernames and emails unique (409) and resets email_verified on an email change", async () => {
+  it("refuses changing to another user's email with 409 EMAIL_TAKEN", async () => {
     const { user, token } = await signedIn("EMPLOYEE");
     const other = await createUser();
     await expectError(
@@ -351,11 +398,20 @@ describe("PUT and PATCH /users/{id}", () => {
       409,
       "EMAIL_TAKEN",
     );
+  });
+
+  it("refuses changing to another user's username with 409 USERNAME_TAKEN", async () => {
+    const { user, token } = await signedIn("EMPLOYEE");
+    const other = await createUser();
     await expectError(
       await send("PATCH", `/api/v1/users/${user.id}`, { username: other.username }, token),
       409,
       "USERNAME_TAKEN",
     );
+  });
+
+  it("resets email_verified on an email change", async () => {
+    const { user, token } = await signedIn("EMPLOYEE");
     await env.DB.prepare("UPDATE users SET email_verified = 1 WHERE id = ?1").bind(user.id).run();
     const email = `${unique("new")}@example.test`;
     const res = await send("PATCH", `/api/v1/users/${user.id}`, { email }, token);
@@ -363,7 +419,7 @@ describe("PUT and PATCH /users/{id}", () => {
   });
 
   it("lets an ADMIN change roles and memberships", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const target = await createUser();
     const org = await organization();
     const res = await send(
@@ -380,14 +436,19 @@ describe("PUT and PATCH /users/{id}", () => {
     });
   });
 
-  it("answers 404 for an unknown role id and 422 for role together with role_ids", async () => {
-    const { token } = await admin();
+  it("answers 404 ROLE_NOT_FOUND for an unknown role id", async () => {
+    const { token } = await fixtureAdmin();
     const target = await createUser();
     await expectError(
       await send("PUT", `/api/v1/users/${target.id}`, { role_ids: [999_999] }, token),
       404,
       "ROLE_NOT_FOUND",
     );
+  });
+
+  it("refuses role together with role_ids with 422", async () => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
     await expectError(
       await send("PUT", `/api/v1/users/${target.id}`, { role: "API", role_ids: [] }, token),
       422,
@@ -395,14 +456,18 @@ describe("PUT and PATCH /users/{id}", () => {
     );
   });
 
-  it("limits the length of strings and arrays", async () => {
+  it("limits the length of strings", async () => {
     const { user, token } = await signedIn("EMPLOYEE");
     await expectError(
       await send("PATCH", `/api/v1/users/${user.id}`, { full_name: "x".repeat(201) }, token),
       422,
       "VALIDATION_ERROR",
     );
-    const { token: adminToken } = await admin();
+  });
+
+  it("limits the length of arrays", async () => {
+    const user = await createUser();
+    const { token: adminToken } = await fixtureAdmin();
     const many = Array.from({ length: 51 }, (_, i) => i + 1);
     await expectError(
       await send("PATCH", `/api/v1/users/${user.id}`, { role_ids: many }, adminToken),
@@ -461,7 +526,7 @@ describe("privilege escalation through user roles", () => {
 
 describe("deactivation", () => {
   it("soft-deletes a user: deactivated, sessions revoked, its earlier token refused on the next request", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const { user, token: victim } = await signedIn("EMPLOYEE");
     expect((await send("GET", "/api/v1/users/me", undefined, victim)).status).toBe(200);
     const res = await send("DELETE", `/api/v1/users/${user.id}`, undefined, token);
@@ -478,7 +543,7 @@ describe("deactivation", () => {
   });
 
   it("refuses a deactivated user whose session was not revoked (401 ACCOUNT_DISABLED)", async () => {
-    const { token: adminToken } = await admin();
+    const { token: adminToken } = await fixtureAdmin();
     const { user, token } = await signedIn("EMPLOYEE");
     const res = await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, adminToken);
     expect((await body(res)).user.is_active).toBe(false);
@@ -487,18 +552,21 @@ describe("deactivation", () => {
     await expectError(await send("GET", "/api/v1/users/me", undefined, fresh), 401, "ACCOUNT_DISABLED");
   });
 
-  it("answers 403 to an EMPLOYEE and 404 for a missing user", async () => {
+  it("refuses an EMPLOYEE with 403", async () => {
     const other = await createUser();
     const { token: employee } = await signedIn("EMPLOYEE");
     await expectError(await send("DELETE", `/api/v1/users/${other.id}`, undefined, employee), 403, "FORBIDDEN");
-    const { token } = await admin();
+  });
+
+  it("answers 404 for a missing user", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(await send("DELETE", "/api/v1/users/99999999", undefined, token), 404, "USER_NOT_FOUND");
   });
 });
 
 describe("admin users (Synapse)", () => {
   it("lists users by status", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     await createUser({ isActive: false });
     const inactive = await body(await send("GET", "/api/v1/admin/users?status=inactive&limit=1000", undefined, token));
     expect(inactive.users.length).toBeGreaterThan(0);
@@ -507,11 +575,15 @@ describe("admin users (Synapse)", () => {
     expect(active.users.every((u: { is_active: boolean }) => u.is_active)).toBe(true);
     const both = await body(await send("GET", "/api/v1/admin/users?limit=1", undefined, token));
     expect(both.total).toBe(active.total + inactive.total);
+  });
+
+  it("refuses an unknown status with 422", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(await send("GET", "/api/v1/admin/users?status=gone", undefined, token), 422, "VALIDATION_ERROR");
   });
 
   it("toggles a user's status; deactivation refuses its token on the next request", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const { user, token: victim } = await signedIn("EMPLOYEE");
     const off = await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token);
     expect(off.status).toBe(200);
@@ -522,6 +594,10 @@ describe("admin users (Synapse)", () => {
     expect((await send("GET", "/api/v1/users/me", undefined, victim)).status).toBe(401);
     const on = await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token);
     expect((await body(on)).user.is_active).toBe(true);
+  });
+
+  it("answers 404 when toggling a missing user", async () => {
+    const { token } = await fixtureAdmin();
     await expectError(
       await send("PATCH", "/api/v1/admin/users/99999999/toggle-status", undefined, token),
       404,
@@ -544,78 +620,86 @@ describe("admin users (Synapse)", () => {
 });
 
 describe("last active ADMIN", () => {
-  /** Leaves `keep` as the only active ADMINs for the duration of `fn`. */
-  async function withOnlyAdmins(keep: number[], fn: () => Promise<void>) {
-    const others = await env.DB.prepare(
-      `SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
-        WHERE r.name = 'ADMIN' AND u.is_active = 1 AND u.id NOT IN (SELECT value FROM json_each(?1))`,
-    )
-      .bind(JSON.stringify(keep))
-      .all<{ id: number }>();
-    const ids = JSON.stringify(others.results.map((r) => r.id));
-    await env.DB.prepare("UPDATE users SET is_active = 0 WHERE id IN (SELECT value FROM json_each(?1))")
-      .bind(ids)
+  // The LAST_ADMIN guard counts every active ADMIN in the database, and this file's database also
+  // holds the bootstrap admin (ADMIN_EMAIL), the fixture admin and the admins of earlier tests. So
+  // each test here starts with every ADMIN deactivated, creates the admins it is about, and the
+  // others are reactivated after it (later tests still act as the fixture admin).
+  let parked: number[] = [];
+  beforeEach(async () => {
+    const { results } = await env.DB.prepare(
+      `UPDATE users SET is_active = 0 WHERE is_active = 1 AND id IN (
+         SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+          WHERE r.name = 'ADMIN' AND r.organization_id IS NULL) RETURNING id`,
+    ).all<{ id: number }>();
+    parked = results.map((r) => r.id);
+  });
+  afterEach(async () => {
+    await env.DB.prepare("UPDATE users SET is_active = 1 WHERE id IN (SELECT value FROM json_each(?1))")
+      .bind(JSON.stringify(parked))
       .run();
-    try {
-      await fn();
-    } finally {
-      await env.DB.prepare("UPDATE users SET is_active = 1 WHERE id IN (SELECT value FROM json_each(?1))")
-        .bind(ids)
-        .run();
-    }
+  });
+
+  /** The last admin is still an active ADMIN with its profile untouched. */
+  async function expectUnchanged(user: { id: number }, token: string) {
+    const me = (await body(await getUser(user.id, token))).user;
+    expect(me).toMatchObject({ role: "ADMIN", is_active: true, full_name: null });
   }
 
-  it("can't be deleted, deactivated, toggled or demoted (409 LAST_ADMIN), and nothing of the request applies", async () => {
+  it("can't be deleted (409 LAST_ADMIN)", async () => {
     const { user, token } = await admin();
-    await withOnlyAdmins([user.id], async () => {
-      await expectError(await send("DELETE", `/api/v1/users/${user.id}`, undefined, token), 409, "LAST_ADMIN");
-      await expectError(
-        await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token),
-        409,
-        "LAST_ADMIN",
-      );
-      await expectError(
-        await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, token),
-        409,
-        "LAST_ADMIN",
-      );
-      const demote = await send("PUT", `/api/v1/users/${user.id}`, { full_name: "Half Done", role: "EMPLOYEE" }, token);
-      await expectError(demote, 409, "LAST_ADMIN");
-      const me = (await body(await getUser(user.id, token))).user;
-      expect(me).toMatchObject({ role: "ADMIN", is_active: true, full_name: null });
-    });
+    await expectError(await send("DELETE", `/api/v1/users/${user.id}`, undefined, token), 409, "LAST_ADMIN");
+    await expectUnchanged(user, token);
+  });
+
+  it("can't be toggled inactive (409 LAST_ADMIN)", async () => {
+    const { user, token } = await admin();
+    await expectError(
+      await send("PATCH", `/api/v1/admin/users/${user.id}/toggle-status`, undefined, token),
+      409,
+      "LAST_ADMIN",
+    );
+    await expectUnchanged(user, token);
+  });
+
+  it("can't be deactivated through an update (409 LAST_ADMIN)", async () => {
+    const { user, token } = await admin();
+    await expectError(await send("PATCH", `/api/v1/users/${user.id}`, { is_active: false }, token), 409, "LAST_ADMIN");
+    await expectUnchanged(user, token);
+  });
+
+  it("can't be demoted (409 LAST_ADMIN), and no other field of that update applies", async () => {
+    const { user, token } = await admin();
+    const demote = await send("PUT", `/api/v1/users/${user.id}`, { full_name: "Half Done", role: "EMPLOYEE" }, token);
+    await expectError(demote, 409, "LAST_ADMIN");
+    await expectUnchanged(user, token);
   });
 
   it("can be demoted while another active ADMIN remains", async () => {
-    const { user, token } = await admin();
+    const { token } = await admin();
     const { user: second } = await admin();
-    await withOnlyAdmins([user.id, second.id], async () => {
-      const res = await send("PATCH", `/api/v1/users/${second.id}`, { role: "EMPLOYEE" }, token);
-      expect(res.status).toBe(200);
-      expect((await body(res)).user.role).toBe("EMPLOYEE");
-    });
+    const res = await send("PATCH", `/api/v1/users/${second.id}`, { role: "EMPLOYEE" }, token);
+    expect(res.status).toBe(200);
+    expect((await body(res)).user.role).toBe("EMPLOYEE");
   });
 
   it("survives two admins deleting each other at once: one of them stays active", async () => {
     const a = await admin();
     const b = await admin();
-    await withOnlyAdmins([a.user.id, b.user.id], async () => {
-      const results = await Promise.all([
-        send("DELETE", `/api/v1/users/${b.user.id}`, undefined, a.token),
-        send("DELETE", `/api/v1/users/${a.user.id}`, undefined, b.token),
-      ]);
-      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-      const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE id IN (?1, ?2) AND is_active = 1")
-        .bind(a.user.id, b.user.id)
-        .first<{ n: number }>();
-      expect(active?.n).toBe(1);
-    });
+    const results = await Promise.all([
+      send("DELETE", `/api/v1/users/${b.user.id}`, undefined, a.token),
+      send("DELETE", `/api/v1/users/${a.user.id}`, undefined, b.token),
+    ]);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const active = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE id IN (?1, ?2) AND is_active = 1")
+      .bind(a.user.id, b.user.id)
+      .first<{ n: number }>();
+    expect(active?.n).toBe(1);
   });
 });
 
 describe("D1 round trips of the lists", () => {
   it("costs the same trips for a page of 1 and of 50: authentication, then one batch with the count", async () => {
-    const { token } = await admin();
+    const { token } = await fixtureAdmin();
     const org = await organization();
     for (let i = 0; i < 5; i++) {
       const u = await createUser({ role: "KNOWLEDGE_MANAGER" });
