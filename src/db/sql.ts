@@ -13,6 +13,14 @@ export function containsText(column: SQLiteColumn | SQL, text: string): SQL {
   return sql`lower(coalesce(${column}, '')) LIKE ${pattern} ESCAPE '\\'`;
 }
 
+/**
+ * `column IN (ids)` with the ids bound as one JSON parameter: D1 allows 100 bound parameters a
+ * statement, and a list of ids must not run into that.
+ */
+export function amongIds(column: SQLiteColumn, ids: readonly number[]): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
 /** The ids of a JSON array aggregated by SQL (`json_group_array`), without nulls, ascending. */
 export function jsonIds(json: string | null | undefined): number[] {
   if (!json) return [];

@@ -2,7 +2,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { organizations } from "../../../db/schema";
-import { containsText } from "../../../db/sql";
+import { amongIds, containsText } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
 import type { Page } from "../../../lib/pagination";
 
@@ -49,7 +49,7 @@ export interface OrganizationFilter {
 /** One page of organizations and the total. */
 export function listOrganizations(db: Db, filter: OrganizationFilter, page: Page) {
   const where: SQL[] = [];
-  if (filter.visibleIds !== null) where.push(idIn(filter.visibleIds));
+  if (filter.visibleIds !== null) where.push(amongIds(organizations.id, filter.visibleIds));
   if (filter.active !== undefined) where.push(eq(organizations.active, filter.active));
   if (filter.search !== undefined) where.push(containsText(organizations.name, filter.search));
   return findPage<OrganizationRow>(
@@ -58,10 +58,6 @@ export function listOrganizations(db: Db, filter: OrganizationFilter, page: Page
     page,
   );
 }
-
-/** `organizations.id` among `ids`, bound as one JSON parameter (D1 allows 100 bound parameters a statement). */
-const idIn = (ids: readonly number[]) =>
-  sql`${organizations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 /** One organization by id, or undefined. */
 export async function findOrganization(db: Db, id: number): Promise<OrganizationRow | undefined> {
@@ -86,7 +82,13 @@ export async function joinableOrganizationIds(db: Db, domain: string, ids: reado
   const rows = await db
     .select({ id: organizations.id })
     .from(organizations)
-    .where(and(eq(organizations.active, true), sql`lower(${organizations.domain}) = lower(${domain})`, idIn(ids)));
+    .where(
+      and(
+        eq(organizations.active, true),
+        sql`lower(${organizations.domain}) = lower(${domain})`,
+        amongIds(organizations.id, ids),
+      ),
+    );
   return rows.map((r) => r.id);
 }
 
@@ -189,8 +191,6 @@ export function deleteEmptyOrganizationStatement(d1: D1Database, id: number): St
 /** The ids among `ids` that belong to existing organizations. */
 export async function existingOrganizationIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.all<{ id: number }>(
-    sql`SELECT id FROM organizations WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
-  );
+  const rows = await db.select({ id: organizations.id }).from(organizations).where(amongIds(organizations.id, ids));
   return new Set(rows.map((r) => r.id));
 }

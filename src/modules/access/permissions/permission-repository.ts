@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { permissions } from "../../../db/schema";
+import { amongIds } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
 import type { Page } from "../../../lib/pagination";
 
@@ -35,10 +36,6 @@ export interface PermissionFilter {
   resource?: string | undefined;
   action?: string | undefined;
 }
-
-/** `permissions.<column>` among `ids`, bound as one JSON parameter (D1 allows 100 bound parameters a statement). */
-const amongIds = (column: typeof permissions.id | typeof permissions.organizationId, ids: readonly number[]) =>
-  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 /** One page of permissions and the total. */
 export function listPermissions(db: Db, filter: PermissionFilter, page: Page) {

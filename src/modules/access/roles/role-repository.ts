@@ -2,7 +2,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { roles } from "../../../db/schema";
-import { jsonIds, jsonStrings } from "../../../db/sql";
+import { amongIds, jsonIds, jsonStrings } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
 import type { Page } from "../../../lib/pagination";
 
@@ -48,10 +48,6 @@ export interface RoleRow extends Omit<RawRoleRow, "permissionIds" | "permissionK
 function parse(raw: RawRoleRow): RoleRow {
   return { ...raw, permissionIds: jsonIds(raw.permissionIds), permissionKeys: jsonStrings(raw.permissionKeys) };
 }
-
-/** `roles.<column>` among `ids`, bound as one JSON parameter (D1 allows 100 bound parameters a statement). */
-const amongIds = (column: SQL | typeof roles.id | typeof roles.organizationId, ids: readonly number[]) =>
-  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 /** Filters of the role list; `visibleOrgIds` null means every role, global ones included. */
 export interface RoleFilter {

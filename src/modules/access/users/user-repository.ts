@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
-import { containsText, newUserIdSql } from "../../../db/sql";
+import { amongIds, containsText, newUserIdSql } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
 import { type AppError, HttpErrors } from "../../../lib/errors";
 import type { Page } from "../../../lib/pagination";
@@ -122,9 +122,7 @@ export async function isActiveUser(db: Db, userId: number): Promise<boolean> {
 /** The ids among `ids` that belong to existing users. */
 export async function existingUserIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.all<{ id: number }>(
-    sql`SELECT id FROM users WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
-  );
+  const rows = await db.select({ id: users.id }).from(users).where(amongIds(users.id, ids));
   return new Set(rows.map((r) => r.id));
 }
 

@@ -121,53 +121,58 @@ export async function updateUser(
 }
 
 /**
- * DELETE `/users/{id}`: a soft delete (see the route). Deactivates the user and revokes all its
- * sessions in one batch guarded against removing the last active admin.
+ * Runs `change` (a write that may deactivate user `id`) in one batch that is guarded against removing
+ * the last active admin, revokes the user's sessions and records `event`; returns the change's rows.
  */
-export async function deactivateUser(deps: Deps, auth: AuthContext, id: number) {
-  await changeableUser(deps, auth, id, "users:delete");
-  const at = isoNow(deps.clock);
-  await runBatch(
+async function runDeactivation<Row>(
+  deps: Deps,
+  auth: AuthContext,
+  id: number,
+  change: Statement<Row>,
+  events: { event: string; revokeReason: string; at: string },
+): Promise<Row[]> {
+  const [, rows] = await runBatch(
     deps.d1,
     [
       lastAdminGuardStatement(deps.d1, id),
-      updateUserStatement(deps.d1, id, { isActive: false }, at),
-      revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_deleted", at }),
+      change,
+      revokeUserSessionsStatement(deps.d1, { userId: id, reason: events.revokeReason, at: events.at }),
       auditStatement(deps.d1, {
-        event: "user_deactivated",
+        event: events.event,
         user: auth.userId,
         meta: deps.meta,
         detail: `user ${id}`,
-        at,
+        at: events.at,
       }),
     ],
     lastAdminErrors,
   );
+  return rows as Row[];
+}
+
+/** DELETE `/users/{id}`: a soft delete (see the route): deactivates the user and revokes its sessions. */
+export async function deactivateUser(deps: Deps, auth: AuthContext, id: number) {
+  await changeableUser(deps, auth, id, "users:delete");
+  const at = isoNow(deps.clock);
+  await runDeactivation(deps, auth, id, updateUserStatement(deps.d1, id, { isActive: false }, at), {
+    event: "user_deactivated",
+    revokeReason: "user_deleted",
+    at,
+  });
 }
 
 /**
  * PATCH `/admin/users/{id}/toggle-status`: flips the active flag in one conditional statement (no
- * read-then-write) and revokes the user's sessions, guarded against deactivating the last active admin.
+ * read-then-write) and revokes the user's sessions.
  */
 export async function toggleUserStatus(deps: Deps, auth: AuthContext, id: number): Promise<UserView> {
   await changeableUser(deps, auth, id, "users:manage_access");
   const at = isoNow(deps.clock);
-  const [, toggled] = await runBatch(
-    deps.d1,
-    [
-      lastAdminGuardStatement(deps.d1, id),
-      toggleUserStatusStatement(deps.d1, id, at),
-      revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_status_toggled", at }),
-      auditStatement(deps.d1, {
-        event: "user_status_toggled",
-        user: auth.userId,
-        meta: deps.meta,
-        detail: `user ${id}`,
-        at,
-      }),
-    ],
-    lastAdminErrors,
-  );
+  const toggled = await runDeactivation(deps, auth, id, toggleUserStatusStatement(deps.d1, id, at), {
+    event: "user_status_toggled",
+    revokeReason: "user_status_toggled",
+    at,
+  });
   if (!toggled.length) throw AccessErrors.USER_NOT_FOUND(id);
   const row = await findUserViewById(deps.db, id);
   if (!row) throw AccessErrors.USER_NOT_FOUND(id);
