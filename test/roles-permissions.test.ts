@@ -591,14 +591,28 @@ describe("/permissions", () => {
 });
 
 /** The operations of the served OpenAPI document, read once when this file loads. */
-const documented: { key: string; method: string; path: string; secured: boolean }[] = Object.entries(
-  (await body(await call("/openapi.json"))).paths as Record<string, Record<string, { security?: unknown }>>,
+const documented: {
+  key: string;
+  method: string;
+  path: string;
+  secured: boolean;
+  scope: string | undefined;
+  permission: string[] | undefined;
+  description: string;
+}[] = Object.entries(
+  (await body(await call("/openapi.json"))).paths as Record<
+    string,
+    Record<string, { security?: unknown; description?: string; "x-scope"?: string; "x-permission"?: string[] }>
+  >,
 ).flatMap(([path, ops]) =>
   Object.entries(ops).map(([method, op]) => ({
     key: `${method.toUpperCase()} ${path}`,
     method: method.toUpperCase(),
     path,
     secured: op.security !== undefined,
+    scope: op["x-scope"],
+    permission: op["x-permission"],
+    description: op.description ?? "",
   })),
 );
 
@@ -631,6 +645,16 @@ describe("every route is protected", () => {
   it("declares a security requirement for every operation but the public ones", () => {
     const open = documented.filter((op) => !op.secured).map((op) => op.key);
     expect(open.sort()).toEqual([...PUBLIC_OPERATIONS].sort());
+  });
+
+  it("states in the document the permission and scope of every protected operation", () => {
+    const unstated = secured.filter(
+      (op) =>
+        !(op.scope === "self" || (op.permission?.length && ["global", "organization", "own"].includes(op.scope ?? ""))),
+    );
+    expect(unstated.map((op) => op.key)).toEqual([]);
+    const undescribed = secured.filter((op) => op.permission?.some((p) => !op.description.includes(`\`${p}\``)));
+    expect(undescribed.map((op) => op.key)).toEqual([]);
   });
 
   it("documents every route the app serves, except the docs themselves", () => {
