@@ -12,6 +12,7 @@ import { validationHook } from "./lib/validation";
 import { bodyGuard } from "./middleware/body-guard";
 import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
+import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { authRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
@@ -38,7 +39,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   });
 
   app.use("*", requestId({ headerName: "X-Request-Id" }));
-  app.use("*", provideDeps({ clock: options.clock ?? systemClock }));
+  app.use("*", provideDeps({ clock: options.clock ?? systemClock, rateCounters: new RateCounters() }));
   app.use(
     "*",
     secureHeaders({
@@ -52,6 +53,21 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
   app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES }));
+
+  // Rate limits by route group, per client IP (contract, "Rate limits"); a request that no group
+  // counts falls to the default per-IP limit. The hourly per-user limit is part of every guarded
+  // route, and POST /users adds its per-caller limit.
+  const signIn = (c: { req: { method: string; path: string } }) =>
+    c.req.method === "POST" && c.req.path !== `${API_PREFIX}/auth/logout`;
+  app.use(`${API_PREFIX}/auth/*`, rateLimit({ group: "auth", key: "ip", when: signIn }));
+  for (const [paths, group] of [
+    [["/users", "/users/*", "/admin/*"], "users"],
+    [["/trainings", "/trainings/*"], "trainings"],
+    [["/registrations", "/registrations/*"], "registrations"],
+  ] as const) {
+    for (const path of paths) app.use(`${API_PREFIX}${path}`, rateLimit({ group, key: "ip" }));
+  }
+  app.use(`${API_PREFIX}/*`, rateLimit({ group: "defaultIp", key: "ip", fallback: true }));
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
 

@@ -13,6 +13,8 @@ export interface Variables {
   auth: AuthContext;
   /** Set by a guarded route that declares a permission: where the caller may use it. */
   scope: Scope;
+  /** Set by a rate limiter that counted the request (the default per-IP limit then stands aside). */
+  rateLimited: boolean;
 }
 
 /** The Hono environment of every router. */

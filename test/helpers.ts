@@ -37,10 +37,14 @@ export function manualClock(startMs = Date.now()) {
   } satisfies Clock & Record<string, unknown>;
 }
 
-/** Requests through an app built with `clock` over the test bindings: time-dependent tests move that clock. */
-export function clientAt(clock: Clock) {
+/**
+ * Requests through an app built with `clock` over the test bindings (with `bindings` replacing some of
+ * them): time-dependent tests move that clock.
+ */
+export function clientAt(clock: Clock, bindings: Partial<Env> = {}) {
   const app = createApp({ clock });
-  return clientOf(async (req) => app.fetch(req, env));
+  const withBindings = { ...env, ...bindings };
+  return clientOf(async (req) => app.fetch(req, withBindings));
 }
 
 /** Reads a JSON body with a loose type for assertions. */

@@ -12,7 +12,21 @@ export interface Config {
   refreshTokenTtl: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** `RATE_LIMITS_ENABLED`: false turns every rate limit off. */
+  rateLimitsEnabled: boolean;
+  /** Requests allowed per window, by group (`RATE_LIMIT_<GROUP>_PER_MINUTE`, `RATE_LIMIT_DEFAULT_USER_PER_HOUR`). */
+  rateLimits: Record<RateLimitGroup, { limit: number; windowSeconds: number }>;
 }
+
+/** The rate-limit groups of the contract ("Rate limits"). */
+export type RateLimitGroup =
+  | "auth"
+  | "users"
+  | "trainings"
+  | "registrations"
+  | "userCreate"
+  | "defaultIp"
+  | "defaultUserHourly";
 
 type RawEnv = Partial<Record<string, unknown>>;
 
@@ -30,6 +44,11 @@ function int(env: RawEnv, key: string, fallback: number, min = 1): number {
   return Number.isInteger(n) && n >= min ? n : fallback;
 }
 
+const perMinute = (env: RawEnv, group: string, fallback: number) => ({
+  limit: int(env, `RATE_LIMIT_${group}_PER_MINUTE`, fallback),
+  windowSeconds: 60,
+});
+
 export function configOf(env: object): Config {
   const hit = cache.get(env);
   if (hit) return hit;
@@ -45,6 +64,16 @@ export function configOf(env: object): Config {
     refreshTokenTtl: int(e, "REFRESH_TOKEN_TTL_SECONDS", 604800),
     adminEmail: str(e, "ADMIN_EMAIL")?.toLowerCase(),
     adminPassword: str(e, "ADMIN_PASSWORD"),
+    rateLimitsEnabled: str(e, "RATE_LIMITS_ENABLED")?.toLowerCase() !== "false",
+    rateLimits: {
+      auth: perMinute(e, "AUTH", 5),
+      users: perMinute(e, "USERS", 100),
+      trainings: perMinute(e, "TRAININGS", 200),
+      registrations: perMinute(e, "REGISTRATIONS", 100),
+      userCreate: perMinute(e, "USER_CREATE", 5),
+      defaultIp: perMinute(e, "DEFAULT_IP", 100),
+      defaultUserHourly: { limit: int(e, "RATE_LIMIT_DEFAULT_USER_PER_HOUR", 1000), windowSeconds: 3600 },
+    },
   };
   cache.set(env, cfg);
   return cfg;

@@ -4,6 +4,7 @@ import type { AppEnv, Bindings } from "../env";
 import type { Clock } from "../lib/clock";
 import { type Config, configOf } from "../lib/config";
 import { type KeyRing, keyRing } from "../lib/jwt";
+import { RateCounters } from "./rate-limit";
 
 /** Client IP (`CF-Connecting-IP`) and user agent, cut to their column sizes, for sessions and the audit trail. */
 export interface RequestMeta {
@@ -33,12 +34,19 @@ export interface Deps {
   keys(): Promise<KeyRing>;
   /** Who sent the request (both null outside a request). */
   meta: RequestMeta;
+  /** This app's rate-limit counters (see `rateLimit()`). */
+  rateCounters: RateCounters;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
 
 /** The dependencies over a Worker's bindings: for requests (through `provideDeps()`), queues and cron. */
-export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META): Deps {
+export function depsOf(
+  env: Bindings,
+  clock: Clock,
+  meta: RequestMeta = NO_META,
+  rateCounters: RateCounters = new RateCounters(),
+): Deps {
   return {
     clock,
     config: configOf(env),
@@ -48,6 +56,7 @@ export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META)
     pepper: env.PASSWORD_PEPPER,
     keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
     meta,
+    rateCounters,
   };
 }
 
@@ -60,14 +69,14 @@ export function requestMeta(req: Request): RequestMeta {
 }
 
 /**
- * Sets `c.var.deps` for the rest of the request, with the app's clock.
+ * Sets `c.var.deps` for the rest of the request, with the app's clock and rate-limit counters.
  *
  * @example
- *   app.use("*", provideDeps({ clock: systemClock }))
+ *   app.use("*", provideDeps({ clock: systemClock, rateCounters: new RateCounters() }))
  */
-export function provideDeps(options: { clock: Clock }): MiddlewareHandler<AppEnv> {
+export function provideDeps(options: { clock: Clock; rateCounters: RateCounters }): MiddlewareHandler<AppEnv> {
   return async function provideDepsMiddleware(c, next) {
-    c.set("deps", depsOf(c.env, options.clock, requestMeta(c.req.raw)));
+    c.set("deps", depsOf(c.env, options.clock, requestMeta(c.req.raw), options.rateCounters));
     return next();
   };
 }

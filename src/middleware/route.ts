@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { API_PREFIX } from "../app-info";
 import type { AppEnv } from "../env";
 import { hasAnyScope, type Scope, scopeOf } from "../lib/access";
 import { HttpErrors } from "../lib/errors";
@@ -7,6 +8,7 @@ import { bearerSecurity, errors } from "../lib/openapi";
 import type { Permission } from "../lib/permissions";
 import { validationHook } from "../lib/validation";
 import { authenticate } from "./authenticate";
+import { rateLimit } from "./rate-limit";
 
 /** A new router whose request validation failures answer the contract's 422. */
 export function createRouter(): OpenAPIHono<AppEnv> {
@@ -66,7 +68,10 @@ function authorize(access: Access): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** The error responses every route of this shape can give, so that no route documents them by hand. */
+/**
+ * The error responses every route of this shape can give, so that no route documents them by hand
+ * (429: every route under the API prefix is rate limited).
+ */
 function implicitErrors(route: RouteConfig, guarded: boolean) {
   const hasBody = route.request?.body !== undefined;
   const hasInput = hasBody || route.request?.params !== undefined || route.request?.query !== undefined;
@@ -74,6 +79,7 @@ function implicitErrors(route: RouteConfig, guarded: boolean) {
     ...(guarded ? errors(401, 403) : {}),
     ...(hasBody ? errors(400, 413, 415) : {}),
     ...(hasInput ? errors(422) : {}),
+    ...(route.path.startsWith(API_PREFIX) ? errors(429) : {}),
   };
 }
 
@@ -93,6 +99,9 @@ export function publicRoute<R extends RouteConfig>(route: R) {
   return createRoute({ ...route, responses: { ...implicitErrors(route, false), ...route.responses } } as R);
 }
 
+/** Every signed-in caller's hourly limit (contract, "Rate limits"), counted on every guarded route. */
+const perUserHourly = rateLimit({ group: "defaultUserHourly", key: "user" });
+
 /**
  * `createRoute()` for a protected route: `authenticate()` and the access check run before the handler,
  * and the docs state the rule (in the description and as `x-permission`), the security requirement and
@@ -108,7 +117,7 @@ export function guardedRoute<R extends RouteConfig>(config: R & Access) {
   return createRoute({
     ...route,
     description: route.description ? `${rule} ${route.description}` : rule,
-    middleware: withMiddleware(route as RouteConfig, [authenticate(), authorize(access)]),
+    middleware: withMiddleware(route as RouteConfig, [authenticate(), perUserHourly, authorize(access)]),
     security: bearerSecurity,
     responses: { ...implicitErrors(route as RouteConfig, true), ...route.responses },
     "x-permission": permission === "authenticated" ? undefined : list(permission),

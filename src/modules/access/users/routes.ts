@@ -3,6 +3,7 @@ import { API_PREFIX } from "../../../app-info";
 import type { AppEnv } from "../../../env";
 import { errors, IdParam, json, jsonBody, MessageSchema } from "../../../lib/openapi";
 import { pageOf } from "../../../lib/pagination";
+import { rateLimit } from "../../../middleware/rate-limit";
 import { createRouter, guardedRoute } from "../../../middleware/route";
 import {
   CreateUserBody,
@@ -83,8 +84,9 @@ export const userRoutes = createRouter()
       tags,
       summary: "Create a user; without a password the user signs in by magic link",
       description:
-        "role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED) and the caller must hold every permission of the roles it assigns (403 PRIVILEGE_ESCALATION); without them the user gets EMPLOYEE.",
+        "At most 5 per minute per caller (RATE_LIMIT_USER_CREATE_PER_MINUTE). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED) and the caller must hold every permission of the roles it assigns (403 PRIVILEGE_ESCALATION); without them the user gets EMPLOYEE.",
       permission: "users:create",
+      middleware: [rateLimit({ group: "userCreate", key: "user" })],
       request: { body: jsonBody(CreateUserBody) },
       responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409) },
     }),
