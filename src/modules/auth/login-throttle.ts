@@ -69,6 +69,8 @@ export class AttemptThrottle {
       countAttemptStatement(d1, this.key, ALL_SOURCES, ALL_SOURCES_POLICY, now),
       countAttemptStatement(d1, this.key, this.key.source, PER_SOURCE, now),
     ];
+    // The guards only tell which lock refused (their error is replaced); how long it holds is read
+    // afterwards, on refusal only.
     let refused: "subject" | "source" | undefined;
     const marker = (which: "subject" | "source") => () => {
       refused = which;
