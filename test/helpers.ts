@@ -38,13 +38,12 @@ export function manualClock(startMs = Date.now()) {
 }
 
 /**
- * Requests through an app built with `clock` over the test bindings (with `bindings` replacing some of
- * them): time-dependent tests move that clock.
+ * Requests through an app built with `clock` over the test bindings (some replaced by `bindings`,
+ * e.g. a wrapped D1 or KV): time-dependent tests move that clock.
  */
 export function clientAt(clock: Clock, bindings: Partial<Env> = {}) {
   const app = createApp({ clock });
-  const withBindings = { ...env, ...bindings };
-  return clientOf(async (req) => app.fetch(req, withBindings));
+  return clientOf(async (req) => app.fetch(req, { ...env, ...bindings }));
 }
 
 /** Reads a JSON body with a loose type for assertions. */

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 import { users } from "./identity";
 
@@ -52,4 +52,29 @@ export const authEvents = sqliteTable(
     createdAt: timestamps.createdAt,
   },
   (t) => [index("auth_events_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * Failed password checks, counted atomically per subject and source (see
+ * `src/modules/auth/login-throttle.ts`): `kind` is `login` or `password_change`; `subject` is
+ * `user:<id>` or, for names nobody has, `unknown:<bucket>` (a keyed hash of the name, reduced to a
+ * fixed number of buckets, never the name); `source` is the client network (IPv4 address or IPv6
+ * /64, empty when unknown) or `*` for the row that counts every source of the subject. Times are
+ * epoch milliseconds from the app's clock. A row is dead once `locked_until_ms` and the window that
+ * began at `window_started_ms` have passed.
+ */
+export const loginAttempts = sqliteTable(
+  "login_attempts",
+  {
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    source: text("source").notNull(),
+    failures: integer("failures").notNull(),
+    windowStartedMs: integer("window_started_ms").notNull(),
+    lockedUntilMs: integer("locked_until_ms").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.subject, t.source] }),
+    index("login_attempts_window_idx").on(t.windowStartedMs),
+  ],
 );

@@ -9,6 +9,7 @@ export { accessRoutes } from "./routes";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   findCredentials,
+  findCredentialsById,
   isActiveUser,
   recordLoginStatement,
   setPasswordStatement,

@@ -8,6 +8,7 @@ import { DEFAULT_ROLE } from "../../lib/permissions";
 import type { Deps } from "../../middleware/deps";
 import {
   findCredentials,
+  findCredentialsById,
   joinableOrganizationIds,
   newUserStatements,
   recordLoginStatement,
@@ -17,7 +18,7 @@ import {
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession, revokeUserSessionsStatement } from "../sessions";
 import { AuthErrors } from "./errors";
-import { LoginThrottle } from "./login-throttle";
+import { AttemptThrottle, loginNameDigest, unknownNameSubject } from "./login-throttle";
 
 export interface RegisterInput {
   username: string;
@@ -92,24 +93,29 @@ export async function login(
   input: { username?: string | undefined; email?: string | undefined; password: string },
 ): Promise<{ userId: number; pair: IssuedPair }> {
   const loginName = (input.email ?? input.username ?? "").trim();
-  const throttle = await LoginThrottle.for(deps.counters, loginName, deps.clock);
-  await throttle.assertNotLocked();
-
   const user = await findCredentials(deps.db, { username: input.username, email: input.email?.toLowerCase() });
+  // A name nobody has is known only by its keyed digest, counted in a bounded bucket, with the same
+  // work and answers as an account.
+  const digest = user ? null : await loginNameDigest(loginName, deps.pepper);
+  const throttle = new AttemptThrottle(
+    deps,
+    { kind: "login", subject: user ? `user:${user.id}` : unknownNameSubject(digest ?? "") },
+    { subject: AuthErrors.PASSWORD_SIGNIN_SUSPENDED, source: AuthErrors.ACCOUNT_LOCKED },
+  );
+  await throttle.reserve();
+
   const result = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH, deps.pepper);
   const at = isoNow(deps.clock);
   if (!user?.passwordHash || !result.ok) {
-    const detail = `login ${loginName.slice(0, 100)}`;
-    await Promise.all([
-      throttle.recordFailure(),
-      runBatch(deps.d1, [
-        auditStatement(deps.d1, { event: "login_failed", user: user?.id ?? null, meta: deps.meta, detail, at }),
-      ]),
+    const detail = user ? `login ${loginName.slice(0, 100)}` : `login unknown name hmac-sha256:${digest}`;
+    await runBatch(deps.d1, [
+      auditStatement(deps.d1, { event: "login_failed", user: user?.id ?? null, meta: deps.meta, detail, at }),
     ]);
     throw AuthErrors.INVALID_CREDENTIALS();
   }
   if (!user.isActive) {
     await runBatch(deps.d1, [
+      ...throttle.releaseStatements(),
       auditStatement(deps.d1, { event: "login_refused_inactive", user: user.id, meta: deps.meta, at }),
     ]);
     throw HttpErrors.ACCOUNT_DISABLED(403);
@@ -120,9 +126,9 @@ export async function login(
   await runBatch(deps.d1, [
     ...session.statements,
     recordLoginStatement(deps.d1, user.id, rehash, at),
+    ...throttle.releaseStatements(),
     auditStatement(deps.d1, { event: "login", user: user.id, meta: deps.meta, at }),
   ]);
-  await throttle.reset();
   return { userId: user.id, pair: await session.sign(user.id) };
 }
 
@@ -132,7 +138,20 @@ export async function changePassword(
   auth: { userId: number; username: string; sessionId: string },
   input: { current_password: string; new_password: string },
 ): Promise<void> {
-  const user = await findCredentials(deps.db, { username: auth.username });
+  // By id: the row checked is the row written, whatever renames happen meanwhile.
+  const user = await findCredentialsById(deps.db, auth.userId);
+  // The new password is judged before the current one is checked, so that a refused new password
+  // does not spend an attempt.
+  assertAcceptablePassword(input.new_password, "new_password", user?.username);
+  if (input.new_password === input.current_password) {
+    throw invalid(["body", "new_password"], "New password must differ from the current one");
+  }
+  const throttle = new AttemptThrottle(
+    deps,
+    { kind: "password_change", subject: `user:${auth.userId}` },
+    { subject: AuthErrors.PASSWORD_CHECK_LOCKED, source: AuthErrors.PASSWORD_CHECK_LOCKED },
+  );
+  await throttle.reserve();
   const check = await verifyPassword(input.current_password, user?.passwordHash ?? DUMMY_HASH, deps.pepper);
   const at = isoNow(deps.clock);
   if (!user?.passwordHash || !check.ok) {
@@ -141,13 +160,10 @@ export async function changePassword(
     ]);
     throw AuthErrors.INVALID_CURRENT_PASSWORD();
   }
-  assertAcceptablePassword(input.new_password, "new_password", auth.username);
-  if (input.new_password === input.current_password) {
-    throw invalid(["body", "new_password"], "New password must differ from the current one");
-  }
   const hash = await hashPassword(input.new_password, deps.pepper);
   await runBatch(deps.d1, [
     setPasswordStatement(deps.d1, auth.userId, hash, at),
+    ...throttle.releaseStatements(),
     revokeUserSessionsStatement(deps.d1, {
       userId: auth.userId,
       reason: "password_changed",

@@ -11,4 +11,14 @@ export const AuthErrors = defineErrors({
     detail: `Too many failed logins; try again in ${waitSeconds} seconds`,
     headers: { "Retry-After": String(waitSeconds) },
   }),
+  PASSWORD_SIGNIN_SUSPENDED: (waitSeconds: number) => ({
+    status: 429,
+    detail: `Password sign-in for this account is suspended after too many failed attempts; sign in with an emailed link, or with the password in ${waitSeconds} seconds`,
+    headers: { "Retry-After": String(waitSeconds) },
+  }),
+  PASSWORD_CHECK_LOCKED: (waitSeconds: number) => ({
+    status: 429,
+    detail: `Too many wrong current passwords; try again in ${waitSeconds} seconds`,
+    headers: { "Retry-After": String(waitSeconds) },
+  }),
 });

@@ -1,60 +1,142 @@
-import type { Clock } from "../../lib/clock";
-import { sha256Hex } from "../../lib/encoding";
+import { runBatch, type Statement } from "../../db/statement";
+import type { AppError } from "../../lib/errors";
+import type { Deps } from "../../middleware/deps";
+import {
+  ALL_SOURCES,
+  type AttemptKey,
+  type AttemptPolicy,
+  attemptLockGuard,
+  clearSourceAttemptsStatement,
+  countAttemptStatement,
+  lockedUntil,
+  releaseAttemptStatement,
+  SOURCE_LOCKED,
+  SUBJECT_LOCKED,
+} from "./attempts-repository";
 import { AuthErrors } from "./errors";
 
-/** Failures allowed before an account is slowed down. */
-export const FREE_FAILURES = 5;
-/** First lock after the free failures, doubled for each further failure, capped. */
-export const BASE_LOCK_SECONDS = 30;
-export const MAX_LOCK_SECONDS = 15 * 60;
-/** How long a failure streak is remembered. */
-const WINDOW_SECONDS = 60 * 60;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
-interface State {
-  failures: number;
-  lockedUntil: number;
+/**
+ * Per account and client network: five failures are free, then a lock of one minute that doubles
+ * with each further failure up to 15 minutes; a streak is forgotten an hour after it began.
+ */
+export const PER_SOURCE: AttemptPolicy = { threshold: 5, baseMs: MINUTE, maxMs: 15 * MINUTE, windowMs: HOUR };
+/**
+ * Per account, whatever the source: the tenth failure within an hour suspends password checks for
+ * an hour (login answers `PASSWORD_SIGNIN_SUSPENDED`; the emailed link is not counted here).
+ */
+export const ALL_SOURCES_POLICY: AttemptPolicy = { threshold: 10, baseMs: HOUR, maxMs: HOUR, windowMs: HOUR };
+/** Names nobody has are counted in this many buckets (a keyed hash of the name), so the table stays bounded. */
+export const UNKNOWN_NAME_BUCKETS = 1024;
+
+/** What a refused attempt answers, by which lock refused it and how long it still holds. */
+export interface Refusals {
+  subject: (waitSeconds: number) => AppError;
+  source: (waitSeconds: number) => AppError;
 }
 
 /**
- * Per-account throttling of failed logins, counted in KV by a hash of the login name, whatever IP
- * the attempts come from. KV is eventually consistent across locations: the count is a brake, not an
- * exact limit.
+ * Failed password checks counted atomically in D1 (see "Security" in the README for the policy).
+ * `reserve()` counts the attempt as a failure before the password is hashed, in one batch with the
+ * locks it must respect, so parallel guesses are each counted and a refused or unrecordable attempt
+ * never reaches the hash (fail closed); `releaseStatements()` join the batch of a correct password
+ * and give the attempt back.
  *
  * @example
- *   await throttle.assertNotLocked(); ...; await throttle.recordFailure()
+ *   const throttle = new AttemptThrottle(deps, { kind: "login", subject: `user:${id}`, source }, refusals);
+ *   await throttle.reserve(); ...verify...; runBatch(d1, [...writes, ...throttle.releaseStatements()])
  */
-export class LoginThrottle {
-  private constructor(
-    private readonly kv: KVNamespace,
-    private readonly key: string,
-    private readonly clock: Clock,
-  ) {}
+export class AttemptThrottle {
+  private readonly key: AttemptKey;
 
-  static async for(kv: KVNamespace, login: string, clock: Clock): Promise<LoginThrottle> {
-    return new LoginThrottle(kv, `login-fail:${await sha256Hex(login.trim().toLowerCase())}`, clock);
+  constructor(
+    private readonly deps: Deps,
+    key: Omit<AttemptKey, "source">,
+    private readonly refusals: Refusals,
+  ) {
+    this.key = { ...key, source: sourceOf(deps.meta.ip) };
   }
 
-  private async read(): Promise<State> {
-    return (await this.kv.get<State>(this.key, "json")) ?? { failures: 0, lockedUntil: 0 };
+  /** Counts this attempt, or throws the refusal of the lock that holds (nothing counted then). */
+  async reserve(): Promise<void> {
+    const { d1, clock } = this.deps;
+    const now = clock.now();
+    const statements: Statement[] = [
+      attemptLockGuard(d1, SUBJECT_LOCKED, this.key, ALL_SOURCES, now),
+      attemptLockGuard(d1, SOURCE_LOCKED, this.key, this.key.source, now),
+      countAttemptStatement(d1, this.key, ALL_SOURCES, ALL_SOURCES_POLICY, now),
+      countAttemptStatement(d1, this.key, this.key.source, PER_SOURCE, now),
+    ];
+    // The guards only tell which lock refused (their error is replaced); how long it holds is read
+    // afterwards, on refusal only.
+    let refused: "subject" | "source" | undefined;
+    const marker = (which: "subject" | "source") => () => {
+      refused = which;
+      return AuthErrors.ACCOUNT_LOCKED(0);
+    };
+    try {
+      await runBatch(d1, statements, {
+        guards: { [SUBJECT_LOCKED]: marker("subject"), [SOURCE_LOCKED]: marker("source") },
+      });
+    } catch (err) {
+      if (!refused) throw err;
+      const until = await lockedUntil(this.deps.db, this.key, refused === "subject" ? ALL_SOURCES : this.key.source);
+      throw this.refusals[refused](Math.max(1, Math.ceil((until - now) / 1000)));
+    }
   }
 
-  /** Throws 429 `ACCOUNT_LOCKED` with `Retry-After` while the account is locked. */
-  async assertNotLocked(): Promise<void> {
-    const state = await this.read();
-    const wait = Math.ceil((state.lockedUntil - this.clock.now()) / 1000);
-    if (wait > 0) throw AuthErrors.ACCOUNT_LOCKED(wait);
+  /** For the batch of a correct password: this source's streak ends, and the reserved attempt is given back. */
+  releaseStatements(): Statement[] {
+    return [
+      clearSourceAttemptsStatement(this.deps.d1, this.key),
+      releaseAttemptStatement(this.deps.d1, this.key, ALL_SOURCES_POLICY.threshold),
+    ];
   }
+}
 
-  async recordFailure(): Promise<void> {
-    const state = await this.read();
-    const failures = state.failures + 1;
-    const over = failures - FREE_FAILURES;
-    const lockSeconds = over >= 0 ? Math.min(MAX_LOCK_SECONDS, BASE_LOCK_SECONDS * 2 ** over) : 0;
-    const next: State = { failures, lockedUntil: lockSeconds ? this.clock.now() + lockSeconds * 1000 : 0 };
-    await this.kv.put(this.key, JSON.stringify(next), { expirationTtl: WINDOW_SECONDS });
-  }
+/**
+ * The client network an attempt is counted under: an IPv4 address, the /64 of an IPv6 address (one
+ * subscriber holds a whole /64), or "" when the request carries no `CF-Connecting-IP`.
+ */
+export function sourceOf(ip: string | null): string {
+  if (!ip) return "";
+  if (!ip.includes(":")) return ip;
+  if (ip.includes(".")) return ip.slice(ip.lastIndexOf(":") + 1); // IPv4-mapped (::ffff:a.b.c.d)
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = ip.includes("::") && tail ? tail.split(":") : [];
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
 
-  async reset(): Promise<void> {
-    await this.kv.delete(this.key);
-  }
+/**
+ * HMAC-SHA256 of a typed login name under the pepper, in hex: how a name nobody has is recorded
+ * (people type passwords into the name field, so the text is never stored) and bucketed.
+ */
+export async function loginNameDigest(name: string, pepper: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(pepper),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    key,
+    new TextEncoder().encode(`login-name:${name.trim().toLowerCase()}`),
+  );
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The throttle subject of a name nobody has: one of `UNKNOWN_NAME_BUCKETS` buckets of its digest. */
+export function unknownNameSubject(digest: string): string {
+  return `unknown:${Number.parseInt(digest.slice(0, 8), 16) % UNKNOWN_NAME_BUCKETS}`;
 }

@@ -59,7 +59,7 @@ export const authRoutes = createRouter()
       tags,
       summary: "Sign in with username or email and password",
       description:
-        "An unknown user and a wrong password answer the same 401 `INVALID_CREDENTIALS` after the same hashing work; a deactivated account is 403 `ACCOUNT_DISABLED`, told only after a correct password. Repeated failures on one account lock it for a while whatever IP they come from (429 `ACCOUNT_LOCKED` with `Retry-After`).",
+        'An unknown user and a wrong password answer the same 401 `INVALID_CREDENTIALS` after the same hashing work; a deactivated account is 403 `ACCOUNT_DISABLED`, told only after a correct password. Failed attempts are counted per account and network: repeated failures lock that network out of the account for a while (429 `ACCOUNT_LOCKED` with `Retry-After`), and too many in an hour from all networks together suspend password sign-in for the account (429 `PASSWORD_SIGNIN_SUSPENDED` with `Retry-After`; the emailed link still works). See the README\'s "Security".',
       request: { body: jsonBody(LoginBody) },
       responses: { 200: json(TokenPairSchema, "Signed in"), ...errors(401, 403, 429) },
     }),
@@ -124,10 +124,10 @@ export const authRoutes = createRouter()
       tags,
       summary: "Change the caller's password; every other session is revoked",
       description:
-        "A wrong current password is 400 `INVALID_CURRENT_PASSWORD`; the caller's own session stays signed in.",
+        "A wrong current password is 400 `INVALID_CURRENT_PASSWORD`; wrong current passwords are counted like failed logins, in a count of their own, and too many answer 429 `PASSWORD_CHECK_LOCKED` with `Retry-After`. The new password is judged (422) before the current one is checked. The caller's own session stays signed in.",
       permission: "authenticated",
       request: { body: jsonBody(ChangePasswordBody) },
-      responses: { 200: json(MessageSchema, "Password changed") },
+      responses: { 200: json(MessageSchema, "Password changed"), ...errors(429) },
     }),
     async (c) => {
       await changePassword(c.var.deps, c.var.auth, c.req.valid("json"));

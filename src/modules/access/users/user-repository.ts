@@ -109,6 +109,16 @@ export async function findCredentials(db: Db, login: { username?: string | undef
   return rows[0];
 }
 
+/** The credentials row of a user by id (the authenticated caller), or undefined. */
+export async function findCredentialsById(db: Db, userId: number) {
+  const rows = await db
+    .select({ id: users.id, passwordHash: users.passwordHash, isActive: users.isActive, username: users.username })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return rows[0];
+}
+
 /** True when the user exists and is active. */
 export async function isActiveUser(db: Db, userId: number): Promise<boolean> {
   const rows = await db

@@ -1,0 +1,121 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { loginAttempts } from "../../db/schema";
+import { guardStatement, type Statement, statement } from "../../db/statement";
+
+/** Where a password check is counted: its kind, the account (or unknown-name bucket) and the client network. */
+export interface AttemptKey {
+  kind: "login" | "password_change";
+  subject: string;
+  source: string;
+}
+
+/** How one row counts: free failures, then a lock of `baseMs` doubling per further failure up to `maxMs`. */
+export interface AttemptPolicy {
+  threshold: number;
+  baseMs: number;
+  maxMs: number;
+  /** A row's failures are forgotten this long after its first one (when it is not locked). */
+  windowMs: number;
+}
+
+/** The `source` of the row that counts every source of a subject. */
+export const ALL_SOURCES = "*";
+
+/** Guard marks: the batch that reserves an attempt fails with one of these when a lock holds. */
+export const SUBJECT_LOCKED = "SUBJECT_LOCKED";
+export const SOURCE_LOCKED = "SOURCE_LOCKED";
+
+/** Fails its batch (mark `mark`) while the row of `key` with `source` is locked at `now`. */
+export function attemptLockGuard(
+  d1: D1Database,
+  mark: string,
+  key: AttemptKey,
+  source: string,
+  now: number,
+): Statement {
+  return guardStatement(
+    d1,
+    mark,
+    `EXISTS (SELECT 1 FROM login_attempts WHERE kind = ?1 AND subject = ?2 AND source = ?3 AND locked_until_ms > ?4)`,
+    key.kind,
+    key.subject,
+    source,
+    now,
+  );
+}
+
+/**
+ * Counts one attempt on a row (created at 1): a new window once the last one has passed, and the
+ * lock that the new count earns. One statement, so concurrent attempts are each counted (SQLite
+ * serializes writes; every expression reads the row as it was before this update).
+ */
+export function countAttemptStatement(
+  d1: D1Database,
+  key: AttemptKey,
+  source: string,
+  policy: AttemptPolicy,
+  now: number,
+): Statement {
+  const stale = "window_started_ms <= ?4 - ?5";
+  const next = `(CASE WHEN ${stale} THEN 1 ELSE failures + 1 END)`;
+  const lockFor = (count: string) =>
+    `CASE WHEN ${count} >= ?6 THEN ?4 + min(?8, ?7 << min(20, ${count} - ?6)) ELSE 0 END`;
+  return statement(
+    d1,
+    `INSERT INTO login_attempts (kind, subject, source, failures, window_started_ms, locked_until_ms)
+     VALUES (?1, ?2, ?3, 1, ?4, ${lockFor("1")})
+     ON CONFLICT (kind, subject, source) DO UPDATE SET
+       failures = ${next},
+       window_started_ms = CASE WHEN ${stale} THEN ?4 ELSE window_started_ms END,
+       locked_until_ms = ${lockFor(next)}`,
+    key.kind,
+    key.subject,
+    source,
+    now,
+    policy.windowMs,
+    policy.threshold,
+    policy.baseMs,
+    policy.maxMs,
+  );
+}
+
+/** Forgets the failures of one source of a subject (after a correct password from it). */
+export function clearSourceAttemptsStatement(d1: D1Database, key: AttemptKey): Statement {
+  return statement(
+    d1,
+    "DELETE FROM login_attempts WHERE kind = ?1 AND subject = ?2 AND source = ?3",
+    key.kind,
+    key.subject,
+    key.source,
+  );
+}
+
+/**
+ * Gives back the attempt reserved on the row of all sources (the password was right): one failure
+ * less, and no lock when the count falls under `threshold`.
+ */
+export function releaseAttemptStatement(d1: D1Database, key: AttemptKey, threshold: number): Statement {
+  return statement(
+    d1,
+    `UPDATE login_attempts
+     SET failures = max(failures - 1, 0),
+         locked_until_ms = CASE WHEN failures - 1 >= ?4 THEN locked_until_ms ELSE 0 END
+     WHERE kind = ?1 AND subject = ?2 AND source = ?3`,
+    key.kind,
+    key.subject,
+    ALL_SOURCES,
+    threshold,
+  );
+}
+
+/** When the lock of the subject's row for `source` ends (0: no row). */
+export async function lockedUntil(db: Db, key: AttemptKey, source: string): Promise<number> {
+  const rows = await db
+    .select({ until: loginAttempts.lockedUntilMs })
+    .from(loginAttempts)
+    .where(
+      and(eq(loginAttempts.kind, key.kind), eq(loginAttempts.subject, key.subject), eq(loginAttempts.source, source)),
+    );
+  return Math.max(0, ...rows.map((r) => r.until));
+}
