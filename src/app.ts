@@ -14,10 +14,12 @@ import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
 import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
+import { auditRoutes } from "./modules/audit";
 import { authRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
+import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
 
@@ -73,6 +75,8 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", sessionRoutes);
+  app.route("/", auditRoutes);
   app.route("/", accessRoutes);
   app.route("/", trainingRoutes);
   app.route("/", registrationRoutes);

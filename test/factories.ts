@@ -38,8 +38,9 @@ export async function createUser(
 export async function tokenFor(userId: number, opts: { ttlSeconds?: number; now?: number } = {}): Promise<string> {
   const sid = crypto.randomUUID();
   const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
-  await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at) VALUES (?1, ?2, ?3)")
-    .bind(sid, userId, expires)
+  // As a real sign-in does, the session starts as used now (see `openSession`).
+  await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at, last_used_at) VALUES (?1, ?2, ?3, ?4)")
+    .bind(sid, userId, expires, new Date().toISOString())
     .run();
   const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
   const { token } = await signToken(

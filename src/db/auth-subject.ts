@@ -1,11 +1,13 @@
 import type { AuthContext } from "../lib/access";
-import { runBatch, statement } from "./statement";
+import { runBatch, type Statement, statement } from "./statement";
 
 export interface AuthSubject {
   context: Omit<AuthContext, "via">;
   isActive: boolean;
   tokensValidAfter: string | null;
   sessionRevoked: boolean;
+  /** When the session was last used (null: never recorded). */
+  sessionLastUsedAt: string | null;
 }
 
 interface UserRow {
@@ -15,6 +17,7 @@ interface UserRow {
   tokens_valid_after: string | null;
   session_revoked_at: string | null;
   session_expires_at: string | null;
+  session_last_used_at: string | null;
   session_found: number;
 }
 
@@ -46,6 +49,7 @@ export async function loadAuthSubject(
       db,
       `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
               s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
+              s.last_used_at AS session_last_used_at,
               (s.id IS NOT NULL) AS session_found
          FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
         WHERE u.id = ?1`,
@@ -99,5 +103,20 @@ export async function loadAuthSubject(
     isActive: Boolean(user.is_active),
     tokensValidAfter: user.tokens_valid_after,
     sessionRevoked: !user.session_found || user.session_revoked_at !== null || sessionExpired,
+    sessionLastUsedAt: user.session_last_used_at,
   };
+}
+
+/**
+ * Records that session `sessionId` was used at `at`, unless that was already recorded after
+ * `notAfter`: `authenticate()` runs it, after the response, at most once a minute per session.
+ */
+export function touchSessionStatement(d1: D1Database, sessionId: string, at: string, notAfter: string): Statement {
+  return statement(
+    d1,
+    "UPDATE sessions SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+    sessionId,
+    at,
+    notAfter,
+  );
 }

@@ -2,8 +2,8 @@ import { type AppError, errorChainMessage } from "../lib/errors";
 
 declare const rowType: unique symbol;
 
-/** A prepared D1 statement and the type of the rows it returns (`never` for none). */
-export type Statement<Row = never> = D1PreparedStatement & { readonly [rowType]?: Row };
+/** A prepared D1 statement and the type of the rows it returns (`unknown` when nobody reads them). */
+export type Statement<Row = unknown> = D1PreparedStatement & { readonly [rowType]?: Row };
 
 /**
  * A statement with its parameters bound, typed by the rows it returns.

@@ -1,14 +1,21 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { loadAuthSubject } from "../db/auth-subject";
+import { loadAuthSubject, touchSessionStatement } from "../db/auth-subject";
+import { runOne } from "../db/statement";
 import type { AppEnv } from "../env";
 import { isoAt } from "../lib/clock";
 import { HttpErrors } from "../lib/errors";
 import { verifyToken } from "../lib/jwt";
+import { afterResponse } from "./background";
 
 export const ACCESS_COOKIE = "access_token";
 export const REFRESH_COOKIE = "refresh_token";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A session's `last_used_at` is written at most this often, so most requests add no write. */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+
+const logTouchFailure = (err: unknown) =>
+  console.error(JSON.stringify({ level: "error", msg: "session last_used_at update failed", error: String(err) }));
 
 /**
  * Authenticates the caller from `Authorization: Bearer <access token>` or the `access_token`
@@ -49,6 +56,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
     }
     c.set("auth", { ...subject.context, via });
+    const lastUsed = subject.sessionLastUsedAt ? Date.parse(subject.sessionLastUsedAt) : 0;
+    if (now - lastUsed >= SESSION_TOUCH_INTERVAL_MS) {
+      const touch = touchSessionStatement(deps.d1, claims.sid, isoAt(now), isoAt(now - SESSION_TOUCH_INTERVAL_MS));
+      await afterResponse(
+        c,
+        runOne(deps.d1, touch).catch((err: unknown) => logTouchFailure(err)),
+      );
+    }
     return next();
   };
 }

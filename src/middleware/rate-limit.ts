@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import type { RateLimitGroup } from "../lib/config";
 import { HttpErrors } from "../lib/errors";
+import { afterResponse } from "./background";
 
 /** KV's smallest `expirationTtl` (production refuses less; local KV does not check). */
 export const KV_MIN_TTL_SECONDS = 60;
@@ -89,16 +90,6 @@ export interface RateLimitOptions {
   when?: (c: Context<AppEnv>) => boolean;
   /** Counts only requests that no other limiter counted (the default per-IP limit). */
   fallback?: boolean;
-}
-
-/** Runs `work` after the response when the runtime allows it, else now. */
-async function afterResponse(c: Context, work: Promise<void> | undefined) {
-  if (!work) return;
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    await work;
-  }
 }
 
 /**

@@ -19,6 +19,8 @@ export const sessions = sqliteTable(
     revokedReason: text("revoked_reason"),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    /** Last request made with the session's tokens, updated at most once a minute. */
+    lastUsedAt: text("last_used_at"),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );

@@ -1,5 +1,10 @@
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { findPage } from "../../db/page";
+import { authEvents } from "../../db/schema";
 import { type UserRef, userRefSql } from "../../db/sql";
 import { type Statement, statement } from "../../db/statement";
+import type { Page } from "../../lib/pagination";
 import type { RequestMeta } from "../../middleware/deps";
 
 /** One security event of the audit trail (`auth_events`). */
@@ -33,5 +38,52 @@ export function auditStatement(d1: D1Database, e: AuditEvent, onlyIf?: { sql: st
     e.detail ?? null,
     e.at,
     ...(onlyIf?.params ?? []),
+  );
+}
+
+/** A recorded security event, as listed. */
+export interface AuditEventRow {
+  id: number;
+  event: string;
+  user_id: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: string;
+}
+
+/** Filters of the audit list; `from` inclusive, `before` exclusive (ISO times). */
+export interface AuditFilter {
+  userId?: number | undefined;
+  event?: string | undefined;
+  from?: string | undefined;
+  before?: string | undefined;
+}
+
+/** A page of audit events, newest first, and their total. */
+export function listAuditEvents(db: Db, filter: AuditFilter, page: Page) {
+  const where: (SQL | undefined)[] = [
+    filter.userId === undefined ? undefined : eq(authEvents.userId, filter.userId),
+    filter.event === undefined ? undefined : eq(authEvents.event, filter.event),
+    filter.from === undefined ? undefined : gte(authEvents.createdAt, filter.from),
+    filter.before === undefined ? undefined : lt(authEvents.createdAt, filter.before),
+  ];
+  return findPage<AuditEventRow>(
+    db,
+    {
+      from: authEvents,
+      columns: {
+        id: authEvents.id,
+        event: authEvents.event,
+        user_id: authEvents.userId,
+        ip: authEvents.ip,
+        user_agent: authEvents.userAgent,
+        detail: authEvents.detail,
+        created_at: authEvents.createdAt,
+      },
+      where: and(...where),
+      orderBy: desc(authEvents.id),
+    },
+    page,
   );
 }

@@ -1,4 +1,7 @@
-/** The sessions module's public surface: opening, rotating and revoking sessions (refresh families). */
+/** The sessions module's public surface: opening, rotating, listing and ending sessions (refresh families). */
 export { SessionErrors } from "./errors";
+export { sessionRoutes } from "./routes";
+export { EndedSessions, SessionList, SessionListQuery } from "./schemas";
+export { endSessions, listSessions } from "./session-list-service";
 export { revokeSessionStatement, revokeUserSessionsStatement } from "./session-repository";
 export { type IssuedPair, openSession, REFRESH_REUSE_GRACE_SECONDS, rotateRefreshToken } from "./session-service";

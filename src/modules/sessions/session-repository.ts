@@ -1,8 +1,58 @@
-import { sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { findPage } from "../../db/page";
+import { sessions } from "../../db/schema";
 import { type UserRef, userRefSql } from "../../db/sql";
 import { type Statement, statement } from "../../db/statement";
+import type { Page } from "../../lib/pagination";
 import type { RequestMeta } from "../../middleware/deps";
+
+/** A session as listed to its user or an administrator. */
+export interface SessionRow {
+  id: string;
+  created_at: string;
+  last_used_at: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  expires_at: string;
+}
+
+/** A user's open sessions (not revoked, not expired at `now`), most recently used first, and their total. */
+export function listOpenSessions(db: Db, userId: number, now: string, page: Page) {
+  return findPage<SessionRow>(
+    db,
+    {
+      from: sessions,
+      columns: {
+        id: sessions.id,
+        created_at: sessions.createdAt,
+        last_used_at: sessions.lastUsedAt,
+        ip: sessions.ip,
+        user_agent: sessions.userAgent,
+        expires_at: sessions.expiresAt,
+      },
+      where: and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
+      orderBy: sql`${desc(sessions.lastUsedAt)}, ${desc(sessions.createdAt)}`,
+    },
+    page,
+  );
+}
+
+/** Revokes session `sessionId` only if it belongs to `userId` and is still open; returns its id when it did. */
+export function revokeOwnSessionStatement(
+  d1: D1Database,
+  r: { sessionId: string; userId: number; reason: string; at: string },
+): Statement<{ id: string }> {
+  return statement(
+    d1,
+    `UPDATE sessions SET revoked_at = ?3, revoked_reason = ?4
+      WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3 RETURNING id`,
+    r.sessionId,
+    r.userId,
+    r.at,
+    r.reason,
+  );
+}
 
 /** Opens a session (a refresh family) for a user; `user` may be inserted in the same batch. */
 export function insertSessionStatement(
@@ -12,7 +62,8 @@ export function insertSessionStatement(
   const ref = userRefSql(s.user, 2);
   return statement(
     d1,
-    `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, created_at) VALUES (?1, ${ref.sql}, ?3, ?4, ?5, ?6)`,
+    `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, created_at, last_used_at)
+     VALUES (?1, ${ref.sql}, ?3, ?4, ?5, ?6, ?6)`,
     s.id,
     ref.value,
     s.expiresAt,
@@ -109,14 +160,17 @@ export function revokeSessionStatement(d1: D1Database, sessionId: string, reason
   );
 }
 
-/** Revokes every session of a user, except `keepSessionId` when given (password change keeps the caller's). */
+/**
+ * Revokes every open session of a user, except `keepSessionId` when given (password change keeps the
+ * caller's); returns the ids it revoked.
+ */
 export function revokeUserSessionsStatement(
   d1: D1Database,
   r: { userId: number; reason: string; at: string; keepSessionId?: string | undefined },
-): Statement {
+): Statement<{ id: string }> {
   return statement(
     d1,
-    "UPDATE sessions SET revoked_at = ?3, revoked_reason = ?4 WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+    "UPDATE sessions SET revoked_at = ?3, revoked_reason = ?4 WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2 RETURNING id",
     r.userId,
     r.keepSessionId ?? null,
     r.at,

@@ -34,7 +34,7 @@ import type { UserView } from "./user-view";
  * may not see it (itself, `users:read` or `permission`);
  * 403 when the user is another one and holds permissions the caller doesn't (see `assertNotMorePrivileged`).
  */
-async function changeableUser(deps: Deps, auth: AuthContext, id: number, permission: Permission) {
+export async function changeableUser(deps: Deps, auth: AuthContext, id: number, permission: Permission) {
   const visible = canSeeUser(auth, id) || can(auth, permission);
   const target = visible ? await findUserForChange(deps.db, id) : undefined;
   if (!target) throw AccessErrors.USER_NOT_FOUND(id);
