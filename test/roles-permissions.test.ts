@@ -630,6 +630,8 @@ describe("every route is protected", () => {
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",
     "POST /api/v1/auth/logout",
+    "GET /api/v1/modules",
+    "GET /api/v1/modules/{id}",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];
