@@ -728,3 +728,55 @@ describe("D1 round trips of the lists", () => {
     }
   });
 });
+
+describe("the KC7 role name MANAGER", () => {
+  it("creates a user with role MANAGER as a KNOWLEDGE_MANAGER", async () => {
+    const { token } = await fixtureAdmin();
+    const username = unique("mgr");
+    const res = await send(
+      "POST",
+      "/api/v1/users",
+      { username, email: `${username}@example.test`, role: "MANAGER" },
+      token,
+    );
+    expect(res.status).toBe(201);
+    expect((await body(res)).user).toMatchObject({
+      role: "KNOWLEDGE_MANAGER",
+      role_ids: [await systemRoleId("KNOWLEDGE_MANAGER")],
+    });
+  });
+
+  it.each(["PUT", "PATCH"])("sets role MANAGER through %s as KNOWLEDGE_MANAGER", async (method) => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
+    const res = await send(method, `/api/v1/users/${target.id}`, { role: "MANAGER" }, token);
+    expect(res.status).toBe(200);
+    expect((await body(res)).user).toMatchObject({ role: "KNOWLEDGE_MANAGER" });
+  });
+
+  it.each(["MANAGER", "Manager"])("filters GET /users?role=%s as KNOWLEDGE_MANAGER", async (role) => {
+    const { token } = await fixtureAdmin();
+    const prefix = unique("alias");
+    const km = await createUser({ username: `${prefix}_km`, role: "KNOWLEDGE_MANAGER" });
+    await createUser({ username: `${prefix}_emp` });
+    const listed = await body(await send("GET", `/api/v1/users?search=${prefix}&role=${role}`, undefined, token));
+    expect(listed.users.map((u: { id: number; role: string }) => [u.id, u.role])).toEqual([
+      [km.id, "KNOWLEDGE_MANAGER"],
+    ]);
+  });
+
+  it("reserves the alias as a role name (409 ROLE_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    await expectError(await send("POST", "/api/v1/roles", { name: "Manager" }, token), 409, "ROLE_NAME_TAKEN");
+  });
+
+  it("still refuses an unknown system role name (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
+    await expectError(
+      await send("PATCH", `/api/v1/users/${target.id}`, { role: "SUPERVISOR" }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
+  });
+});

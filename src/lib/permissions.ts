@@ -33,6 +33,24 @@ export const ALL_PERMISSIONS: readonly Permission[] = Object.entries(STATEMENTS)
 export const SYSTEM_ROLES = ["ADMIN", "KNOWLEDGE_MANAGER", "EMPLOYEE", "API"] as const;
 export type SystemRole = (typeof SYSTEM_ROLES)[number];
 
+/**
+ * Other names of system roles that clients of the original systems send (KC7 calls
+ * `KNOWLEDGE_MANAGER` "Manager"). Accepted wherever a role name is; answers show the canonical name.
+ */
+export const ROLE_ALIASES = { MANAGER: "KNOWLEDGE_MANAGER" } as const satisfies Record<string, SystemRole>;
+
+/**
+ * The canonical name for `name`: a system role's alias (any case) becomes that role's name; any other
+ * name is returned as given.
+ *
+ * @example
+ *   canonicalRoleName("Manager") // "KNOWLEDGE_MANAGER"
+ */
+export function canonicalRoleName(name: string): string {
+  const upper = name.toUpperCase();
+  return upper in ROLE_ALIASES ? ROLE_ALIASES[upper as keyof typeof ROLE_ALIASES] : name;
+}
+
 /** What each system role grants. */
 export const SYSTEM_ROLE_PERMISSIONS: Record<SystemRole, readonly Permission[]> = {
   ADMIN: ALL_PERMISSIONS,
