@@ -164,6 +164,16 @@ describe("POST /users", () => {
     expect(row?.password_hash).toBeNull();
   });
 
+  it("answers a missing email in KC7's words, 'Email is required' (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const json = await expectError(
+      await send("POST", "/api/v1/users", { username: unique("noemail") }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
+    expect(json.detail).toEqual([{ loc: ["body", "email"], msg: "Email is required", type: "invalid_type" }]);
+  });
+
   it("creates a user with a password that can then log in", async () => {
     const { token } = await fixtureAdmin();
     const username = unique("pw");

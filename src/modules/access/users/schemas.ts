@@ -14,8 +14,9 @@ export const UsernameSchema = z
   .regex(/^[A-Za-z0-9._-]+$/, "Only letters, digits, '.', '_' and '-'")
   .openapi({ example: "johndoe" });
 
+/** An email address, lower-cased; a missing one is told in KC7's words, `Email is required`. */
 export const EmailSchema = z
-  .email()
+  .email({ error: (issue) => (issue.input === undefined ? "Email is required" : undefined) })
   .max(254)
   .transform((e) => e.toLowerCase())
   .openapi({ example: "john.doe@example.com" });
