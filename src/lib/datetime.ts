@@ -37,7 +37,6 @@ export const DateTimeInput = z
     return iso;
   })
   .openapi({
-    type: "string",
     example: "2026-03-02T09:00:00Z",
     description:
       "ISO 8601 date-time with `Z`, an offset, or none (read as UTC), or a date (midnight UTC); answered in UTC with `Z`",
