@@ -665,6 +665,25 @@ describe("permission names", () => {
     });
   });
 
+  it("has a data migration that names a permission created before names existed after its key", async () => {
+    const { token } = await fixtureAdmin();
+    const resource = unique("legacy");
+    const row = await env.DB.prepare(
+      "INSERT INTO permissions (resource, action, is_system) VALUES (?1, 'use', 0) RETURNING id",
+    )
+      .bind(resource)
+      .first<{ id: number }>();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_permission_names_data.sql"));
+    expect(migration).toBeDefined();
+    await env.DB.batch((migration?.queries ?? []).map((q) => env.DB.prepare(q)));
+    const stored = await env.DB.prepare("SELECT name FROM permissions WHERE id = ?1").bind(row?.id).first();
+    expect(stored).toEqual({ name: `${resource}:use` });
+    const json = await body(await send("GET", `${PERMS}/${row?.id}`, undefined, token));
+    expect(json.permission).toMatchObject({ name: `${resource}:use`, key: `${resource}:use` });
+    const system = await body(await send("GET", `${PERMS}?resource=users&action=read`, undefined, token));
+    expect(system.permissions[0].name).toBe("View Users");
+  });
+
   it("creates a permission with a name and shows it in every view (create, get, list)", async () => {
     const { token } = await fixtureAdmin();
     const org = await organization();
