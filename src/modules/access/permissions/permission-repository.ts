@@ -115,7 +115,7 @@ export function updatePermissionStatement(
   );
 }
 
-/** Whether `name` is a unique index on permission names (SQLite's name for the failed constraint). */
+/** Whether `constraint` (SQLite's name for a failed UNIQUE constraint) is one of the permission-name indexes. */
 export const isPermissionNameIndex = (constraint: string): boolean => constraint.includes("_name_unique");
 
 /** Deletes a custom permission that no role grants, in one conditional statement; returns its id when deleted. */
