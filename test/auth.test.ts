@@ -225,7 +225,7 @@ describe("POST /auth/login", () => {
     await env.DB.prepare("UPDATE users SET is_active = 0 WHERE id = ?1").bind(json.user.id).run();
     const res = await send("POST", "/api/v1/auth/login", { username, password: PASSWORD });
     expect(res.status).toBe(403);
-    expect(await body(res)).toEqual({ detail: "Account is deactivated", status: "error", code: "ACCOUNT_DISABLED" });
+    expect(await body(res)).toEqual({ detail: "User account deactivated", status: "error", code: "ACCOUNT_DISABLED" });
   });
 
   it("locks an account for the network that failed repeatedly, with 429 and Retry-After", async () => {
@@ -489,6 +489,27 @@ describe("refresh tokens", () => {
     const res = await refresh(json.access_token);
     expect(res.status).toBe(401);
     expect((await body(res)).code).toBe("INVALID_TOKEN");
+  });
+
+  it.each([
+    ["a forged", (t: string) => `${t.slice(0, -4)}AAAA`],
+    ["a garbage", () => "not.a.jwt"],
+    ["an access token as a", (_: string, access: string) => access],
+  ] as const)("answers %s refresh token with KC7's 'Invalid refresh token' (401 INVALID_TOKEN)", async (_, bad) => {
+    const { json } = await register();
+    const res = await refresh(bad(json.refresh_token, json.access_token));
+    expect(res.status).toBe(401);
+    expect(await body(res)).toEqual({ detail: "Invalid refresh token", status: "error", code: "INVALID_TOKEN" });
+  });
+
+  it("answers an expired refresh token with 'Invalid refresh token' (401 TOKEN_EXPIRED)", async () => {
+    const clock = manualClock();
+    const client = clientAt(clock);
+    const json = await body(await client.send("POST", "/api/v1/auth/register", newAccount()));
+    clock.advance(8 * 24 * 3600);
+    const res = await client.send("POST", "/api/v1/auth/refresh", { refresh_token: json.refresh_token });
+    expect(res.status).toBe(401);
+    expect(await body(res)).toEqual({ detail: "Invalid refresh token", status: "error", code: "TOKEN_EXPIRED" });
   });
 });
 

@@ -689,3 +689,105 @@ describe("documentation", () => {
     expect(doc.components.schemas.CreatedRegistration.properties.conflicts.type).toBe("array");
   });
 });
+
+describe("POST /trainings/{id}/register (OpenKMS clients)", () => {
+  const registerVia = (token: string | undefined, trainingId: number, payload?: unknown) =>
+    send("POST", `/api/v1/trainings/${trainingId}/register`, payload, token);
+
+  it("registers the caller without a body, as POST /registrations {training_id} does (201, same body)", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const res = await registerVia(me.token, training.id);
+    expect(res.status).toBe(201);
+    const json = await body(res);
+    expect(json).toEqual({
+      registration: expect.objectContaining({ user_id: me.user.id, training_id: training.id, status: "REGISTERED" }),
+      message: "Registration successful",
+      conflicts: [],
+    });
+    expect(Object.keys(json.registration).sort()).toEqual(
+      Object.keys((await body(await registerAs(manager.token, training.id))).registration).sort(),
+    );
+    expect(await activeCount(training.id)).toBe(2);
+  });
+
+  it("gives the same refusals: 409 ALREADY_REGISTERED, whichever path registered first", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    await registered(me.token, training.id);
+    await expectError(await registerVia(me.token, training.id, {}), 409, "ALREADY_REGISTERED");
+  });
+
+  it("answers 404 TRAINING_NOT_FOUND for an unknown training", async () => {
+    const me = await signedIn("EMPLOYEE");
+    await expectError(await registerVia(me.token, 99_999_999), 404, "TRAINING_NOT_FOUND");
+  });
+
+  it("lets a registration manager name user_id, and refuses it to others (403)", async () => {
+    const training = await createTraining(manager.token);
+    const learner = await createUser();
+    const res = await registerVia(manager.token, training.id, { user_id: learner.id });
+    expect(res.status).toBe(201);
+    expect((await body(res)).registration.user_id).toBe(learner.id);
+    const me = await signedIn("EMPLOYEE");
+    const other = await createUser();
+    await expectError(await registerVia(me.token, training.id, { user_id: other.id }), 403, "FORBIDDEN");
+  });
+
+  it("answers 401 without credentials and 403 without registrations:create", async () => {
+    const training = await createTraining(manager.token);
+    await expectError(await registerVia(undefined, training.id), 401, "UNAUTHORIZED");
+    const integration = await signedIn("API");
+    await expectError(await registerVia(integration.token, training.id), 403, "FORBIDDEN");
+  });
+
+  it("refuses a training_id in the body (422: the path names the training)", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    await expectError(await registerVia(me.token, training.id, { training_id: training.id }), 422, "VALIDATION_ERROR");
+  });
+});
+
+describe("GET /users/me/registrations", () => {
+  const MINE = "/api/v1/users/me/registrations";
+
+  it("lists only the caller's registrations in the list envelope, not shadowed by /users/{id}", async () => {
+    const [a, b] = [await createTraining(manager.token), await createTraining(manager.token)];
+    const me = await signedIn("EMPLOYEE");
+    const someoneElse = await signedIn("EMPLOYEE");
+    const first = await registered(me.token, a.id);
+    const second = await registered(me.token, b.id);
+    await registered(someoneElse.token, a.id);
+    const res = await send("GET", MINE, undefined, me.token);
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ registrations: [first, second], total: 2, skip: 0, limit: 100 });
+  });
+
+  it("pages and filters by training_id and status", async () => {
+    const [a, b] = [await createTraining(manager.token), await createTraining(manager.token)];
+    const me = await signedIn("EMPLOYEE");
+    const first = await registered(me.token, a.id);
+    const second = await registered(me.token, b.id);
+    await setStatus(second.id, "CANCELLED", me.token);
+    const page = await body(await send("GET", `${MINE}?skip=1&limit=1`, undefined, me.token));
+    expect(page).toMatchObject({ total: 2, skip: 1, limit: 1, registrations: [{ id: second.id }] });
+    const byTraining = await body(await send("GET", `${MINE}?training_id=${a.id}`, undefined, me.token));
+    expect(byTraining.registrations.map((r: { id: number }) => r.id)).toEqual([first.id]);
+    const cancelled = await body(await send("GET", `${MINE}?status=CANCELLED`, undefined, me.token));
+    expect(cancelled.registrations.map((r: { id: number }) => r.id)).toEqual([second.id]);
+  });
+
+  it("shows a registration manager its own registrations only, not everyone's", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    await registered(me.token, training.id);
+    const json = await body(await send("GET", `${MINE}?training_id=${training.id}`, undefined, admin.token));
+    expect(json).toMatchObject({ total: 0, registrations: [] });
+  });
+
+  it("refuses an unknown status (422) and answers 401 without credentials", async () => {
+    const me = await signedIn("EMPLOYEE");
+    await expectError(await send("GET", `${MINE}?status=LOST`, undefined, me.token), 422, "VALIDATION_ERROR");
+    await expectError(await send("GET", MINE), 401, "UNAUTHORIZED");
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { ALL_PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions";
+import { ALL_PERMISSIONS, PERMISSION_NAMES, SYSTEM_ROLE_PERMISSIONS } from "../src/lib/permissions";
 import {
   customRole,
   fixtureAdmin,
@@ -331,7 +331,12 @@ describe("PUT /roles/{id}/permissions", () => {
   /** An organization and a custom permission of its own. */
   async function organizationPermission(token: string) {
     const org = await organization();
-    const perm = await send("POST", PERMS, { resource: unique("res"), action: "use", organization_id: org.id }, token);
+    const perm = await send(
+      "POST",
+      PERMS,
+      { name: unique("Perm "), resource: unique("res"), action: "use", organization_id: org.id },
+      token,
+    );
     return { org, permId: (await body(perm)).permission.id as number };
   }
 
@@ -391,7 +396,12 @@ describe("/permissions", () => {
   it("filters by organization", async () => {
     const { token } = await fixtureAdmin();
     const org = await organization();
-    await send("POST", PERMS, { resource: unique("doc"), action: "review", organization_id: org.id }, token);
+    await send(
+      "POST",
+      PERMS,
+      { name: unique("Perm "), resource: unique("doc"), action: "review", organization_id: org.id },
+      token,
+    );
     const scoped = await body(await send("GET", `${PERMS}?organization_id=${org.id}`, undefined, token));
     expect(scoped).toMatchObject({ total: 1, permissions: [{ action: "review", organization_id: org.id }] });
   });
@@ -408,7 +418,12 @@ describe("/permissions", () => {
   /** Creates a custom permission `<new resource>:delete` as the holder of `token`. */
   async function createPermission(token: string) {
     const resource = unique("projects");
-    const created = await send("POST", PERMS, { resource, action: "delete", description: "Delete projects" }, token);
+    const created = await send(
+      "POST",
+      PERMS,
+      { name: unique("Perm "), resource, action: "delete", description: "Delete projects" },
+      token,
+    );
     return { resource, created };
   }
 
@@ -451,7 +466,7 @@ describe("/permissions", () => {
   it("refuses to recreate a catalog key (409 PERMISSION_EXISTS)", async () => {
     const { token } = await fixtureAdmin();
     await expectError(
-      await send("POST", PERMS, { resource: "users", action: "read" }, token),
+      await send("POST", PERMS, { name: unique("Perm "), resource: "users", action: "read" }, token),
       409,
       "PERMISSION_EXISTS",
     );
@@ -461,7 +476,12 @@ describe("/permissions", () => {
     const { token } = await fixtureAdmin();
     const org = await organization();
     await expectError(
-      await send("POST", PERMS, { resource: "users", action: "manage_access", organization_id: org.id }, token),
+      await send(
+        "POST",
+        PERMS,
+        { name: unique("Perm "), resource: "users", action: "manage_access", organization_id: org.id },
+        token,
+      ),
       409,
       "PERMISSION_EXISTS",
     );
@@ -470,14 +490,19 @@ describe("/permissions", () => {
   it("refuses a duplicate custom permission (409 PERMISSION_EXISTS)", async () => {
     const { token } = await fixtureAdmin();
     const resource = unique("dup");
-    expect((await send("POST", PERMS, { resource, action: "x" }, token)).status).toBe(201);
-    await expectError(await send("POST", PERMS, { resource, action: "x" }, token), 409, "PERMISSION_EXISTS");
+    expect((await send("POST", PERMS, { name: unique("Perm "), resource, action: "x" }, token)).status).toBe(201);
+    await expectError(
+      await send("POST", PERMS, { name: unique("Perm "), resource, action: "x" }, token),
+      409,
+      "PERMISSION_EXISTS",
+    );
   });
 
   it("refuses renaming a custom permission to a catalog key (409 PERMISSION_EXISTS)", async () => {
     const { token } = await fixtureAdmin();
     const resource = unique("dup");
-    const custom = (await body(await send("POST", PERMS, { resource, action: "y" }, token))).permission;
+    const custom = (await body(await send("POST", PERMS, { name: unique("Perm "), resource, action: "y" }, token)))
+      .permission;
     await expectError(
       await send("PUT", `${PERMS}/${custom.id}`, { resource: "roles", action: "delete" }, token),
       409,
@@ -502,7 +527,9 @@ describe("/permissions", () => {
 
   it("refuses deleting a permission still granted (409 PERMISSION_IN_USE)", async () => {
     const { token } = await fixtureAdmin();
-    const custom = (await body(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token))).permission;
+    const custom = (
+      await body(await send("POST", PERMS, { name: unique("Perm "), resource: unique("r"), action: "use" }, token))
+    ).permission;
     const role = await customRole([]);
     await send("PUT", `${ROLES}/${role.id}/permissions`, { permission_ids: [custom.id] }, token);
     await expectError(await send("DELETE", `${PERMS}/${custom.id}`, undefined, token), 409, "PERMISSION_IN_USE");
@@ -511,9 +538,9 @@ describe("/permissions", () => {
   it("validates resource and action names", async () => {
     const { token } = await fixtureAdmin();
     for (const bad of [
-      { resource: "Users!", action: "read" },
-      { resource: "x", action: "" },
-      { resource: "x", action: "y", is_system: true },
+      { name: "Bad", resource: "Users!", action: "read" },
+      { name: "Bad", resource: "x", action: "" },
+      { name: "Bad", resource: "x", action: "y", is_system: true },
     ]) {
       await expectError(await send("POST", PERMS, bad, token), 422, "VALIDATION_ERROR");
     }
@@ -525,27 +552,46 @@ describe("/permissions", () => {
     const other = await organization();
     return (
       await body(
-        await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, adminToken),
+        await send(
+          "POST",
+          PERMS,
+          { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: other.id },
+          adminToken,
+        ),
       )
     ).permission as { id: number };
   }
 
   it("lets an organization admin create custom permissions in its organization", async () => {
     const { token, org } = await orgAdmin();
-    const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
+    const own = await send(
+      "POST",
+      PERMS,
+      { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: org.id },
+      token,
+    );
     expect(own.status).toBe(201);
   });
 
   it("refuses an organization admin creating a global permission (403)", async () => {
     const { token } = await orgAdmin();
-    await expectError(await send("POST", PERMS, { resource: unique("r"), action: "use" }, token), 403, "FORBIDDEN");
+    await expectError(
+      await send("POST", PERMS, { name: unique("Perm "), resource: unique("r"), action: "use" }, token),
+      403,
+      "FORBIDDEN",
+    );
   });
 
   it("answers 404 to an organization admin creating a permission in another organization", async () => {
     const { token } = await orgAdmin();
     const other = await organization();
     await expectError(
-      await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: other.id }, token),
+      await send(
+        "POST",
+        PERMS,
+        { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: other.id },
+        token,
+      ),
       404,
       "ORGANIZATION_NOT_FOUND",
     );
@@ -560,7 +606,12 @@ describe("/permissions", () => {
 
   it("lists to an organization admin its organization's permissions, not another's", async () => {
     const { token, org } = await orgAdmin();
-    const own = await send("POST", PERMS, { resource: unique("r"), action: "use", organization_id: org.id }, token);
+    const own = await send(
+      "POST",
+      PERMS,
+      { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: org.id },
+      token,
+    );
     const ownId = (await body(own)).permission.id;
     const foreign = await foreignPermission();
     const listed = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
@@ -584,9 +635,150 @@ describe("/permissions", () => {
     const [id] = await permissionIds(["users:read"]);
     await expectError(await send("GET", PERMS, undefined, token), 403, "FORBIDDEN");
     await expectError(await send("GET", `${PERMS}/${id}`, undefined, token), 403, "FORBIDDEN");
-    await expectError(await send("POST", PERMS, { resource: "a", action: "b" }, token), 403, "FORBIDDEN");
+    await expectError(
+      await send("POST", PERMS, { name: unique("Perm "), resource: "a", action: "b" }, token),
+      403,
+      "FORBIDDEN",
+    );
     await expectError(await send("PUT", `${PERMS}/${id}`, { description: "x" }, token), 403, "FORBIDDEN");
     await expectError(await send("DELETE", `${PERMS}/${id}`, undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("permission names", () => {
+  const create = (token: string, fields: Record<string, unknown>) =>
+    send("POST", PERMS, { resource: unique("res"), action: "use", ...fields }, token);
+
+  it("names every system permission readably, as PERMISSION_NAMES in src/lib/permissions.ts does", async () => {
+    const { token } = await fixtureAdmin();
+    const all = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));
+    const system = all.permissions.filter((p: { is_system: boolean }) => p.is_system);
+    expect(Object.fromEntries(system.map((p: { key: string; name: string }) => [p.key, p.name]))).toEqual(
+      PERMISSION_NAMES,
+    );
+    expect(system.find((p: { key: string }) => p.key === "users:read")).toMatchObject({
+      name: "View Users",
+      resource: "users",
+      action: "read",
+      organization_id: null,
+      is_system: true,
+    });
+  });
+
+  it("has a data migration that names a permission created before names existed after its key", async () => {
+    const { token } = await fixtureAdmin();
+    const resource = unique("legacy");
+    const row = await env.DB.prepare(
+      "INSERT INTO permissions (resource, action, is_system) VALUES (?1, 'use', 0) RETURNING id",
+    )
+      .bind(resource)
+      .first<{ id: number }>();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_permission_names_data.sql"));
+    expect(migration).toBeDefined();
+    await env.DB.batch((migration?.queries ?? []).map((q) => env.DB.prepare(q)));
+    const stored = await env.DB.prepare("SELECT name FROM permissions WHERE id = ?1").bind(row?.id).first();
+    expect(stored).toEqual({ name: `${resource}:use` });
+    const json = await body(await send("GET", `${PERMS}/${row?.id}`, undefined, token));
+    expect(json.permission).toMatchObject({ name: `${resource}:use`, key: `${resource}:use` });
+    const system = await body(await send("GET", `${PERMS}?resource=users&action=read`, undefined, token));
+    expect(system.permissions[0].name).toBe("View Users");
+  });
+
+  it("creates a permission with a name and shows it in every view (create, get, list)", async () => {
+    const { token } = await fixtureAdmin();
+    const org = await organization();
+    const name = unique("Delete Projects ");
+    const res = await create(token, { name, description: "Can delete projects", organization_id: org.id });
+    expect(res.status).toBe(201);
+    const { permission } = await body(res);
+    expect(permission).toMatchObject({ name, description: "Can delete projects", organization_id: org.id });
+    const one = await body(await send("GET", `${PERMS}/${permission.id}`, undefined, token));
+    expect(one.permission.name).toBe(name);
+    const listed = await body(await send("GET", `${PERMS}?organization_id=${org.id}`, undefined, token));
+    expect(listed.permissions).toEqual([permission]);
+    const row = await env.DB.prepare("SELECT name FROM permissions WHERE id = ?1").bind(permission.id).first();
+    expect(row).toEqual({ name });
+  });
+
+  it("requires a name on create (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const json = await expectError(
+      await send("POST", PERMS, { resource: unique("res"), action: "use" }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
+    expect(json.detail).toEqual([expect.objectContaining({ loc: ["body", "name"] })]);
+    await expectError(await create(token, { name: "   " }), 422, "VALIDATION_ERROR");
+  });
+
+  it("renames a custom permission with PUT", async () => {
+    const { token } = await fixtureAdmin();
+    const { permission } = await body(await create(token, { name: unique("Old ") }));
+    const name = unique("New ");
+    const res = await send("PUT", `${PERMS}/${permission.id}`, { name }, token);
+    expect(await body(res)).toMatchObject({ permission: { id: permission.id, name, key: permission.key } });
+  });
+
+  it("refuses a name taken in the same scope, whatever its case (409 PERMISSION_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    const org = await organization();
+    const name = unique("Review Docs ");
+    expect((await create(token, { name })).status).toBe(201);
+    await expectError(await create(token, { name: name.toUpperCase() }), 409, "PERMISSION_NAME_TAKEN");
+    expect((await create(token, { name, organization_id: org.id })).status).toBe(201);
+    await expectError(
+      await create(token, { name: name.toLowerCase(), organization_id: org.id }),
+      409,
+      "PERMISSION_NAME_TAKEN",
+    );
+  });
+
+  it("allows one name in two organizations", async () => {
+    const { token } = await fixtureAdmin();
+    const name = unique("Local ");
+    for (const org of [await organization(), await organization()]) {
+      expect((await create(token, { name, organization_id: org.id })).status).toBe(201);
+    }
+  });
+
+  it("reserves the system permissions' names in every scope (409 PERMISSION_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    const org = await organization();
+    await expectError(await create(token, { name: "view users" }), 409, "PERMISSION_NAME_TAKEN");
+    await expectError(
+      await create(token, { name: "View Users", organization_id: org.id }),
+      409,
+      "PERMISSION_NAME_TAKEN",
+    );
+  });
+
+  it("refuses renaming to a taken name (409 PERMISSION_NAME_TAKEN) and keeps the old one", async () => {
+    const { token } = await fixtureAdmin();
+    const taken = unique("Taken ");
+    await create(token, { name: taken });
+    const { permission } = await body(await create(token, { name: unique("Mine ") }));
+    await expectError(
+      await send("PUT", `${PERMS}/${permission.id}`, { name: taken }, token),
+      409,
+      "PERMISSION_NAME_TAKEN",
+    );
+    await expectError(
+      await send("PUT", `${PERMS}/${permission.id}`, { name: "Create Trainings" }, token),
+      409,
+      "PERMISSION_NAME_TAKEN",
+    );
+    expect((await body(await send("GET", `${PERMS}/${permission.id}`, undefined, token))).permission.name).toBe(
+      permission.name,
+    );
+  });
+
+  it("keeps a permission's own name on an update that changes only its case or other fields", async () => {
+    const { token } = await fixtureAdmin();
+    const { permission } = await body(await create(token, { name: unique("Case ") }));
+    const res = await send("PUT", `${PERMS}/${permission.id}`, { name: permission.name.toUpperCase() }, token);
+    expect((await body(res)).permission.name).toBe(permission.name.toUpperCase());
+    const other = await send("PUT", `${PERMS}/${permission.id}`, { description: "x" }, token);
+    expect((await body(other)).permission.name).toBe(permission.name.toUpperCase());
   });
 });
 
@@ -630,6 +822,8 @@ describe("every route is protected", () => {
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",
     "POST /api/v1/auth/logout",
+    "GET /api/v1/modules",
+    "GET /api/v1/modules/{id}",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];

@@ -122,6 +122,37 @@ describe("POST /trainings", () => {
     );
   });
 
+  it("reads a date-time without an offset as UTC, with or without fractional seconds, and answers with Z", async () => {
+    const payload = {
+      title: unique("T"),
+      category: "SECURITY",
+      level: "BEGINNER",
+      start_date: "2024-01-15T09:00:00",
+      end_date: "2024-01-15T17:30:00.25",
+    };
+    const res = await send("POST", TRAININGS, payload, manager.token);
+    expect(res.status).toBe(201);
+    const { training } = await body(res);
+    expect(training).toMatchObject({ start_date: "2024-01-15T09:00:00.000Z", end_date: "2024-01-15T17:30:00.250Z" });
+    const stored = await env.DB.prepare("SELECT start_date, end_date FROM trainings WHERE id = ?1")
+      .bind(training.id)
+      .first();
+    expect(stored).toEqual({ start_date: "2024-01-15T09:00:00.000Z", end_date: "2024-01-15T17:30:00.250Z" });
+    const updated = await send(
+      "PATCH",
+      `${TRAININGS}/${training.id}`,
+      { end_date: "2024-01-15T18:00:00.123456" },
+      manager.token,
+    );
+    expect((await body(updated)).training.end_date).toBe("2024-01-15T18:00:00.123Z");
+  });
+
+  it("still refuses an impossible date-time without an offset (422)", async () => {
+    const payload = { title: unique("T"), category: "SECURITY", level: "BEGINNER", start_date: "2024-02-30T09:00:00" };
+    const json = await expectError(await send("POST", TRAININGS, payload, manager.token), 422, "VALIDATION_ERROR");
+    expect(json.detail[0]).toMatchObject({ loc: ["body", "start_date"] });
+  });
+
   it("answers 422 when end_date is not after start_date", async () => {
     const base = { title: unique("T"), category: "SECURITY", level: "BEGINNER" };
     const before = await send(

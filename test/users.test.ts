@@ -164,6 +164,16 @@ describe("POST /users", () => {
     expect(row?.password_hash).toBeNull();
   });
 
+  it("answers a missing email in KC7's words, 'Email is required' (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const json = await expectError(
+      await send("POST", "/api/v1/users", { username: unique("noemail") }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
+    expect(json.detail).toEqual([{ loc: ["body", "email"], msg: "Email is required", type: "invalid_type" }]);
+  });
+
   it("creates a user with a password that can then log in", async () => {
     const { token } = await fixtureAdmin();
     const username = unique("pw");
@@ -726,5 +736,57 @@ describe("D1 round trips of the lists", () => {
       }
       expect(trips, path).toEqual([2, 2]);
     }
+  });
+});
+
+describe("the KC7 role name MANAGER", () => {
+  it("creates a user with role MANAGER as a KNOWLEDGE_MANAGER", async () => {
+    const { token } = await fixtureAdmin();
+    const username = unique("mgr");
+    const res = await send(
+      "POST",
+      "/api/v1/users",
+      { username, email: `${username}@example.test`, role: "MANAGER" },
+      token,
+    );
+    expect(res.status).toBe(201);
+    expect((await body(res)).user).toMatchObject({
+      role: "KNOWLEDGE_MANAGER",
+      role_ids: [await systemRoleId("KNOWLEDGE_MANAGER")],
+    });
+  });
+
+  it.each(["PUT", "PATCH"])("sets role MANAGER through %s as KNOWLEDGE_MANAGER", async (method) => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
+    const res = await send(method, `/api/v1/users/${target.id}`, { role: "MANAGER" }, token);
+    expect(res.status).toBe(200);
+    expect((await body(res)).user).toMatchObject({ role: "KNOWLEDGE_MANAGER" });
+  });
+
+  it.each(["MANAGER", "Manager"])("filters GET /users?role=%s as KNOWLEDGE_MANAGER", async (role) => {
+    const { token } = await fixtureAdmin();
+    const prefix = unique("alias");
+    const km = await createUser({ username: `${prefix}_km`, role: "KNOWLEDGE_MANAGER" });
+    await createUser({ username: `${prefix}_emp` });
+    const listed = await body(await send("GET", `/api/v1/users?search=${prefix}&role=${role}`, undefined, token));
+    expect(listed.users.map((u: { id: number; role: string }) => [u.id, u.role])).toEqual([
+      [km.id, "KNOWLEDGE_MANAGER"],
+    ]);
+  });
+
+  it("reserves the alias as a role name (409 ROLE_NAME_TAKEN)", async () => {
+    const { token } = await fixtureAdmin();
+    await expectError(await send("POST", "/api/v1/roles", { name: "Manager" }, token), 409, "ROLE_NAME_TAKEN");
+  });
+
+  it("still refuses an unknown system role name (422)", async () => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
+    await expectError(
+      await send("PATCH", `/api/v1/users/${target.id}`, { role: "SUPERVISOR" }, token),
+      422,
+      "VALIDATION_ERROR",
+    );
   });
 });

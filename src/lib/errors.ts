@@ -77,11 +77,11 @@ export const HttpErrors = defineErrors({
   MALFORMED_JSON: () => ({ status: 400, detail: "Malformed JSON in request body" }),
   UNAUTHORIZED: (detail = "Could not validate credentials") => ({ status: 401, detail, headers: CHALLENGE }),
   INVALID_TOKEN: (detail = "Invalid token") => ({ status: 401, detail, headers: CHALLENGE }),
-  TOKEN_EXPIRED: () => ({ status: 401, detail: "Token has expired", headers: CHALLENGE }),
+  TOKEN_EXPIRED: (detail = "Token has expired") => ({ status: 401, detail, headers: CHALLENGE }),
   /** 401 on a request with a deactivated account's token, 403 at sign-in after a correct password. */
   ACCOUNT_DISABLED: (status: 401 | 403 = 401) => ({
     status,
-    detail: "Account is deactivated",
+    detail: "User account deactivated",
     headers: status === 401 ? CHALLENGE : {},
   }),
   FORBIDDEN: (detail = "Not authorized to perform this action") => ({ status: 403, detail }),

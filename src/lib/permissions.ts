@@ -30,8 +30,74 @@ export const ALL_PERMISSIONS: readonly Permission[] = Object.entries(STATEMENTS)
   actions.map((action) => `${resource}:${action}` as Permission),
 );
 
+/**
+ * The readable name of each system permission (the RBAC System shows permissions as "View Users").
+ * Seeded by the migration `0003_permission_names_data.sql`; a test holds the database to it, so a
+ * change here needs a migration that applies it.
+ */
+export const PERMISSION_NAMES: Readonly<Record<Permission, string>> = {
+  "users:read": "View Users",
+  "users:create": "Create Users",
+  "users:update": "Update Users",
+  "users:delete": "Delete Users",
+  "users:read_email": "View User Emails",
+  "users:manage_access": "Manage User Access",
+  "organizations:read": "View Organizations",
+  "organizations:create": "Create Organizations",
+  "organizations:update": "Update Organizations",
+  "organizations:delete": "Delete Organizations",
+  "roles:read": "View Roles",
+  "roles:create": "Create Roles",
+  "roles:update": "Update Roles",
+  "roles:delete": "Delete Roles",
+  "permissions:read": "View Permissions",
+  "permissions:create": "Create Permissions",
+  "permissions:update": "Update Permissions",
+  "permissions:delete": "Delete Permissions",
+  "trainings:read": "View Trainings",
+  "trainings:create": "Create Trainings",
+  "trainings:update": "Update Trainings",
+  "trainings:delete": "Delete Trainings",
+  "registrations:create": "Register for Trainings",
+  "registrations:manage": "Manage Registrations",
+  "modules:read": "View Modules",
+  "modules:create": "Create Modules",
+  "modules:update": "Update Modules",
+  "modules:delete": "Delete Modules",
+  "progress:read": "View Progress",
+  "progress:write": "Record Progress",
+  "reports:read": "View Reports",
+  "reports:generate": "Generate Reports",
+  "reports:send": "Send Reports",
+  "webhooks:read": "View Webhooks",
+  "webhooks:create": "Create Webhooks",
+  "webhooks:update": "Update Webhooks",
+  "webhooks:delete": "Delete Webhooks",
+  "emails:read": "View Emails",
+  "login_links:create": "Create Login Links",
+  "audit:read": "View Audit Events",
+};
+
 export const SYSTEM_ROLES = ["ADMIN", "KNOWLEDGE_MANAGER", "EMPLOYEE", "API"] as const;
 export type SystemRole = (typeof SYSTEM_ROLES)[number];
+
+/**
+ * Other names of system roles that clients of the original systems send (KC7 calls
+ * `KNOWLEDGE_MANAGER` "Manager"). Accepted wherever a role name is; answers show the canonical name.
+ */
+export const ROLE_ALIASES = { MANAGER: "KNOWLEDGE_MANAGER" } as const satisfies Record<string, SystemRole>;
+
+/**
+ * The canonical name for `name`: a system role's alias (any case) becomes that role's name; any other
+ * name is returned as given.
+ *
+ * @example
+ *   canonicalRoleName("Manager") // "KNOWLEDGE_MANAGER"
+ */
+export function canonicalRoleName(name: string): string {
+  const upper = name.toUpperCase();
+  return upper in ROLE_ALIASES ? ROLE_ALIASES[upper as keyof typeof ROLE_ALIASES] : name;
+}
 
 /** What each system role grants. */
 export const SYSTEM_ROLE_PERMISSIONS: Record<SystemRole, readonly Permission[]> = {

@@ -81,11 +81,18 @@ export const roles = sqliteTable(
   ],
 );
 
-/** A `resource` + `action` pair such as `trainings:create`; system permissions are seeded and can't be deleted. */
+/**
+ * A `resource` + `action` pair such as `trainings:create`, with a readable `name` ("View Users", as
+ * the RBAC System shows it); system permissions are seeded and can't be deleted. `name` is unique
+ * case-insensitively among global permissions and within one organization. It is nullable only so
+ * that adding it needed no table rebuild: a data migration named every existing permission, and
+ * every write sets it.
+ */
 export const permissions = sqliteTable(
   "permissions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name"),
     resource: text("resource").notNull(),
     action: text("action").notNull(),
     description: text("description"),
@@ -97,6 +104,10 @@ export const permissions = sqliteTable(
     uniqueIndex("permissions_global_unique").on(t.resource, t.action).where(sql`${t.organizationId} IS NULL`),
     uniqueIndex("permissions_org_unique")
       .on(t.organizationId, t.resource, t.action)
+      .where(sql`${t.organizationId} IS NOT NULL`),
+    uniqueIndex("permissions_global_name_unique").on(sql`lower(${t.name})`).where(sql`${t.organizationId} IS NULL`),
+    uniqueIndex("permissions_org_name_unique")
+      .on(t.organizationId, sql`lower(${t.name})`)
       .where(sql`${t.organizationId} IS NOT NULL`),
   ],
 );

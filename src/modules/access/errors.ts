@@ -37,6 +37,7 @@ export const AccessErrors = defineErrors({
   ROLE_IN_USE: (id: number) => ({ status: 409, detail: `Role ${id} is still assigned to users; unassign it first` }),
   PERMISSION_NOT_FOUND: (id: number) => ({ status: 404, detail: `Permission with id ${id} not found` }),
   PERMISSION_EXISTS: (key: string) => ({ status: 409, detail: `Permission '${key}' already exists` }),
+  PERMISSION_NAME_TAKEN: (name: string) => ({ status: 409, detail: `A permission named '${name}' already exists` }),
   SYSTEM_PERMISSION_READ_ONLY: (id: number) => ({
     status: 409,
     detail: `Permission ${id} is a system permission and can't be changed or deleted`,

@@ -74,7 +74,7 @@ export const authRoutes = createRouter()
       path: `${AUTH}/refresh`,
       tags,
       summary: "Rotate a refresh token (from the body, the refresh_token cookie or Authorization: Bearer)",
-      description: `The presented token is used up and a new pair issued; presenting a used token again more than a few seconds later revokes its whole session (401 \`REFRESH_TOKEN_REUSED\`).`,
+      description: `The presented token is used up and a new pair issued; presenting a used token again more than a few seconds later revokes its whole session (401 \`REFRESH_TOKEN_REUSED\`). A token that fails otherwise (expired, forged, of another type, of an ended session) is 401 \`Invalid refresh token\`, with code \`TOKEN_EXPIRED\` or \`INVALID_TOKEN\`.`,
       request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
       responses: { 200: json(TokenPairSchema, "A new token pair"), ...errors(401) },
     }),

@@ -3,7 +3,7 @@ import { API_PREFIX } from "../../app-info";
 import type { AppEnv } from "../../env";
 import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
-import { createRouter, guardedRoute } from "../../middleware/route";
+import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
 import { createModule, deleteModuleById, getModule, moduleCatalog, updateModuleById } from "./module-service";
 import { CreateModuleBody, ModuleEnvelope, ModuleList, ModuleListQuery, UpdateModuleBody } from "./schemas";
 
@@ -28,15 +28,19 @@ const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) =
   return c.json({ module, message: "Module updated successfully" }, 200);
 };
 
-/** The KC7 module catalog: list and read for `modules:read`, managed with `modules:create/update/delete`. */
+/** What the catalog's readers are told (KC7 serves its catalog without a token). */
+const PUBLIC_CATALOG =
+  "Public: the catalog answers without a token (KC7). Modules have no status, so every module is listed.";
+
+/** The KC7 module catalog: list and read by anyone, managed with `modules:create/update/delete`. */
 export const moduleRoutes = createRouter()
   .openapi(
-    guardedRoute({
+    publicRoute({
       method: "get",
       path: MODULES,
       tags,
       summary: "The module catalog",
-      permission: "modules:read",
+      description: PUBLIC_CATALOG,
       request: { query: ModuleListQuery },
       responses: { 200: json(ModuleList, "A page of modules") },
     }),
@@ -47,12 +51,12 @@ export const moduleRoutes = createRouter()
     },
   )
   .openapi(
-    guardedRoute({
+    publicRoute({
       method: "get",
       path: `${MODULES}/{id}`,
       tags,
       summary: "Get a module",
-      permission: "modules:read",
+      description: PUBLIC_CATALOG,
       request: { params: IdParam },
       responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404) },
     }),

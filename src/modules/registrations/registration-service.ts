@@ -95,6 +95,16 @@ export async function listVisibleRegistrations(
   return listRegistrations(deps.db, filters, page);
 }
 
+/** The caller's own registrations (`GET /users/me/registrations`), whatever its permissions. */
+export function listOwnRegistrations(
+  deps: Deps,
+  auth: AuthContext,
+  filters: Omit<RegistrationFilters, "user_id">,
+  page: Page,
+) {
+  return listRegistrations(deps.db, { ...filters, user_id: auth.userId }, page);
+}
+
 /** A registration the caller may see; someone else's is a 404 without a global scope, like a missing id. */
 export async function getVisibleRegistration(
   deps: Deps,

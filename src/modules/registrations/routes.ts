@@ -7,6 +7,7 @@ import { createRouter, guardedRoute } from "../../middleware/route";
 import {
   cancelRegistration,
   getVisibleRegistration,
+  listOwnRegistrations,
   listVisibleRegistrations,
   register,
   registrationsOfTraining,
@@ -15,6 +16,8 @@ import {
 import {
   CreatedRegistrationEnvelope,
   CreateRegistrationBody,
+  OwnRegistrationsQuery,
+  RegisterForTrainingBody,
   RegistrationEnvelope,
   RegistrationList,
   RegistrationListQuery,
@@ -47,6 +50,18 @@ const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) =
   return c.json({ registration, message: "Registration updated successfully" }, 200);
 };
 
+const REGISTER_RULES =
+  "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared).";
+
+/** The body of a successful registration (`POST /registrations` and `POST /trainings/{id}/register`). */
+function registered({ registration, conflicts }: Awaited<ReturnType<typeof register>>) {
+  const warning =
+    conflicts.length > 0
+      ? `This training overlaps in time with ${conflicts.length} other registration(s) of the user`
+      : undefined;
+  return { registration, message: "Registration successful", conflicts, warning };
+}
+
 /** Registrations (OpenKMS): register, list, read, change status/feedback, cancel; a training's registrations. */
 export const registrationRoutes = createRouter()
   .openapi(
@@ -55,19 +70,51 @@ export const registrationRoutes = createRouter()
       path: REGISTRATIONS,
       tags,
       summary: "Register for a training",
-      description:
-        "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared).",
+      description: REGISTER_RULES,
       permission: "registrations:create",
       request: { body: jsonBody(CreateRegistrationBody) },
       responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409) },
     }),
+    async (c) => c.json(registered(await register(c.var.deps, c.var.auth, c.req.valid("json"))), 201),
+  )
+  .openapi(
+    guardedRoute({
+      method: "post",
+      path: `${API_PREFIX}/trainings/{id}/register`,
+      tags,
+      summary: "Register for this training (as POST /registrations {training_id})",
+      description: `The path names the training; the body is optional. ${REGISTER_RULES}`,
+      permission: "registrations:create",
+      request: {
+        params: IdParam,
+        body: { required: false, content: { "application/json": { schema: RegisterForTrainingBody } } },
+      },
+      responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409) },
+    }),
     async (c) => {
-      const { registration, conflicts } = await register(c.var.deps, c.var.auth, c.req.valid("json"));
-      const warning =
-        conflicts.length > 0
-          ? `This training overlaps in time with ${conflicts.length} other registration(s) of the user`
-          : undefined;
-      return c.json({ registration, message: "Registration successful", conflicts, warning }, 201);
+      const userId = (c.req.valid("json") as { user_id?: number } | undefined)?.user_id;
+      const input = { training_id: c.req.valid("param").id, user_id: userId };
+      return c.json(registered(await register(c.var.deps, c.var.auth, input)), 201);
+    },
+  )
+  .openapi(
+    // Served from this module, mounted after the users routes: no /users/{id} route can match
+    // /users/me/registrations (one segment against two), and a test holds it to that.
+    guardedRoute({
+      method: "get",
+      path: `${API_PREFIX}/users/me/registrations`,
+      tags,
+      summary: "List the caller's own registrations",
+      description: "Filters `training_id`, `status`; only the caller's registrations, whatever its permissions.",
+      permission: "authenticated",
+      request: { query: OwnRegistrationsQuery },
+      responses: { 200: json(RegistrationList, "A page of the caller's registrations") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, ...filters } = c.req.valid("query");
+      const page = pageOf({ skip, offset, limit });
+      const { rows, total } = await listOwnRegistrations(c.var.deps, c.var.auth, filters, page);
+      return c.json(listOf("registrations", rows, total, page), 200);
     },
   )
   .openapi(

@@ -64,6 +64,22 @@ export const RegistrationListQuery = paginationQuery.extend({
 
 export type RegistrationFilters = { user_id?: number; training_id?: number; status?: RegistrationStatus };
 
+/** Body of `POST /trainings/{id}/register` (optional): the training is the path's. */
+export const RegisterForTrainingBody = z
+  .object({
+    user_id: Id.optional().openapi({
+      description: "Register someone else (needs `registrations:manage`); defaults to the caller",
+    }),
+  })
+  .strict()
+  .openapi("RegisterForTraining");
+
+/** Query of `GET /users/me/registrations`: the filters of `GET /registrations` but `user_id`. */
+export const OwnRegistrationsQuery = paginationQuery.extend({
+  training_id: z.coerce.number().int().positive().optional(),
+  status: Status.optional(),
+});
+
 /** Query of `GET /trainings/{id}/registrations`. */
 export const TrainingRegistrationsQuery = paginationQuery.extend({ status: Status.optional() });
 

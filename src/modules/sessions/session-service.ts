@@ -2,7 +2,7 @@ import type { UserRef } from "../../db/sql";
 import { runBatch, type Statement } from "../../db/statement";
 import { isoAt } from "../../lib/clock";
 import { randomToken } from "../../lib/encoding";
-import { HttpErrors } from "../../lib/errors";
+import { AppError, HttpErrors } from "../../lib/errors";
 import { signToken, verifyToken } from "../../lib/jwt";
 import type { Deps } from "../../middleware/deps";
 import { auditStatement } from "../audit";
@@ -71,6 +71,9 @@ export function openSession(
   };
 }
 
+/** KC7's and OpenKMS's words for a refresh token that fails, whatever the reason. */
+const INVALID_REFRESH_TOKEN = "Invalid refresh token";
+
 /**
  * Rotates a refresh token: the presented token is used up and a new one of the same family issued,
  * in one atomic batch whose conditional UPDATE lets exactly one of two concurrent refreshes win.
@@ -79,7 +82,9 @@ export function openSession(
 export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ userId: number; pair: IssuedPair }> {
   const now = deps.clock.now();
   const at = isoAt(now);
-  const claims = await verifyToken(await deps.keys(), token, "refresh", now);
+  const claims = await verifyToken(await deps.keys(), token, "refresh", now).catch((err: unknown) => {
+    throw refreshRefusal(err);
+  });
   const userId = Number(claims.sub);
   const newJti = randomToken(16);
   const pair = await signPair(deps, userId, claims.sid, newJti, now);
@@ -117,5 +122,16 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
     }
     throw SessionErrors.REFRESH_TOKEN_REUSED(false);
   }
-  throw HttpErrors.INVALID_TOKEN("Invalid refresh token");
+  throw HttpErrors.INVALID_TOKEN(INVALID_REFRESH_TOKEN);
+}
+
+/**
+ * A refresh token that fails verification: the code says why (`TOKEN_EXPIRED` or `INVALID_TOKEN`),
+ * the detail is the documents' `Invalid refresh token`.
+ */
+function refreshRefusal(err: unknown): unknown {
+  if (!(err instanceof AppError)) return err;
+  if (err.code === HttpErrors.TOKEN_EXPIRED.code) return HttpErrors.TOKEN_EXPIRED(INVALID_REFRESH_TOKEN);
+  if (err.code === HttpErrors.INVALID_TOKEN.code) return HttpErrors.INVALID_TOKEN(INVALID_REFRESH_TOKEN);
+  return err;
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DateTimeInput } from "../../lib/datetime";
 import { pageFields, paginationQuery } from "../../lib/pagination";
 
 export const TRAINING_CATEGORIES = ["SECURITY", "LEADERSHIP", "TECHNICAL", "COMPLIANCE"] as const;
@@ -8,13 +9,6 @@ export const TRAINING_STATUSES = ["PUBLISHED", "DRAFT"] as const;
 const Category = z.enum(TRAINING_CATEGORIES).openapi({ example: "SECURITY" });
 const Level = z.enum(TRAINING_LEVELS).openapi({ example: "BEGINNER" });
 const Status = z.enum(TRAINING_STATUSES).openapi({ example: "PUBLISHED" });
-
-/** An ISO 8601 date-time with `Z` or an offset, or a plain date (midnight UTC); stored as UTC with `Z`. */
-const DateTimeInput = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: "Expected an ISO 8601 date-time such as 2026-03-02T09:00:00Z, or a date such as 2026-03-02",
-  })
-  .openapi({ example: "2026-03-02T09:00:00Z", description: "ISO 8601 date-time (or date); stored in UTC" });
 
 const Title = z.string().trim().min(1).max(200).openapi({ example: "Security Awareness Training" });
 const Description = z.string().trim().max(5000);

@@ -37,14 +37,6 @@ export async function getVisibleTraining(deps: Deps, auth: AuthContext, id: numb
   return training;
 }
 
-/** Normalizes an accepted ISO date or date-time to UTC `YYYY-MM-DDTHH:MM:SS.sssZ`. */
-function toUtc(value: string | null | undefined, field: string): string | null | undefined {
-  if (value === null || value === undefined) return value;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(["body", field], "Invalid date");
-  return date.toISOString();
-}
-
 /** `end_date` needs `start_date` and must come after it. */
 function assertDateOrder(start: string | null, end: string | null): void {
   if (end === null) return;
@@ -74,8 +66,8 @@ export async function createTraining(deps: Deps, auth: AuthContext, input: Creat
     credits: input.credits ?? null,
     instructor_id: input.instructor_id ?? null,
     max_participants: input.max_participants ?? null,
-    start_date: toUtc(input.start_date, "start_date") ?? null,
-    end_date: toUtc(input.end_date, "end_date") ?? null,
+    start_date: input.start_date ?? null,
+    end_date: input.end_date ?? null,
     location: input.location ?? null,
   };
   assertDateOrder(values.start_date, values.end_date);
@@ -104,8 +96,8 @@ export async function updateTrainingById(deps: Deps, id: number, input: UpdateTr
   if (!current) throw TrainingErrors.TRAINING_NOT_FOUND(id);
   const patch: Partial<TrainingValues> = {
     ...input,
-    start_date: toUtc(input.start_date, "start_date"),
-    end_date: toUtc(input.end_date, "end_date"),
+    start_date: input.start_date,
+    end_date: input.end_date,
   };
   if (patch.start_date !== undefined || patch.end_date !== undefined) {
     const start = patch.start_date === undefined ? current.start_date : patch.start_date;

@@ -8,6 +8,7 @@ import type { Page } from "../../../lib/pagination";
 
 const columns = {
   id: permissions.id,
+  name: sql<string>`coalesce(${permissions.name}, ${permissions.resource} || ':' || ${permissions.action})`.as("name"),
   resource: permissions.resource,
   action: permissions.action,
   description: permissions.description,
@@ -20,6 +21,7 @@ const columns = {
 /** A permission row as read for views and rules. */
 export interface PermissionRow {
   id: number;
+  name: string;
   resource: string;
   action: string;
   description: string | null;
@@ -77,18 +79,19 @@ export async function isPermissionInUse(db: Db, id: number): Promise<boolean> {
 /** Inserts a custom permission; returns its id. */
 export function insertPermissionStatement(
   d1: D1Database,
-  p: { resource: string; action: string; description: string | null; organizationId: number | null },
+  p: { name: string; resource: string; action: string; description: string | null; organizationId: number | null },
   at: string,
 ): Statement<{ id: number }> {
   return statement(
     d1,
-    `INSERT INTO permissions (resource, action, description, organization_id, is_system, created_at, updated_at)
-     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) RETURNING id`,
+    `INSERT INTO permissions (name, resource, action, description, organization_id, is_system, created_at, updated_at)
+     VALUES (?6, ?1, ?2, ?3, ?4, 0, ?5, ?5) RETURNING id`,
     p.resource,
     p.action,
     p.description,
     p.organizationId,
     at,
+    p.name,
   );
 }
 
@@ -96,20 +99,24 @@ export function insertPermissionStatement(
 export function updatePermissionStatement(
   d1: D1Database,
   id: number,
-  p: { resource: string; action: string; description: string | null },
+  p: { name: string; resource: string; action: string; description: string | null },
   at: string,
 ): Statement<{ id: number }> {
   return statement(
     d1,
-    `UPDATE permissions SET resource = ?2, action = ?3, description = ?4, updated_at = ?5
+    `UPDATE permissions SET name = ?6, resource = ?2, action = ?3, description = ?4, updated_at = ?5
       WHERE id = ?1 AND is_system = 0 RETURNING id`,
     id,
     p.resource,
     p.action,
     p.description,
     at,
+    p.name,
   );
 }
+
+/** Whether `constraint` (SQLite's name for a failed UNIQUE constraint) is one of the permission-name indexes. */
+export const isPermissionNameIndex = (constraint: string): boolean => constraint.includes("_name_unique");
 
 /** Deletes a custom permission that no role grants, in one conditional statement; returns its id when deleted. */
 export function deleteUnusedPermissionStatement(d1: D1Database, id: number): Statement<{ id: number }> {

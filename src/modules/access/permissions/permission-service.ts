@@ -2,6 +2,7 @@ import { runOne, theRow } from "../../../db/statement";
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { listOf, type Page } from "../../../lib/pagination";
+import { PERMISSION_NAMES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
 import { AccessErrors } from "../errors";
 import { assertInScope, isCatalogKey } from "../rules";
@@ -10,6 +11,7 @@ import {
   findPermission,
   insertPermissionStatement,
   isPermissionInUse,
+  isPermissionNameIndex,
   listPermissions as listPermissionRows,
   type PermissionRow,
   updatePermissionStatement,
@@ -20,6 +22,7 @@ import type { PermissionView } from "./schemas";
 export function toPermissionView(row: PermissionRow): PermissionView {
   return {
     id: row.id,
+    name: row.name,
     resource: row.resource,
     action: row.action,
     key: `${row.resource}:${row.action}`,
@@ -65,6 +68,17 @@ export async function getPermission(deps: Deps, auth: AuthContext, id: number): 
   return toPermissionView(await visiblePermission(deps, auth, id));
 }
 
+/** The system permissions' names, lower-cased: reserved in every scope, as system role names are. */
+const SYSTEM_NAMES = new Set(Object.values(PERMISSION_NAMES).map((n) => n.toLowerCase()));
+
+function assertNameFree(name: string): void {
+  if (SYSTEM_NAMES.has(name.toLowerCase())) throw AccessErrors.PERMISSION_NAME_TAKEN(name);
+}
+
+/** A failed unique index of a permission write: its name (`PERMISSION_NAME_TAKEN`) or its key (`PERMISSION_EXISTS`). */
+const uniqueFailure = (name: string, key: string) => (constraint: string) =>
+  isPermissionNameIndex(constraint) ? AccessErrors.PERMISSION_NAME_TAKEN(name) : AccessErrors.PERMISSION_EXISTS(key);
+
 /**
  * Creates a custom permission, global (needs `permissions:create` globally) or scoped to an organization
  * the caller may manage. A catalog key (`users:read`, ...) can't be created again in any scope: the
@@ -75,6 +89,7 @@ export async function createPermission(
   auth: AuthContext,
   scope: Scope,
   input: {
+    name: string;
     resource: string;
     action: string;
     description?: string | null | undefined;
@@ -85,14 +100,16 @@ export async function createPermission(
   assertInScope(auth, scope, orgId);
   const key = `${input.resource}:${input.action}`;
   if (isCatalogKey(key)) throw AccessErrors.PERMISSION_EXISTS(key);
+  assertNameFree(input.name);
   const fields = {
+    name: input.name,
     resource: input.resource,
     action: input.action,
     description: input.description ?? null,
     organizationId: orgId,
   };
   const inserted = await runOne(deps.d1, insertPermissionStatement(deps.d1, fields, isoNow(deps.clock)), {
-    unique: () => AccessErrors.PERMISSION_EXISTS(key),
+    unique: uniqueFailure(input.name, key),
     ...(orgId === null ? {} : { foreignKey: () => AccessErrors.ORGANIZATION_NOT_FOUND(orgId) }),
   });
   const row = await findPermission(deps.db, theRow(inserted, "permission insert").id);
@@ -105,25 +122,32 @@ function assertManageable(auth: AuthContext, scope: Scope, row: PermissionRow): 
   assertInScope(auth, scope, row.organizationId);
 }
 
-/** Updates a custom permission's resource, action or description. System permissions are read-only (409). */
+/** Updates a custom permission's name, resource, action or description. System permissions are read-only (409). */
 export async function updatePermission(
   deps: Deps,
   auth: AuthContext,
   scope: Scope,
   id: number,
-  input: { resource?: string | undefined; action?: string | undefined; description?: string | null | undefined },
+  input: {
+    name?: string | undefined;
+    resource?: string | undefined;
+    action?: string | undefined;
+    description?: string | null | undefined;
+  },
 ): Promise<PermissionView> {
   const row = await visiblePermission(deps, auth, id);
   assertManageable(auth, scope, row);
   const next = {
+    name: input.name ?? row.name,
     resource: input.resource ?? row.resource,
     action: input.action ?? row.action,
     description: input.description === undefined ? row.description : input.description,
   };
   const key = `${next.resource}:${next.action}`;
   if (isCatalogKey(key)) throw AccessErrors.PERMISSION_EXISTS(key);
+  if (next.name.toLowerCase() !== row.name.toLowerCase()) assertNameFree(next.name);
   const [updated] = await runOne(deps.d1, updatePermissionStatement(deps.d1, id, next, isoNow(deps.clock)), {
-    unique: () => AccessErrors.PERMISSION_EXISTS(key),
+    unique: uniqueFailure(next.name, key),
   });
   if (!updated) throw AccessErrors.PERMISSION_NOT_FOUND(id);
   return toPermissionView((await findPermission(deps.db, id)) ?? row);

@@ -9,10 +9,14 @@ const KeyPart = z
   .max(50)
   .regex(/^[a-z][a-z0-9_]*$/, "Lower-case letters, digits and '_', starting with a letter");
 
-/** A permission as the API shows it; `key` is `resource:action`. */
+/** A permission's readable name ("View Users"), unique case-insensitively within its scope. */
+const Name = z.string().trim().min(1).max(100).openapi({ example: "Delete Projects" });
+
+/** A permission as the API shows it (the RBAC System's fields in snake_case); `key` is `resource:action`. */
 export const PermissionSchema = z
   .object({
     id: z.number().int(),
+    name: z.string().openapi({ example: "View Users" }),
     resource: z.string().openapi({ example: "trainings" }),
     action: z.string().openapi({ example: "create" }),
     key: z.string().openapi({ example: "trainings:create" }),
@@ -37,6 +41,7 @@ export const PermissionListQuery = paginationQuery.extend({
 /** Body of `POST /permissions` (strict). */
 export const CreatePermissionBody = z
   .object({
+    name: Name,
     resource: KeyPart,
     action: KeyPart,
     description: z.string().trim().max(500).nullable().optional(),
@@ -48,6 +53,7 @@ export const CreatePermissionBody = z
 /** Body of `PUT /permissions/{id}` (partial, strict). */
 export const UpdatePermissionBody = z
   .object({
+    name: Name.optional(),
     resource: KeyPart.optional(),
     action: KeyPart.optional(),
     description: z.string().trim().max(500).nullable().optional(),

@@ -3,7 +3,7 @@ import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/acc
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
 import { listOf, type Page } from "../../../lib/pagination";
-import { SYSTEM_ROLES } from "../../../lib/permissions";
+import { canonicalRoleName, SYSTEM_ROLES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
 import { AccessErrors } from "../errors";
 import { findPermissionsByIds, type PermissionRow } from "../permissions/permission-repository";
@@ -52,9 +52,10 @@ const roleChangeErrors = (name: string): ConstraintErrors => ({
   foreignKey: () => HttpErrors.CONFLICT("A referenced permission was deleted meanwhile; try again"),
 });
 
-/** System role names are reserved in every scope, so that a custom role never looks like one. */
+/** System role names and their aliases (`MANAGER`) are reserved in every scope, so that a custom role never looks like one. */
 function assertNameFree(name: string): void {
-  if (SYSTEM_ROLES.some((r) => r.toLowerCase() === name.toLowerCase())) throw AccessErrors.ROLE_NAME_TAKEN(name);
+  const canonical = canonicalRoleName(name).toLowerCase();
+  if (SYSTEM_ROLES.some((r) => r.toLowerCase() === canonical)) throw AccessErrors.ROLE_NAME_TAKEN(name);
 }
 
 /** A role the caller may see (with `roles:read` or the route's permission where the role lives), else 404. */

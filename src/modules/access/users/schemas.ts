@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { pageFields, paginationQuery } from "../../../lib/pagination";
 import { PASSWORD_MAX_LENGTH } from "../../../lib/password";
-import { SYSTEM_ROLES } from "../../../lib/permissions";
+import { canonicalRoleName, ROLE_ALIASES, SYSTEM_ROLES, type SystemRole } from "../../../lib/permissions";
 import { BooleanQuery } from "../organizations/schemas";
 import { UserSchema } from "./user-view";
 
@@ -14,8 +14,9 @@ export const UsernameSchema = z
   .regex(/^[A-Za-z0-9._-]+$/, "Only letters, digits, '.', '_' and '-'")
   .openapi({ example: "johndoe" });
 
+/** An email address, lower-cased; a missing one is told in KC7's words, `Email is required`. */
 export const EmailSchema = z
-  .email()
+  .email({ error: (issue) => (issue.input === undefined ? "Email is required" : undefined) })
   .max(254)
   .transform((e) => e.toLowerCase())
   .openapi({ example: "john.doe@example.com" });
@@ -42,9 +43,16 @@ const profileFields = {
   receive_email: z.boolean().optional(),
 };
 
+/** A system role's name or alias (`MANAGER`), as the canonical name. */
+const SystemRoleInput = z
+  .enum([...SYSTEM_ROLES, ...(Object.keys(ROLE_ALIASES) as (keyof typeof ROLE_ALIASES)[])])
+  .transform((name) => canonicalRoleName(name) as SystemRole);
+
 /** Access fields: only holders of `users:manage_access` may set them (403 FIELD_NOT_ALLOWED otherwise). */
 const accessFields = {
-  role: z.enum(SYSTEM_ROLES).optional().openapi({ description: "Replaces the user's system role(s)" }),
+  role: SystemRoleInput.optional().openapi({
+    description: "Replaces the user's system role(s); `MANAGER` is accepted for `KNOWLEDGE_MANAGER`",
+  }),
   role_ids: Ids.optional().openapi({ description: "Replaces the user's roles (global and organization-scoped)" }),
   organization_ids: Ids.optional().openapi({
     description: "Replaces the user's memberships; leaving an organization drops its roles",
@@ -61,7 +69,14 @@ const oneRoleFieldIssue = { message: "Give either role or role_ids", path: ["rol
 /** Query of `GET /users`: pagination and the filters `active_only` (default true), `role`, `organization_id`, `search`. */
 export const UserListQuery = paginationQuery.extend({
   active_only: BooleanQuery.optional().openapi({ description: "Only active users (default true)" }),
-  role: z.string().trim().min(1).max(100).optional().openapi({ description: "Holders of this global role" }),
+  role: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .transform(canonicalRoleName)
+    .optional()
+    .openapi({ description: "Holders of this global role (any case; `MANAGER` means `KNOWLEDGE_MANAGER`)" }),
   organization_id: z.coerce.number().int().positive().optional(),
   search: z
     .string()
