@@ -15,6 +15,7 @@ import { provideDeps } from "./middleware/deps";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { authRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
+import { emailRoutes } from "./modules/email";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
 import { systemRoutes } from "./modules/system";
@@ -62,6 +63,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", registrationRoutes);
   app.route("/", learningRoutes);
   app.route("/", docsRoutes);
+  app.route("/", emailRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

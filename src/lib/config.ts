@@ -12,7 +12,25 @@ export interface Config {
   refreshTokenTtl: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** `PUBLIC_URL` without a trailing slash: the base of links in emails (else the request's origin). */
+  publicUrl: string | undefined;
+  /** `MAGIC_LINK_TTL_SECONDS`: lifetime of magic links and one-time login links. */
+  magicLinkTtl: number;
+  /** `ENVIRONMENT`: `production` (default), `development` or `test`. */
+  environment: string;
+  /** `EMAIL_TRANSPORT` (`record`, `cloudflare` or `http`) and what the chosen one needs. */
+  email: {
+    transport: EmailTransportName;
+    from: string;
+    httpUrl: string | undefined;
+    apiKey: string | undefined;
+  };
+  /** `INTEGRATION_KEYS`: comma-separated keys accepted as `X-Integration-Key` besides the stored ones. */
+  integrationKeys: string[];
 }
+
+export const EMAIL_TRANSPORTS = ["record", "cloudflare", "http"] as const;
+export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
 
 type RawEnv = Partial<Record<string, unknown>>;
 
@@ -45,6 +63,19 @@ export function configOf(env: object): Config {
     refreshTokenTtl: int(e, "REFRESH_TOKEN_TTL_SECONDS", 604800),
     adminEmail: str(e, "ADMIN_EMAIL")?.toLowerCase(),
     adminPassword: str(e, "ADMIN_PASSWORD"),
+    publicUrl,
+    magicLinkTtl: int(e, "MAGIC_LINK_TTL_SECONDS", 900),
+    environment: str(e, "ENVIRONMENT") ?? "production",
+    email: {
+      transport: EMAIL_TRANSPORTS.find((t) => t === str(e, "EMAIL_TRANSPORT")) ?? "record",
+      from: str(e, "EMAIL_FROM") ?? "no-reply@example.com",
+      httpUrl: str(e, "EMAIL_HTTP_URL"),
+      apiKey: str(e, "EMAIL_API_KEY"),
+    },
+    integrationKeys: (str(e, "INTEGRATION_KEYS") ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter((k) => k.length >= 16),
   };
   cache.set(env, cfg);
   return cfg;

@@ -20,6 +20,7 @@ export const STATEMENTS = {
   emails: ["read"],
   login_links: ["create"],
   audit: ["read"],
+  integration_keys: ["manage"],
 } as const;
 
 type Statements = typeof STATEMENTS;

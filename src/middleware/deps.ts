@@ -33,6 +33,12 @@ export interface Deps {
   keys(): Promise<KeyRing>;
   /** Who sent the request (both null outside a request). */
   meta: RequestMeta;
+  /** One-time tokens (magic links, password reset, email verification), hashed, with a TTL. */
+  tokens: KVNamespace;
+  /** The `emails` queue: the request enqueues, the consumer sends. */
+  emailQueue: Queue;
+  /** The `send_email` binding, for `EMAIL_TRANSPORT=cloudflare`. */
+  sendEmail: SendEmail;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -48,6 +54,9 @@ export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META)
     pepper: env.PASSWORD_PEPPER,
     keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
     meta,
+    tokens: env.TOKENS_KV,
+    emailQueue: env.EMAIL_QUEUE,
+    sendEmail: env.SEND_EMAIL,
   };
 }
 
