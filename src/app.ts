@@ -13,7 +13,7 @@ import { bodyGuard } from "./middleware/body-guard";
 import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
-import { authRoutes } from "./modules/auth";
+import { authRoutes, FORM_POST_PATHS, linkRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
 import { learningRoutes } from "./modules/learning";
@@ -52,7 +52,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }),
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
-  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES }));
+  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS }));
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
 
@@ -64,6 +64,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", learningRoutes);
   app.route("/", docsRoutes);
   app.route("/", emailRoutes);
+  app.route("/", linkRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

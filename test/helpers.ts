@@ -37,10 +37,13 @@ export function manualClock(startMs = Date.now()) {
   } satisfies Clock & Record<string, unknown>;
 }
 
-/** Requests through an app built with `clock` over the test bindings: time-dependent tests move that clock. */
-export function clientAt(clock: Clock) {
+/**
+ * Requests through an app built with `clock` over the test bindings (or `bindings`, e.g. with another
+ * var): time-dependent tests move that clock.
+ */
+export function clientAt(clock: Clock, bindings: typeof env = env) {
   const app = createApp({ clock });
-  return clientOf(async (req) => app.fetch(req, env));
+  return clientOf(async (req) => app.fetch(req, bindings));
 }
 
 /** Reads a JSON body with a loose type for assertions. */

@@ -9,10 +9,14 @@ export { accessRoutes } from "./routes";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   findCredentials,
+  findLinkUser,
   isActiveUser,
+  type LinkUser,
+  recordLinkLoginStatement,
   recordLoginStatement,
   setPasswordStatement,
   userConstraintErrors,
+  verifyEmailStatement,
 } from "./users/user-repository";
 export { currentUser, newUserStatements, userViewById } from "./users/user-service";
 export { UserSchema } from "./users/user-view";

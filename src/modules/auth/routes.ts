@@ -15,24 +15,10 @@ import { type IssuedPair, revokeSessionStatement, rotateRefreshToken } from "../
 import { changePassword, login, register } from "./auth-service";
 import { clearAuthCookies, setAuthCookies } from "./cookies";
 import { ChangePasswordBody, JwksSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "./schemas";
+import { tokenResponse } from "./token-response";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
-
-/** Answers a token pair with the user, and sets the auth cookies. */
-async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
-  const user = await userViewById(c.var.deps, userId);
-  setAuthCookies(c, pair);
-  c.header("Cache-Control", "no-store");
-  return {
-    access_token: pair.accessToken,
-    refresh_token: pair.refreshToken,
-    token_type: "bearer" as const,
-    expires_in: pair.accessTtl,
-    user,
-    message,
-  };
-}
 
 /** Password sign-in and sessions: register, login, refresh, logout, change-password, me, JWKS. */
 export const authRoutes = createRouter()
@@ -48,7 +34,7 @@ export const authRoutes = createRouter()
       responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409) },
     }),
     async (c) => {
-      const { userId, pair } = await register(c.var.deps, c.req.valid("json"));
+      const { userId, pair } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
       return c.json(await tokenResponse(c, userId, pair, "User registered successfully"), 201);
     },
   )
