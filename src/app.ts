@@ -16,6 +16,7 @@ import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { authRoutes, FORM_POST_PATHS, linkRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
+import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
 import { systemRoutes } from "./modules/system";
@@ -65,6 +66,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", docsRoutes);
   app.route("/", emailRoutes);
   app.route("/", linkRoutes);
+  app.route("/", integrationRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

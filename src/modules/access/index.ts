@@ -6,10 +6,12 @@ export { bootstrapAdmin } from "./bootstrap";
 export { AccessErrors } from "./errors";
 export { joinableOrganizationIds } from "./organizations/organization-repository";
 export { accessRoutes } from "./routes";
+export { assertNotMorePrivileged } from "./rules";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   findCredentials,
   findLinkUser,
+  findUserForChange,
   isActiveUser,
   type LinkUser,
   recordLinkLoginStatement,
