@@ -113,6 +113,16 @@ describe("the emails queue consumer", () => {
     expect((await emailRow(to))?.attempts).toBe(1);
   });
 
+  it("with the cloudflare transport sends through the send_email binding", async () => {
+    const bindings = withTransport({ EMAIL_TRANSPORT: "cloudflare", EMAIL_FROM: "no-reply@example.test" });
+    const { to, key, secret } = await storedEmail();
+    const { id, result } = await consume("emails", key, { bindings });
+    expect(result.explicitAcks).toEqual([id]);
+    const row = await emailRow(to);
+    expect(row).toMatchObject({ status: "sent", attempts: 1, last_error: null, secret: null });
+    expect(row?.text).not.toContain(secret);
+  });
+
   it("retries a provider failure (non-2xx) with growing delays and records the error", async () => {
     const bindings = withTransport({ EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: `${PROVIDER}/fail` });
     const { to, key } = await storedEmail();
