@@ -29,6 +29,10 @@ describe("POST /auth/magic-link", () => {
     expect(await body(unknown)).toEqual(await body(known));
     expect(await emailsTo(user.email)).toHaveLength(1);
     expect(await emailsTo(stranger)).toHaveLength(0);
+    const audited = await env.DB.prepare(
+      "SELECT detail FROM auth_events WHERE event = 'magic_link_requested' AND user_id IS NULL ORDER BY id DESC LIMIT 1",
+    ).first<{ detail: string }>();
+    expect(audited?.detail).toBe("no account");
   });
 
   it("sends nothing to a deactivated user, with the same answer", async () => {

@@ -89,6 +89,18 @@ export async function verificationEmailForNewUser(
   };
 }
 
+/**
+ * A request for an address without an active account: audited (the address itself is not stored), and
+ * a D1 write like the answered path's, so the two take more alike time.
+ */
+async function recordUnanswered(deps: Deps, kind: TokenKind, userId: number | null): Promise<void> {
+  const at = isoNow(deps.clock);
+  const detail = userId === null ? "no account" : "inactive account";
+  await runBatch(deps.d1, [
+    auditStatement(deps.d1, { event: `${kind}_requested`, user: userId, meta: deps.meta, detail, at }),
+  ]);
+}
+
 /** `POST /auth/magic-link` (see the route): an email for an active user, nothing for anyone else. */
 export async function requestMagicLink(
   deps: Deps,
@@ -97,7 +109,7 @@ export async function requestMagicLink(
 ) {
   await countLinkRequest(deps, "magic_link", input.email);
   const user = await findLinkUser(deps.db, { email: input.email });
-  if (!user?.isActive) return;
+  if (!user?.isActive) return recordUnanswered(deps, "magic_link", user?.id ?? null);
   await emailLink(deps, origin, "magic_link", user, { next: input.next ?? null });
 }
 
@@ -141,7 +153,7 @@ export async function verifyMagicLink(
 export async function requestPasswordReset(deps: Deps, origin: string, input: { email: string }) {
   await countLinkRequest(deps, "password_reset", input.email);
   const user = await findLinkUser(deps.db, { email: input.email });
-  if (!user?.isActive) return;
+  if (!user?.isActive) return recordUnanswered(deps, "password_reset", user?.id ?? null);
   await emailLink(deps, origin, "password_reset", user);
 }
 
