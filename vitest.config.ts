@@ -13,6 +13,32 @@ function testPublicKey(kid: string): string {
   return JSON.stringify({ ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" });
 }
 
+/** What the fake email provider received, by recipient (read back by tests at `GET /__sent?to=`). */
+const providerInbox = new Map<string, number>();
+
+/**
+ * Every outbound `fetch` of the Worker under test lands here (miniflare's `outboundService`): the fake
+ * HTTP email provider at `https://email-provider.test` (`/ok` accepts, `/fail` answers 500, `/slow`
+ * never answers in time), and nothing else. Any other request fails loudly, so no test reaches the
+ * network by accident.
+ */
+async function outbound(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.origin === "https://email-provider.test") {
+    if (url.pathname === "/__sent")
+      return Response.json({ count: providerInbox.get(url.searchParams.get("to") ?? "") ?? 0 });
+    if (request.headers.get("authorization") !== "Bearer test-email-api-key")
+      return new Response("bad key", { status: 401 });
+    if (url.pathname === "/fail") return new Response("provider is down", { status: 500 });
+    if (url.pathname === "/ok") {
+      const message = (await request.json()) as { to: string[] };
+      for (const to of message.to) providerInbox.set(to, (providerInbox.get(to) ?? 0) + 1);
+      return Response.json({ id: crypto.randomUUID() });
+    }
+  }
+  throw new Error(`unmocked outbound request: ${request.method} ${request.url}`);
+}
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
@@ -30,7 +56,9 @@ export default defineConfig({
           ADMIN_EMAIL: "admin@example.test",
           ADMIN_PASSWORD: "Admin-Password-For-Tests-1",
           RATE_LIMITS_ENABLED: "false",
+          EMAIL_API_KEY: "test-email-api-key",
         },
+        outboundService: outbound,
       },
     })),
   ],

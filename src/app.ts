@@ -15,8 +15,10 @@ import { provideDeps } from "./middleware/deps";
 import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { auditRoutes } from "./modules/audit";
-import { authRoutes } from "./modules/auth";
+import { authRoutes, FORM_POST_PATHS, linkRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
+import { emailRoutes } from "./modules/email";
+import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
 import { sessionRoutes } from "./modules/sessions";
@@ -54,7 +56,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }),
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
-  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES }));
+  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS }));
 
   // Rate limits by route group, per client IP (contract, "Rate limits"); a request that no group
   // counts falls to the default per-IP limit. The hourly per-user limit is part of every guarded
@@ -82,6 +84,9 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", registrationRoutes);
   app.route("/", learningRoutes);
   app.route("/", docsRoutes);
+  app.route("/", emailRoutes);
+  app.route("/", linkRoutes);
+  app.route("/", integrationRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

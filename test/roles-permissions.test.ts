@@ -824,6 +824,14 @@ describe("every route is protected", () => {
     "POST /api/v1/auth/logout",
     "GET /api/v1/modules",
     "GET /api/v1/modules/{id}",
+    "POST /api/v1/auth/magic-link",
+    "GET /api/v1/auth/magic-link",
+    "POST /api/v1/auth/magic-link/verify",
+    "POST /api/v1/auth/password-reset",
+    "GET /api/v1/auth/password-reset",
+    "POST /api/v1/auth/password-reset/confirm",
+    "POST /api/v1/auth/verify-email/confirm",
+    "GET /api/v1/auth/verify-email",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];

@@ -1,10 +1,21 @@
 import type { Bindings } from "../env";
+import { systemClock } from "../lib/clock";
+import { depsOf } from "../middleware/deps";
+import { deliverEmails, failEmails } from "../modules/email";
+
+/** The consumer of each queue (see `wrangler.toml`), by queue name. */
+const CONSUMERS: Record<string, (deps: ReturnType<typeof depsOf>, batch: MessageBatch<unknown>) => Promise<void>> = {
+  emails: deliverEmails,
+  "emails-dlq": failEmails,
+};
 
 /**
- * Queue consumer for `webhook-deliveries` and `emails`. No consumer is built yet (webhooks and email
- * are open issues): every message is acknowledged and logged so that it can't poison the queue.
+ * Queue consumer: dispatches each batch to its module. A queue without a consumer yet
+ * (`webhook-deliveries`) has every message acknowledged and logged so that it can't poison the queue.
  */
-export async function handleQueue(batch: MessageBatch<unknown>, _env: Bindings, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, _ctx: ExecutionContext): Promise<void> {
+  const consume = CONSUMERS[batch.queue];
+  if (consume) return consume(depsOf(env, systemClock), batch);
   for (const message of batch.messages) {
     console.warn(JSON.stringify({ level: "warn", msg: "unhandled queue message", queue: batch.queue, id: message.id }));
     message.ack();

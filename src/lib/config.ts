@@ -16,6 +16,21 @@ export interface Config {
   rateLimitsEnabled: boolean;
   /** Requests allowed per window, by group (`RATE_LIMIT_<GROUP>_PER_MINUTE`, `RATE_LIMIT_DEFAULT_USER_PER_HOUR`). */
   rateLimits: Record<RateLimitGroup, { limit: number; windowSeconds: number }>;
+  /** `PUBLIC_URL` without a trailing slash: the base of links in emails (else the request's origin). */
+  publicUrl: string | undefined;
+  /** `MAGIC_LINK_TTL_SECONDS`: lifetime of magic links and one-time login links. */
+  magicLinkTtl: number;
+  /** `ENVIRONMENT`: `production` (default), `development` or `test`. */
+  environment: string;
+  /** `EMAIL_TRANSPORT` (`record`, `cloudflare` or `http`) and what the chosen one needs. */
+  email: {
+    transport: EmailTransportName;
+    from: string;
+    httpUrl: string | undefined;
+    apiKey: string | undefined;
+  };
+  /** `INTEGRATION_KEYS`: comma-separated keys accepted as `X-Integration-Key` besides the stored ones. */
+  integrationKeys: string[];
 }
 
 /** The rate-limit groups of the contract ("Rate limits"). */
@@ -27,6 +42,9 @@ export type RateLimitGroup =
   | "userCreate"
   | "defaultIp"
   | "defaultUserHourly";
+
+export const EMAIL_TRANSPORTS = ["record", "cloudflare", "http"] as const;
+export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
 
 type RawEnv = Partial<Record<string, unknown>>;
 
@@ -74,6 +92,19 @@ export function configOf(env: object): Config {
       defaultIp: perMinute(e, "DEFAULT_IP", 100),
       defaultUserHourly: { limit: int(e, "RATE_LIMIT_DEFAULT_USER_PER_HOUR", 1000), windowSeconds: 3600 },
     },
+    publicUrl,
+    magicLinkTtl: int(e, "MAGIC_LINK_TTL_SECONDS", 900),
+    environment: str(e, "ENVIRONMENT") ?? "production",
+    email: {
+      transport: EMAIL_TRANSPORTS.find((t) => t === str(e, "EMAIL_TRANSPORT")) ?? "record",
+      from: str(e, "EMAIL_FROM") ?? "no-reply@example.com",
+      httpUrl: str(e, "EMAIL_HTTP_URL"),
+      apiKey: str(e, "EMAIL_API_KEY"),
+    },
+    integrationKeys: (str(e, "INTEGRATION_KEYS") ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter((k) => k.length >= 16),
   };
   cache.set(env, cfg);
   return cfg;

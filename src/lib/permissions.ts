@@ -20,6 +20,7 @@ export const STATEMENTS = {
   emails: ["read"],
   login_links: ["create"],
   audit: ["read"],
+  integration_keys: ["manage"],
 } as const;
 
 type Statements = typeof STATEMENTS;
@@ -76,6 +77,7 @@ export const PERMISSION_NAMES: Readonly<Record<Permission, string>> = {
   "emails:read": "View Emails",
   "login_links:create": "Create Login Links",
   "audit:read": "View Audit Events",
+  "integration_keys:manage": "Manage Integration Keys",
 };
 
 export const SYSTEM_ROLES = ["ADMIN", "KNOWLEDGE_MANAGER", "EMPLOYEE", "API"] as const;

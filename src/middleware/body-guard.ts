@@ -5,6 +5,8 @@ import { HttpErrors } from "../lib/errors";
 export interface BodyGuardOptions {
   /** Largest accepted body in bytes (413 beyond). */
   maxBytes: number;
+  /** The only paths that also accept an HTML form post (`application/x-www-form-urlencoded`). */
+  formPaths?: readonly string[];
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -12,7 +14,8 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /**
  * Refuses request bodies that are too large (413, also for a streamed body without
  * `Content-Length`, which Hono's `bodyLimit` stops reading at the limit) or not JSON (415) before
- * any handler reads them. A request without a body passes (e.g. `POST /auth/logout`).
+ * any handler reads them; a form post only on `formPaths` (the emailed-link pages' forms). A request
+ * without a body passes (e.g. `POST /auth/logout`).
  *
  * @example
  *   app.use("/api/*", bodyGuard({ maxBytes: 64 * 1024 }))
@@ -24,12 +27,14 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
       throw HttpErrors.PAYLOAD_TOO_LARGE(options.maxBytes);
     },
   });
+  const formPaths = new Set(options.formPaths ?? []);
   return async function bodyGuardMiddleware(c, next) {
     if (!BODY_METHODS.has(c.req.method) || !c.req.raw.body || c.req.header("content-length") === "0") return next();
     return limit(c, async () => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-      if (!isJson) throw HttpErrors.UNSUPPORTED_MEDIA_TYPE();
+      const isForm = type === "application/x-www-form-urlencoded" && formPaths.has(c.req.path.replace(/\/+$/, ""));
+      if (!isJson && !isForm) throw HttpErrors.UNSUPPORTED_MEDIA_TYPE();
       await next();
     });
   };

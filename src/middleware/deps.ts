@@ -36,6 +36,12 @@ export interface Deps {
   meta: RequestMeta;
   /** This app's rate-limit counters (see `rateLimit()`). */
   rateCounters: RateCounters;
+  /** One-time tokens (magic links, password reset, email verification), hashed, with a TTL. */
+  tokens: KVNamespace;
+  /** The `emails` queue: the request enqueues, the consumer sends. */
+  emailQueue: Queue;
+  /** The `send_email` binding, for `EMAIL_TRANSPORT=cloudflare`. */
+  sendEmail: SendEmail;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -57,6 +63,9 @@ export function depsOf(
     keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
     meta,
     rateCounters,
+    tokens: env.TOKENS_KV,
+    emailQueue: env.EMAIL_QUEUE,
+    sendEmail: env.SEND_EMAIL,
   };
 }
 

@@ -6,14 +6,20 @@ export { bootstrapAdmin } from "./bootstrap";
 export { AccessErrors } from "./errors";
 export { joinableOrganizationIds } from "./organizations/organization-repository";
 export { accessRoutes } from "./routes";
+export { assertMaySignInAs, assertNotMorePrivileged } from "./rules";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   findCredentials,
   findCredentialsById,
+  findLinkUser,
+  findUserForChange,
   isActiveUser,
+  type LinkUser,
+  recordLinkLoginStatement,
   recordLoginStatement,
   setPasswordStatement,
   userConstraintErrors,
+  verifyEmailStatement,
 } from "./users/user-repository";
 export { currentUser, newUserStatements, userViewById } from "./users/user-service";
 export { UserSchema } from "./users/user-view";

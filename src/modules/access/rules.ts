@@ -1,6 +1,6 @@
 import { type AuthContext, can, canInOrg, inScope, type Scope } from "../../lib/access";
 import { HttpErrors } from "../../lib/errors";
-import { ALL_PERMISSIONS, type Permission } from "../../lib/permissions";
+import { ALL_PERMISSIONS, DEFAULT_ROLE, type Permission, SYSTEM_ROLE_PERMISSIONS } from "../../lib/permissions";
 import { AccessErrors } from "./errors";
 
 /**
@@ -94,6 +94,29 @@ export function assertNotMorePrivileged(auth: AuthContext, targetKeys: readonly 
   if (missing.length) {
     throw AccessErrors.PRIVILEGE_ESCALATION(
       `You can't change a user who holds permissions you don't hold (${missing.join(", ")})`,
+    );
+  }
+}
+
+/** What every self-registered account holds: the default role's permissions. */
+const BASELINE: ReadonlySet<string> = new Set(SYSTEM_ROLE_PERMISSIONS[DEFAULT_ROLE]);
+
+/**
+ * 403 PRIVILEGE_ESCALATION unless the caller holds every catalog permission of the user it would sign
+ * in as (a one-time login link), apart from the baseline that every account gets at registration (the
+ * default role's): an integration (role API) hands links to ordinary employees, while a knowledge
+ * manager still can't sign in as an administrator. Changing another user keeps the stricter
+ * `assertNotMorePrivileged`.
+ */
+export function assertMaySignInAs(auth: AuthContext, targetKeys: readonly string[]): void {
+  const missing = ungrantable(
+    auth,
+    targetKeys.filter((key) => !BASELINE.has(key)),
+    null,
+  );
+  if (missing.length) {
+    throw AccessErrors.PRIVILEGE_ESCALATION(
+      `You can't sign in as a user who holds permissions you don't hold (${missing.join(", ")})`,
     );
   }
 }

@@ -18,6 +18,7 @@ import {
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession, revokeUserSessionsStatement } from "../sessions";
 import { AuthErrors } from "./errors";
+import { verificationEmailForNewUser } from "./link-service";
 import { AttemptThrottle, loginNameDigest, unknownNameSubject } from "./login-throttle";
 
 export interface RegisterInput {
@@ -34,9 +35,14 @@ export interface RegisterInput {
 
 /**
  * Registers a user with the default role and opens its first session, in one batch with the
- * `user.registered` outbox event and the audit record (see the register route).
+ * `user.registered` outbox event, the audit record and the verification email (see the register route).
+ * `origin` is the request's, the base of the email's link when `PUBLIC_URL` is unset.
  */
-export async function register(deps: Deps, input: RegisterInput): Promise<{ userId: number; pair: IssuedPair }> {
+export async function register(
+  deps: Deps,
+  input: RegisterInput,
+  origin: string,
+): Promise<{ userId: number; pair: IssuedPair }> {
   assertAcceptablePassword(input.password, "password", input.username);
   const orgIds = [...new Set(input.organization_ids ?? [])];
   if (orgIds.length) {
@@ -50,6 +56,10 @@ export async function register(deps: Deps, input: RegisterInput): Promise<{ user
   const at = isoNow(deps.clock);
   const ref = { username: input.username };
   const session = openSession(deps, ref);
+  const verification = await verificationEmailForNewUser(deps, origin, {
+    username: input.username,
+    email: input.email,
+  });
   // One batch, one transaction: the user, its role, memberships, session, outbox event and audit
   // record all exist, or (on a duplicate) none of them.
   const [inserted] = await runBatch(
@@ -80,10 +90,12 @@ export async function register(deps: Deps, input: RegisterInput): Promise<{ user
       ),
       ...session.statements,
       auditStatement(deps.d1, { event: "register", user: ref, meta: deps.meta, at }),
+      ...verification.statements,
     ],
     userConstraintErrors(deps.db, input),
   );
   const { id } = theRow(inserted, "user insert");
+  await verification.after();
   return { userId: id, pair: await session.sign(id) };
 }
 

@@ -1,38 +1,22 @@
-import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { API_PREFIX } from "../../app-info";
 import { runBatch } from "../../db/statement";
-import type { AppEnv } from "../../env";
 import { isoNow } from "../../lib/clock";
 import { HttpErrors } from "../../lib/errors";
 import { verifyToken } from "../../lib/jwt";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { ACCESS_COOKIE, bearerToken, REFRESH_COOKIE } from "../../middleware/authenticate";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
-import { currentUser, MeSchema, userViewById } from "../access";
+import { currentUser, MeSchema } from "../access";
 import { auditStatement } from "../audit";
-import { type IssuedPair, revokeSessionStatement, rotateRefreshToken } from "../sessions";
+import { revokeSessionStatement, rotateRefreshToken } from "../sessions";
 import { changePassword, login, register } from "./auth-service";
-import { clearAuthCookies, setAuthCookies } from "./cookies";
+import { clearAuthCookies } from "./cookies";
 import { ChangePasswordBody, JwksSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "./schemas";
+import { tokenResponse } from "./token-response";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
-
-/** Answers a token pair with the user, and sets the auth cookies. */
-async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
-  const user = await userViewById(c.var.deps, userId);
-  setAuthCookies(c, pair);
-  c.header("Cache-Control", "no-store");
-  return {
-    access_token: pair.accessToken,
-    refresh_token: pair.refreshToken,
-    token_type: "bearer" as const,
-    expires_in: pair.accessTtl,
-    user,
-    message,
-  };
-}
 
 /** Password sign-in and sessions: register, login, refresh, logout, change-password, me, JWKS. */
 export const authRoutes = createRouter()
@@ -43,12 +27,12 @@ export const authRoutes = createRouter()
       tags,
       summary: "Register a new user (role EMPLOYEE)",
       description:
-        "Signs the new user in (a session, cookies) and records `user.registered`, all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise). A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
+        "Signs the new user in (a session, cookies), records `user.registered` and queues the verification email (its link opens `GET /auth/verify-email?token=`), all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise). A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
       request: { body: jsonBody(RegisterBody) },
       responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409) },
     }),
     async (c) => {
-      const { userId, pair } = await register(c.var.deps, c.req.valid("json"));
+      const { userId, pair } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
       return c.json(await tokenResponse(c, userId, pair, "User registered successfully"), 201);
     },
   )

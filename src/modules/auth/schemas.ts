@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PASSWORD_MAX_LENGTH } from "../../lib/password";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../access";
+import { isSafeNext, NEXT_MAX_LENGTH } from "./next-path";
 
 const optionalText = (max: number) => z.string().trim().max(max).optional();
 
@@ -54,3 +55,29 @@ export const TokenPairSchema = z
   .openapi("TokenPair");
 
 export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("JWKS");
+
+const Next = z
+  .string()
+  .max(NEXT_MAX_LENGTH)
+  .refine(isSafeNext, "Must be a relative path of this site, such as /trainings")
+  .openapi({ example: "/trainings", description: "Where the form sign-in redirects: a path of this site" });
+
+/** A one-time token as it appears in a link (its format is checked by the flow, with its own code). */
+const LinkToken = z.string().min(1).max(200).openapi({ description: "The token from the emailed link" });
+
+export const MagicLinkRequestBody = z
+  .object({ email: EmailSchema, next: Next.optional() })
+  .strict()
+  .openapi("MagicLinkRequest");
+export const EmailOnlyBody = z.object({ email: EmailSchema }).strict().openapi("PasswordResetRequest");
+export const TokenBody = z.object({ token: LinkToken }).strict().openapi("LinkTokenRequest");
+export const TokenQuery = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "query" }, description: "The token from the emailed link" }),
+});
+export const PasswordResetConfirmBody = z
+  .object({ token: LinkToken, new_password: PasswordSchema })
+  .strict()
+  .openapi("PasswordResetConfirmRequest");

@@ -427,3 +427,45 @@ export function insertFirstAdminStatements(
     ),
   ];
 }
+
+/** What the emailed-link flows need to know of a user. */
+export interface LinkUser {
+  id: number;
+  username: string;
+  email: string;
+  isActive: boolean;
+  emailVerified: boolean;
+}
+
+/** A user by id or by email (case-insensitive), for the emailed-link flows. */
+export async function findLinkUser(db: Db, by: { id: number } | { email: string }): Promise<LinkUser | undefined> {
+  const where = "id" in by ? eq(users.id, by.id) : sql`lower(${users.email}) = lower(${by.email})`;
+  const rows = await db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      isActive: users.isActive,
+      emailVerified: users.emailVerified,
+    })
+    .from(users)
+    .where(where)
+    .limit(1);
+  return rows[0];
+}
+
+/** A sign-in by an emailed link: records it and marks the address verified (the link reached it). */
+export function recordLinkLoginStatement(d1: D1Database, userId: number, at: string): Statement {
+  return statement(d1, "UPDATE users SET last_login = ?2, email_verified = 1 WHERE id = ?1", userId, at);
+}
+
+/** Marks the user's email verified, only while its address is still `email`. */
+export function verifyEmailStatement(d1: D1Database, userId: number, email: string, at: string): Statement {
+  return statement(
+    d1,
+    "UPDATE users SET email_verified = 1, updated_at = ?3 WHERE id = ?1 AND lower(email) = lower(?2)",
+    userId,
+    email,
+    at,
+  );
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Checks in headless Chromium the small HTML pages of the emailed-link flows (magic-link sign-in,
+// password-reset form, email-verification result, a refused link), as a phone shows them: starts the
+// API with `npm run dev` on a spare port, makes real links through the API (the `record` transport
+// keeps every email, read back at GET /api/v1/admin/emails as the local admin), loads each page,
+// checks its DOM (labels, CSP, no external asset) and saves a screenshot under `screenshots/pages/`.
+// Needs Debian's chromium (`apt-get install chromium`); CHROMIUM=/path overrides the binary.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const port = process.env.PAGES_PORT ?? "8798";
+const base = `http://127.0.0.1:${port}`;
+const outDir = join(root, "screenshots", "pages");
+const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+if (!chromium) {
+  console.error("chromium not found: apt-get install chromium (or set CHROMIUM)");
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+
+const server = spawn(process.execPath, ["scripts/dev.mjs", "--port", port, "--ip", "127.0.0.1"], {
+  cwd: root,
+  stdio: ["ignore", "ignore", "inherit"],
+  detached: true,
+});
+const stop = () => {
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+};
+
+const flags = () => [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--hide-scrollbars",
+  `--user-data-dir=${mkdtempSync(join(tmpdir(), "pages-check-"))}`,
+  "--virtual-time-budget=5000",
+];
+const run = (args) =>
+  execFileSync(chromium, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 });
+const dumpDom = (url) => run([...flags(), "--window-size=390,844", "--dump-dom", url]);
+const screenshot = (url, name) => {
+  const file = join(outDir, `${name}.png`);
+  run([...flags(), "--window-size=390,844", `--screenshot=${file}`, url]);
+  return file;
+};
+
+const json = async (res) => {
+  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+const post = (path, data, token) =>
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: data === undefined ? undefined : JSON.stringify(data),
+  });
+
+let failed = false;
+const check = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failed = true;
+};
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/api/v1/health`)).ok) break;
+    } catch {}
+    if (i > 120) throw new Error("the API did not start");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const vars = readFileSync(join(root, ".dev.vars"), "utf8");
+  const adminEmail = vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
+  const adminPassword = vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
+  const admin = await json(await post("/api/v1/auth/login", { email: adminEmail, password: adminPassword }));
+
+  // A new user (registration sends the verification email), then a magic link and a reset link for it.
+  const username = `pages${Date.now().toString(36)}`;
+  const email = `${username}@example.com`;
+  const user = await json(
+    await post("/api/v1/auth/register", { username, email, password: "a long passphrase for pages" }),
+  );
+  // The verification page uses its token up: one link per load (registration's and two resent ones).
+  await post("/api/v1/auth/verify-email", undefined, user.access_token);
+  await post("/api/v1/auth/verify-email", undefined, user.access_token);
+  await post("/api/v1/auth/magic-link", { email, next: "/docs" });
+  await post("/api/v1/auth/password-reset", { email });
+  const { emails } = await json(
+    await fetch(`${base}/api/v1/admin/emails?limit=20`, { headers: { authorization: `Bearer ${admin.access_token}` } }),
+  );
+  const linksOf = (kind) => {
+    const texts = emails.filter((e) => e.to === email && e.kind === kind).map((e) => e.text);
+    const urls = texts.map((text) => new URL(/https?:\/\/\S+/.exec(text)?.[0] ?? ""));
+    return urls.map((url) => `${base}${url.pathname}${url.search}`);
+  };
+  const linkOf = (kind) => linksOf(kind)[0];
+
+  const pages = [
+    { name: "magic-link", url: linkOf("magic_link"), expect: ["<button", 'name="token"', "Sign in"] },
+    {
+      name: "password-reset",
+      url: linkOf("password_reset"),
+      expect: ['<label for="new_password">', 'id="new_password"', 'autocomplete="new-password"'],
+    },
+    { name: "verify-email", urls: linksOf("email_verification"), expect: ["Email address verified"] },
+    { name: "refused-link", url: `${base}/api/v1/auth/magic-link?token=not-a-token`, expect: ['role="alert"'] },
+  ];
+  for (const page of pages) {
+    const [first, second, third] = page.urls ?? [page.url, page.url, page.url];
+    const res = await fetch(first);
+    check(res.status === (page.name === "refused-link" ? 400 : 200), `${page.name}: status ${res.status}`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    check(csp.includes("default-src 'none'") && csp.includes("form-action 'self'"), `${page.name}: strict CSP`);
+    const dom = dumpDom(second);
+    for (const text of page.expect) check(dom.includes(text), `${page.name}: has ${text}`);
+    check(!/(src|href)="https?:/.test(dom), `${page.name}: no external asset`);
+    check(dom.includes('name="viewport"'), `${page.name}: viewport for phones`);
+    console.log(`     screenshot ${screenshot(third, page.name)}`);
+  }
+} catch (err) {
+  console.error(String(err));
+  failed = true;
+} finally {
+  stop();
+}
+console.log(failed ? "pages check FAILED" : "pages check passed");
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,276 @@
+import type { Context } from "hono";
+import { API_PREFIX } from "../../app-info";
+import type { AppEnv } from "../../env";
+import { AppError, HttpErrors, invalid } from "../../lib/errors";
+import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
+import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import {
+  checkToken,
+  confirmEmailVerification,
+  confirmPasswordReset,
+  requestMagicLink,
+  requestPasswordReset,
+  resendVerification,
+  verifyMagicLink,
+} from "./link-service";
+import { isSafeNext } from "./next-path";
+import { magicLinkPage, messagePage, type Page, passwordResetPage } from "./pages";
+import {
+  EmailOnlyBody,
+  MagicLinkRequestBody,
+  PasswordResetConfirmBody,
+  TokenBody,
+  TokenPairSchema,
+  TokenQuery,
+} from "./schemas";
+import { tokenResponse } from "./token-response";
+
+const AUTH = `${API_PREFIX}/auth`;
+const tags = ["Authentication"];
+
+/** The paths that accept an HTML form post (`application/x-www-form-urlencoded`) besides JSON. */
+export const FORM_POST_PATHS = [
+  `${AUTH}/magic-link/verify`,
+  `${AUTH}/password-reset/confirm`,
+  `${AUTH}/verify-email/confirm`,
+] as const;
+
+const ACCEPTED = {
+  message: "If the address belongs to an account, an email with a link is on its way.",
+};
+
+/** A body that is JSON or a form post (the pages' forms), documented as both. */
+function jsonOrForm<T extends Parameters<typeof jsonBody>[0]>(schema: T) {
+  return {
+    required: false,
+    content: { "application/json": { schema }, "application/x-www-form-urlencoded": { schema } },
+  } as const;
+}
+
+const isForm = (c: Context<AppEnv>) =>
+  (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
+
+/**
+ * A form post must come from this site's own page: its `Origin` must be this origin (or `PUBLIC_URL`'s);
+ * without `Origin`, `Sec-Fetch-Site` must say same-origin. Anything else is a cross-site form (login CSRF).
+ */
+function assertOwnPageForm(c: Context<AppEnv>) {
+  const own = new Set([new URL(c.req.url).origin]);
+  const publicUrl = c.var.deps.config.publicUrl;
+  if (publicUrl) own.add(new URL(publicUrl).origin);
+  const origin = c.req.header("origin");
+  if (origin !== undefined ? own.has(origin) : c.req.header("sec-fetch-site") === "same-origin") return;
+  throw HttpErrors.CSRF_ORIGIN_REJECTED();
+}
+
+/** The validated body of a JSON-or-form route; 422 when it has none. */
+function bodyOf<T extends { token?: string }>(c: Context<AppEnv>, form: T, jsonInput: T): T {
+  const input = isForm(c) ? form : jsonInput;
+  if (!input?.token) throw invalid(["body", "token"], "Field required", "missing");
+  return input;
+}
+
+function html(c: Context<AppEnv>, p: Page, status: 200 | 400 | 401 | 403 = 200) {
+  c.header("Cache-Control", "no-store");
+  return c.html(p.html, status, { "Content-Security-Policy": p.csp });
+}
+
+const htmlResponse = (description: string) => ({
+  description,
+  content: { "text/html": { schema: { type: "string" as const } } },
+});
+
+/** A page that states why a token can't be used (the same codes as the JSON routes, as a sentence). */
+function failurePage(c: Context<AppEnv>, err: unknown) {
+  if (err instanceof AppError && (err.status === 400 || err.status === 401 || err.status === 403)) {
+    return html(c, messagePage("This link can't be used", String(err.detail), true), err.status);
+  }
+  throw err;
+}
+
+const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+
+/** Emailed-link flows: magic link, password reset, email verification, and their pages. */
+export const linkRoutes = createRouter()
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/magic-link`,
+      tags,
+      summary: "Email a sign-in link",
+      description: `Answers 202 with the same body whether or not the address belongs to an active account; only an active account gets an email. Its link opens \`GET /auth/magic-link?token=\` and works once within \`MAGIC_LINK_TTL_SECONDS\`. \`next\` (a path of this site, e.g. \`/trainings\`) is where the page's sign-in redirects. At most 5 requests per address and 20 per client IP in 15 minutes (429 \`RATE_LIMITED\` with \`Retry-After\`).`,
+      request: { body: jsonBody(MagicLinkRequestBody) },
+      responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
+    }),
+    async (c) => {
+      await requestMagicLink(c.var.deps, origin(c), c.req.valid("json"));
+      return c.json(ACCEPTED, 202);
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "get",
+      path: `${AUTH}/magic-link`,
+      tags,
+      summary: "The magic link's page: a button that signs in",
+      description:
+        "An HTML page whose button posts the token to `POST /auth/magic-link/verify`. Opening it uses nothing up (mail scanners fetch links). A token that can't be used shows why (400/401).",
+      request: { query: TokenQuery },
+      responses: { 200: htmlResponse("The sign-in page") },
+    }),
+    async (c) => {
+      const { token } = c.req.valid("query");
+      try {
+        await checkToken(c.var.deps, token, "magic_link");
+      } catch (err) {
+        return failurePage(c, err);
+      }
+      return html(c, magicLinkPage(`${AUTH}/magic-link/verify`, token));
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/magic-link/verify`,
+      tags,
+      summary: "Sign in with a magic-link token",
+      description:
+        "JSON `{token}` answers the token pair (and sets the cookies). A form post (`application/x-www-form-urlencoded`, from the magic-link page of this site only: another `Origin` is 403 `CSRF_ORIGIN_REJECTED`) sets the cookies and answers 303 to the link's `next` (else `/`). The token works once, also under concurrent posts. Errors: 400 `LINK_TOKEN_MALFORMED`, 400 `LINK_TOKEN_WRONG_KIND`, 401 `LINK_TOKEN_INVALID`, `LINK_TOKEN_EXPIRED`, `LINK_TOKEN_USED`, 403 `ACCOUNT_DISABLED`. The first sign-in by link marks the email verified.",
+      request: { body: jsonOrForm(TokenBody) },
+      responses: {
+        200: json(TokenPairSchema, "Signed in"),
+        303: { description: "Form post: signed in (cookies set), redirected to `next`" },
+        ...errors(401, 403),
+      },
+    }),
+    async (c) => {
+      const form = isForm(c);
+      if (form) assertOwnPageForm(c);
+      const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
+      const { userId, pair, next } = await verifyMagicLink(c.var.deps, token);
+      const response = await tokenResponse(c, userId, pair, "Login successful");
+      if (!form) return c.json(response, 200);
+      return c.redirect(next && isSafeNext(next) ? next : "/", 303);
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/password-reset`,
+      tags,
+      summary: "Email a password-reset link",
+      description:
+        "Answers 202 with the same body for every address; only an active account gets an email, whose link (`GET /auth/password-reset?token=`) works once within 30 minutes. At most 5 requests per address and 20 per client IP in 15 minutes (429 `RATE_LIMITED`).",
+      request: { body: jsonBody(EmailOnlyBody) },
+      responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
+    }),
+    async (c) => {
+      await requestPasswordReset(c.var.deps, origin(c), c.req.valid("json"));
+      return c.json(ACCEPTED, 202);
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "get",
+      path: `${AUTH}/password-reset`,
+      tags,
+      summary: "The password-reset form",
+      description:
+        "An HTML form that posts the token and the new password to `POST /auth/password-reset/confirm`. Opening it uses nothing up.",
+      request: { query: TokenQuery },
+      responses: { 200: htmlResponse("The reset form") },
+    }),
+    async (c) => {
+      const { token } = c.req.valid("query");
+      try {
+        await checkToken(c.var.deps, token, "password_reset");
+      } catch (err) {
+        return failurePage(c, err);
+      }
+      return html(c, passwordResetPage(`${AUTH}/password-reset/confirm`, token));
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/password-reset/confirm`,
+      tags,
+      summary: "Set a new password with a reset token; every session of the user is revoked",
+      description:
+        "JSON `{token, new_password}` answers 200 `{message}`; the form of the reset page (from this site only) answers a page. The password policy applies (422). Token errors as for magic links (`LINK_TOKEN_*`); a magic-link or verification token is 400 `LINK_TOKEN_WRONG_KIND`.",
+      request: { body: jsonOrForm(PasswordResetConfirmBody) },
+      responses: {
+        200: {
+          description: "Password changed (a page for the form post)",
+          content: {
+            "application/json": { schema: MessageSchema },
+            "text/html": { schema: { type: "string" as const } },
+          },
+        },
+        ...errors(401, 403),
+      },
+    }),
+    async (c) => {
+      const form = isForm(c);
+      if (form) assertOwnPageForm(c);
+      const input = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
+      if (typeof input.new_password !== "string") throw invalid(["body", "new_password"], "Field required", "missing");
+      await confirmPasswordReset(c.var.deps, input);
+      const message = "Password changed successfully; sign in with the new password";
+      if (form) return html(c, messagePage("Password changed", message));
+      return c.json({ message }, 200);
+    },
+  )
+  .openapi(
+    guardedRoute({
+      method: "post",
+      path: `${AUTH}/verify-email`,
+      tags,
+      summary: "Send the verification email again",
+      description:
+        "Answers 202; an address that is already verified gets no email. At most 5 per address and 20 per client IP in 15 minutes (429 `RATE_LIMITED`).",
+      permission: "authenticated",
+      responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
+    }),
+    async (c) => {
+      const sent = await resendVerification(c.var.deps, origin(c), c.var.auth.userId);
+      return c.json({ message: sent ? "Verification email sent" : "Email address already verified" }, 202);
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/verify-email/confirm`,
+      tags,
+      summary: "Verify the email address with a verification token",
+      description:
+        "Marks `email_verified`, while the user's address is still the one the token was sent to. Token errors as for magic links (`LINK_TOKEN_*`).",
+      request: { body: jsonOrForm(TokenBody) },
+      responses: { 200: json(MessageSchema, "Verified"), ...errors(401, 403) },
+    }),
+    async (c) => {
+      if (isForm(c)) assertOwnPageForm(c);
+      const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
+      await confirmEmailVerification(c.var.deps, token);
+      return c.json({ message: "Email address verified" }, 200);
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "get",
+      path: `${AUTH}/verify-email`,
+      tags,
+      summary: "The verification link's page: verifies the address",
+      description: "Uses the token up and shows the outcome as a page (400/401 with the reason when it can't be used).",
+      request: { query: TokenQuery },
+      responses: { 200: htmlResponse("The outcome") },
+    }),
+    async (c) => {
+      try {
+        await confirmEmailVerification(c.var.deps, c.req.valid("query").token);
+      } catch (err) {
+        return failurePage(c, err);
+      }
+      return html(c, messagePage("Email address verified", "Thank you: your email address is confirmed."));
+    },
+  );

@@ -1,0 +1,20 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { userViewById } from "../access";
+import type { IssuedPair } from "../sessions";
+import { setAuthCookies } from "./cookies";
+
+/** Answers a token pair with the user, and sets the auth cookies. */
+export async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
+  const user = await userViewById(c.var.deps, userId);
+  setAuthCookies(c, pair);
+  c.header("Cache-Control", "no-store");
+  return {
+    access_token: pair.accessToken,
+    refresh_token: pair.refreshToken,
+    token_type: "bearer" as const,
+    expires_in: pair.accessTtl,
+    user,
+    message,
+  };
+}

@@ -1,0 +1,123 @@
+import { desc } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { findPage } from "../../db/page";
+import { emails } from "../../db/schema";
+import { type UserRef, userRefSql } from "../../db/sql";
+import { type Statement, statement } from "../../db/statement";
+import type { Page } from "../../lib/pagination";
+import type { EmailView } from "./schemas";
+
+/** Columns of an email as `GET /admin/emails` shows it. */
+const emailColumns = {
+  id: emails.id,
+  kind: emails.kind,
+  to: emails.toAddress,
+  subject: emails.subject,
+  text: emails.text,
+  html: emails.html,
+  status: emails.status,
+  attempts: emails.attempts,
+  last_error: emails.lastError,
+  created_at: emails.createdAt,
+  sent_at: emails.sentAt,
+};
+
+/** A page of emails, newest first. */
+export function listEmails(db: Db, page: Page) {
+  return findPage<EmailView>(
+    db,
+    { from: emails, columns: emailColumns, where: undefined, orderBy: desc(emails.id) },
+    page,
+  );
+}
+
+/** What an email row is made of when it is queued. */
+export interface NewEmail {
+  messageKey: string;
+  kind: string;
+  to: string;
+  user: UserRef | null;
+  subject: string;
+  text: string;
+  html: string;
+  secret: string | null;
+}
+
+/** Inserts a queued email (its user may be one inserted in the same batch, by username). */
+export function insertEmailStatement(d1: D1Database, e: NewEmail, at: string): Statement {
+  const ref = e.user === null ? { sql: "?1", value: null } : userRefSql(e.user, 1);
+  return statement(
+    d1,
+    `INSERT INTO emails (user_id, message_key, kind, to_address, subject, text, html, secret, created_at, updated_at)
+     SELECT ${ref.sql}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9`,
+    ref.value,
+    e.messageKey,
+    e.kind,
+    e.to,
+    e.subject,
+    e.text,
+    e.html,
+    e.secret,
+    at,
+  );
+}
+
+/** An email being sent, as the consumer reads it. */
+export interface OutgoingEmail {
+  id: number;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text: string;
+  html: string;
+  attempts: number;
+}
+
+/**
+ * Counts an attempt at a queued email and returns it; no row when it is no longer queued (already
+ * sent or failed): how a redelivered message is acknowledged without sending twice.
+ */
+export function claimEmailStatement(d1: D1Database, messageKey: string, at: string): Statement<OutgoingEmail> {
+  return statement(
+    d1,
+    `UPDATE emails SET attempts = attempts + 1, updated_at = ?2 WHERE message_key = ?1 AND status = 'queued'
+     RETURNING id, kind, to_address, subject, text, html, attempts`,
+    messageKey,
+    at,
+  );
+}
+
+const REDACTED = "[link removed after sending]";
+
+/** SET clause that takes the one-time token out of the stored body (`redact`), or leaves it. */
+const redaction = (redact: boolean) =>
+  redact
+    ? `, text = CASE WHEN secret IS NULL THEN text ELSE replace(text, secret, '${REDACTED}') END,
+       html = CASE WHEN secret IS NULL THEN html ELSE replace(html, secret, '${REDACTED}') END, secret = NULL`
+    : "";
+
+/** Marks an email sent; with `redact`, its token is removed from the stored body. */
+export function markSentStatement(d1: D1Database, id: number, redact: boolean, at: string): Statement {
+  return statement(
+    d1,
+    `UPDATE emails SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL${redaction(redact)}
+     WHERE id = ?1 AND status = 'queued'`,
+    id,
+    at,
+  );
+}
+
+/** Records why an attempt failed (never a secret: transports report statuses, not bodies they sent). */
+export function recordFailureStatement(d1: D1Database, id: number, error: string, at: string): Statement {
+  return statement(d1, "UPDATE emails SET last_error = ?2, updated_at = ?3 WHERE id = ?1", id, error.slice(0, 500), at);
+}
+
+/** Marks a still-queued email failed (its retries are used up); with `redact`, its token is removed. */
+export function markFailedStatement(d1: D1Database, messageKey: string, redact: boolean, at: string): Statement {
+  return statement(
+    d1,
+    `UPDATE emails SET status = 'failed', updated_at = ?2${redaction(redact)} WHERE message_key = ?1 AND status = 'queued'`,
+    messageKey,
+    at,
+  );
+}

@@ -1,0 +1,142 @@
+import type { UserRef } from "../../db/sql";
+import { runBatch, runOne, type Statement } from "../../db/statement";
+import { isoNow } from "../../lib/clock";
+import type { Page } from "../../lib/pagination";
+import type { Deps } from "../../middleware/deps";
+import {
+  claimEmailStatement,
+  insertEmailStatement,
+  listEmails,
+  markFailedStatement,
+  markSentStatement,
+  recordFailureStatement,
+} from "./email-repository";
+import { type EmailKind, renderEmail } from "./templates";
+import { transportOf } from "./transports";
+
+/** The body of an `emails` queue message: which stored email to send (never its content). */
+export interface EmailMessageBody {
+  key: string;
+}
+
+/** What the caller wants sent. */
+export interface EmailRequest {
+  kind: EmailKind;
+  to: string;
+  /** The recipient (null: none), possibly inserted in the same batch. */
+  user: UserRef | null;
+  /** The greeting's name. */
+  name: string;
+  link: string;
+  validMinutes: number;
+  /** The one-time token inside `link`: removed from the stored body once a real transport has sent it. */
+  secret: string;
+}
+
+/** A queued email: its statement joins the caller's batch; `enqueue()` runs after the batch. */
+export interface QueuedEmail {
+  statements: Statement[];
+  /** Sends the queue message for the stored email; call it once the batch has committed. */
+  enqueue(): Promise<void>;
+}
+
+/**
+ * The one way to send an email: the rendered message is stored (status `queued`) by a statement of the
+ * caller's batch, so it exists exactly when the change that causes it does; the queue message that
+ * makes the consumer send it goes after the batch.
+ *
+ * @example
+ *   const mail = queueEmail(deps, { kind: "magic_link", to, user: id, name, link, validMinutes: 15, secret: token });
+ *   await runBatch(deps.d1, [...writes, ...mail.statements]);
+ *   await mail.enqueue();
+ */
+export function queueEmail(deps: Deps, req: EmailRequest): QueuedEmail {
+  const rendered = renderEmail(req.kind, { name: req.name, link: req.link, validMinutes: req.validMinutes });
+  const messageKey = crypto.randomUUID();
+  const stmt = insertEmailStatement(
+    deps.d1,
+    { messageKey, kind: req.kind, to: req.to, user: req.user, ...rendered, secret: req.secret },
+    isoNow(deps.clock),
+  );
+  return {
+    statements: [stmt],
+    async enqueue() {
+      try {
+        await deps.emailQueue.send({ key: messageKey } satisfies EmailMessageBody, { contentType: "json" });
+      } catch (err) {
+        // The email stays `queued` in D1; the request itself succeeded.
+        console.error(
+          JSON.stringify({ level: "error", msg: "email enqueue failed", key: messageKey, error: String(err) }),
+        );
+      }
+    },
+  };
+}
+
+/** `GET /admin/emails`: newest first. */
+export async function listEmailPage(deps: Deps, page: Page) {
+  return listEmails(deps.db, page);
+}
+
+/** Seconds before attempt `attempts + 1`: 30 s, 2 min, 8 min, 32 min, then hourly. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(3600, 30 * 4 ** Math.max(0, attempts - 1));
+}
+
+function messageKeyOf(body: unknown): string | undefined {
+  const key = (body as Partial<EmailMessageBody> | null)?.key;
+  return typeof key === "string" && key.length <= 64 ? key : undefined;
+}
+
+/**
+ * The `emails` queue consumer: sends each message's email once. A message whose email is no longer
+ * queued (sent by an earlier delivery) is acknowledged without sending; a failure is recorded and the
+ * message retried with a growing delay; each message is acknowledged on its own.
+ */
+export async function deliverEmails(deps: Deps, batch: MessageBatch<unknown>): Promise<void> {
+  const { config } = deps;
+  const transport = transportOf(config, deps.sendEmail);
+  const redact = config.email.transport !== "record";
+  for (const message of batch.messages) {
+    const key = messageKeyOf(message.body);
+    if (!key) {
+      console.warn(JSON.stringify({ level: "warn", msg: "malformed email message", id: message.id }));
+      message.ack();
+      continue;
+    }
+    const [email] = await runOne(deps.d1, claimEmailStatement(deps.d1, key, isoNow(deps.clock)));
+    if (!email) {
+      message.ack();
+      continue;
+    }
+    try {
+      await transport({ from: config.email.from, to: email.to_address, ...email });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await runOne(deps.d1, recordFailureStatement(deps.d1, email.id, reason, isoNow(deps.clock)));
+      console.warn(JSON.stringify({ level: "warn", msg: "email attempt failed", id: email.id, reason }));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      continue;
+    }
+    await runOne(deps.d1, markSentStatement(deps.d1, email.id, redact, isoNow(deps.clock)));
+    if (!redact && email.kind === "magic_link" && config.environment === "development") {
+      // Local runs only (`npm run dev` with the record transport): the developer clicks the link here.
+      const link = /https?:\/\/\S+/.exec(email.text)?.[0];
+      console.log(`\n  Magic link for ${email.to_address}: ${link}\n`);
+    }
+    message.ack();
+  }
+}
+
+/** The `emails-dlq` consumer: a message that used up its retries marks its email `failed`. */
+export async function failEmails(deps: Deps, batch: MessageBatch<unknown>): Promise<void> {
+  const redact = deps.config.email.transport !== "record";
+  const at = isoNow(deps.clock);
+  const keys = batch.messages.map((m) => messageKeyOf(m.body)).filter((k): k is string => k !== undefined);
+  if (keys.length)
+    await runBatch(
+      deps.d1,
+      keys.map((k) => markFailedStatement(deps.d1, k, redact, at)),
+    );
+  for (const message of batch.messages) message.ack();
+}

@@ -1,0 +1,80 @@
+/** The product's name, as emails and pages show it. */
+export const PRODUCT_NAME = "Identity & Training";
+
+/** The kinds of email this API sends, one template each. */
+export const EMAIL_KINDS = ["magic_link", "password_reset", "email_verification"] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+/** What a template fills in. Everything here may come from user input and is escaped in HTML. */
+export interface TemplateInput {
+  /** The recipient's name as the greeting shows it (the username). */
+  name: string;
+  /** The link the email exists for. */
+  link: string;
+  /** How long the link works, in minutes. */
+  validMinutes: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+interface Copy {
+  subject: string;
+  intro: string;
+  action: string;
+  outro: string;
+}
+
+const COPY: Record<EmailKind, (minutes: number) => Copy> = {
+  magic_link: (m) => ({
+    subject: `Your sign-in link for ${PRODUCT_NAME}`,
+    intro: "Use the link below to sign in. It works once.",
+    action: "Sign in",
+    outro: `The link expires in ${m} minutes. If you did not ask for it, ignore this email.`,
+  }),
+  password_reset: (m) => ({
+    subject: `Reset your ${PRODUCT_NAME} password`,
+    intro: "Someone asked to reset the password of your account. Use the link below to choose a new one.",
+    action: "Choose a new password",
+    outro: `The link expires in ${m} minutes and works once. If you did not ask for it, ignore this email: your password stays as it is.`,
+  }),
+  email_verification: (m) => ({
+    subject: `Confirm your email address for ${PRODUCT_NAME}`,
+    intro: "Confirm that this address is yours by opening the link below.",
+    action: "Confirm my address",
+    outro: `The link expires in ${m} minutes and works once.`,
+  }),
+};
+
+/**
+ * The text and HTML parts of an email of `kind`. Every value of `input` is escaped in the HTML part.
+ *
+ * @example
+ *   renderEmail("magic_link", { name: "ada", link: "https://.../magic-link?token=...", validMinutes: 15 })
+ */
+export function renderEmail(kind: EmailKind, input: TemplateInput): RenderedEmail {
+  const copy = COPY[kind](input.validMinutes);
+  const text = [`Hello ${input.name},`, "", copy.intro, "", input.link, "", copy.outro, "", `— ${PRODUCT_NAME}`].join(
+    "\n",
+  );
+  const e = escapeHtml;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(copy.subject)}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 36rem; margin: 0 auto; padding: 1rem;">
+<p>Hello ${e(input.name)},</p>
+<p>${e(copy.intro)}</p>
+<p><a href="${e(input.link)}" style="display: inline-block; padding: 0.6rem 1.2rem; background: #1d4ed8; color: #fff; text-decoration: none; border-radius: 0.3rem;">${e(copy.action)}</a></p>
+<p style="font-size: 0.9rem;">Or copy this address into your browser:<br>${e(input.link)}</p>
+<p style="font-size: 0.9rem; color: #444;">${e(copy.outro)}</p>
+<p>— ${e(PRODUCT_NAME)}</p>
+</body></html>`;
+  return { subject: copy.subject, text, html };
+}

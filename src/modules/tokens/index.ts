@@ -1,0 +1,14 @@
+/** One-time tokens (magic links, password reset, email verification): mint, read, use once. */
+export { TokenErrors } from "./errors";
+export {
+  KV_MIN_TTL_SECONDS,
+  linkFor,
+  newToken,
+  type PendingToken,
+  readToken,
+  TOKEN_KINDS,
+  type TokenKind,
+  type TokenRecord,
+  useToken,
+  type ValidToken,
+} from "./token-service";
