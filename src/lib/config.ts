@@ -12,6 +12,10 @@ export interface Config {
   refreshTokenTtl: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** `AUDIT_RETENTION_DAYS`: how long `auth_events` are kept. */
+  auditRetentionDays: number;
+  /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
+  sessionRetentionDays: number;
 }
 
 type RawEnv = Partial<Record<string, unknown>>;
@@ -45,6 +49,8 @@ export function configOf(env: object): Config {
     refreshTokenTtl: int(e, "REFRESH_TOKEN_TTL_SECONDS", 604800),
     adminEmail: str(e, "ADMIN_EMAIL")?.toLowerCase(),
     adminPassword: str(e, "ADMIN_PASSWORD"),
+    auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
+    sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
   };
   cache.set(env, cfg);
   return cfg;
