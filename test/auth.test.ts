@@ -131,6 +131,45 @@ describe("POST /auth/register", () => {
     expect(common.json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
   });
 
+  it("refuses passwords among the 10,000 most common, also with a year or symbols appended (attack: guessing welcome2026)", async () => {
+    for (const password of [
+      "welcome2026",
+      "Welcome2026!",
+      "sunshine123",
+      "qwertyuiop",
+      "Iloveyou!!",
+      "princess1",
+      "jordan23!",
+    ]) {
+      const { res, json } = await register({ password });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+    }
+  });
+
+  it("accepts a strong password", async () => {
+    for (const password of ["plinth-Oxbow-quartz-47", "Tq8#vLm2!xR9", "correct horse battery staple"]) {
+      expect((await register({ password })).res.status).toBe(201);
+    }
+  });
+
+  it("refuses the account's username, email or email local part as its password (attack: guessing the name)", async () => {
+    const username = unique("ctx");
+    const email = `Jane.Q.Doe${username}@example.test`;
+    for (const password of [
+      username,
+      username.toUpperCase(),
+      `${username}2026`,
+      email,
+      `jane.q.doe${username}`,
+      `Jane.Q.Doe${username}!`,
+    ]) {
+      const { res, json } = await register({ username, email, password });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+    }
+  });
+
   it("refuses an over-long password with 422", async () => {
     const long = await register({ password: "x".repeat(257) });
     expect(long.res.status).toBe(422);

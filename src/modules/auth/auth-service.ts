@@ -36,7 +36,7 @@ export interface RegisterInput {
  * `user.registered` outbox event and the audit record (see the register route).
  */
 export async function register(deps: Deps, input: RegisterInput): Promise<{ userId: number; pair: IssuedPair }> {
-  assertAcceptablePassword(input.password, "password", input.username);
+  assertAcceptablePassword(input.password, "password", input.username, input.email);
   const orgIds = [...new Set(input.organization_ids ?? [])];
   if (orgIds.length) {
     const domain = input.email.split("@")[1] ?? "";
