@@ -9,7 +9,9 @@ import { HttpErrors } from "./lib/errors";
 import { errorResponse, renderError } from "./lib/http-errors";
 import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
+import { refuseDuplicateAuthCookies } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
+import { noStore } from "./middleware/cache-control";
 import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
@@ -52,6 +54,8 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
   app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES }));
+  app.use(`${API_PREFIX}/*`, noStore());
+  app.use(`${API_PREFIX}/*`, refuseDuplicateAuthCookies());
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
 

@@ -1,5 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { configOf } from "../src/lib/config";
 import { keyRing, signToken } from "../src/lib/jwt";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/sessions";
 import { createUser, tokenFor } from "./factories";
@@ -347,7 +348,7 @@ describe("access tokens", () => {
   async function accessTokens() {
     const user = await createUser();
     const good = await tokenFor(user.id);
-    const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
+    const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, configOf(env).jwt);
     const sid = crypto.randomUUID();
     await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at) VALUES (?1, ?2, '2999-01-01T00:00:00.000Z')")
       .bind(sid, user.id)

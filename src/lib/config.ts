@@ -1,3 +1,5 @@
+import { DEFAULT_JWT_ISSUER, type TokenIdentity } from "./jwt";
+
 /**
  * Typed configuration read from the Worker's vars and secrets, with the contract's defaults.
  * Parsed once per `env` object. A field is added with the feature that reads it.
@@ -12,6 +14,8 @@ export interface Config {
   refreshTokenTtl: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** `iss` of every token: `PUBLIC_URL`, else a development constant. `aud`: `JWT_AUDIENCE`, else the issuer. */
+  jwt: TokenIdentity;
   /** `AUDIT_RETENTION_DAYS`: how long `auth_events` are kept. */
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
@@ -49,6 +53,10 @@ export function configOf(env: object): Config {
     refreshTokenTtl: int(e, "REFRESH_TOKEN_TTL_SECONDS", 604800),
     adminEmail: str(e, "ADMIN_EMAIL")?.toLowerCase(),
     adminPassword: str(e, "ADMIN_PASSWORD"),
+    jwt: {
+      issuer: publicUrl ?? DEFAULT_JWT_ISSUER,
+      audience: str(e, "JWT_AUDIENCE") ?? publicUrl ?? DEFAULT_JWT_ISSUER,
+    },
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
   };

@@ -39,14 +39,15 @@ const NO_META: RequestMeta = { ip: null, userAgent: null };
 
 /** The dependencies over a Worker's bindings: for requests (through `provideDeps()`), queues and cron. */
 export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META): Deps {
+  const config = configOf(env);
   return {
     clock,
-    config: configOf(env),
+    config,
     d1: env.DB,
     db: dbOf(env.DB),
     counters: env.RATE_LIMIT_KV,
     pepper: env.PASSWORD_PEPPER,
-    keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
+    keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, config.jwt),
     meta,
   };
 }
