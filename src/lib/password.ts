@@ -76,12 +76,18 @@ export function assertAcceptablePassword(
 ): void {
   assertLength(password, field);
   if (isCommonPassword(password) || isContextWord(password, context)) {
-    throw invalid(
-      ["body", field],
-      "This password is too common; choose a less guessable one",
-      "value_error.common_password",
-    );
+    throw invalid(["body", field], COMMON_MESSAGE, "value_error.common_password");
   }
+}
+
+const COMMON_MESSAGE = "This password is too common; choose a less guessable one";
+
+/** Why `password` fails the policy of `assertAcceptablePassword`, or undefined when it passes. */
+export function passwordProblem(password: string, ...context: (string | null | undefined)[]): string | undefined {
+  if (password.length < PASSWORD_MIN_LENGTH) return `Password must have at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `Password must have at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (isCommonPassword(password) || isContextWord(password, context)) return COMMON_MESSAGE;
+  return undefined;
 }
 
 /** True when `password` is one of the account's own names (`context`: username, email), case-insensitively, alone or followed by up to 6 digits or symbols. */
