@@ -30,6 +30,8 @@ export default defineConfig({
           ADMIN_EMAIL: "admin@example.test",
           ADMIN_PASSWORD: "Admin-Password-For-Tests-1",
           RATE_LIMITS_ENABLED: "false",
+          // Production D1 refuses more than 100 bound parameters a statement; hold every test to it.
+          D1_MAX_BOUND_PARAMETERS: "100",
         },
       },
     })),

@@ -16,6 +16,8 @@ export interface Config {
   adminPassword: string | undefined;
   /** `iss` of every token: `PUBLIC_URL`, else a development constant. `aud`: `JWT_AUDIENCE`, else the issuer. */
   jwt: TokenIdentity;
+  /** `D1_MAX_BOUND_PARAMETERS` (test runs only): refuse statements binding more, as production D1 does. */
+  d1MaxBoundParameters: number | undefined;
   /** `AUDIT_RETENTION_DAYS`: how long `auth_events` are kept. */
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
@@ -57,6 +59,8 @@ export function configOf(env: object): Config {
       issuer: publicUrl ?? DEFAULT_JWT_ISSUER,
       audience: str(e, "JWT_AUDIENCE") ?? publicUrl ?? DEFAULT_JWT_ISSUER,
     },
+    d1MaxBoundParameters:
+      str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
   };

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { type Db, dbOf } from "../db/client";
+import { withParameterLimit } from "../db/parameter-limit";
 import type { AppEnv, Bindings } from "../env";
 import type { Clock } from "../lib/clock";
 import { type Config, configOf } from "../lib/config";
@@ -40,11 +41,12 @@ const NO_META: RequestMeta = { ip: null, userAgent: null };
 /** The dependencies over a Worker's bindings: for requests (through `provideDeps()`), queues and cron. */
 export function depsOf(env: Bindings, clock: Clock, meta: RequestMeta = NO_META): Deps {
   const config = configOf(env);
+  const d1 = config.d1MaxBoundParameters ? withParameterLimit(env.DB, config.d1MaxBoundParameters) : env.DB;
   return {
     clock,
     config,
-    d1: env.DB,
-    db: dbOf(env.DB),
+    d1,
+    db: dbOf(d1),
     counters: env.RATE_LIMIT_KV,
     pepper: env.PASSWORD_PEPPER,
     keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, config.jwt),
