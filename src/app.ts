@@ -5,7 +5,7 @@ import { getPath as honoGetPath } from "hono/utils/url";
 import { API_PREFIX, API_VERSION } from "./app-info";
 import type { AppEnv } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
-import { HttpErrors } from "./lib/errors";
+import { AppError, HttpErrors } from "./lib/errors";
 import { errorResponse, renderError } from "./lib/http-errors";
 import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
@@ -15,6 +15,7 @@ import { noStore } from "./middleware/cache-control";
 import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
+import { recordForbidden } from "./modules/audit";
 import { authRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { learningRoutes } from "./modules/learning";
@@ -75,7 +76,13 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }
     return errorResponse(c, HttpErrors.NOT_FOUND(c.req.path));
   });
-  app.onError(renderError);
+  app.onError(async (err, c) => {
+    // Every 403 is recorded in the audit trail, with the caller when it is known.
+    if (err instanceof AppError && err.status === 403) {
+      await recordForbidden(c.var.deps, c.var.auth?.userId ?? null, `${c.req.method} ${c.req.path}: ${err.code}`);
+    }
+    return renderError(err, c);
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -2,10 +2,14 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { configOf } from "../src/lib/config";
 import { keyRing } from "../src/lib/jwt";
-import { createUser, tokenFor } from "./factories";
+import { permissionIds } from "./access-fixtures";
+import { createUser, signedIn, tokenFor } from "./factories";
 import { body, call, env, expectError, send, unique } from "./helpers";
 
 /** Security fixes of issue 19, item 8, each named after the attack it stops. */
+
+const signedInAdmin = () => signedIn("ADMIN");
+const signedInEmployee = () => signedIn("EMPLOYEE");
 
 const REFRESH = "/api/v1/auth/refresh";
 const LOGOUT = "/api/v1/auth/logout";
@@ -158,5 +162,51 @@ describe("token issuer and audience (attack: a token of another deployment shari
         )
       ).status,
     ).toBe(200);
+  });
+});
+
+describe("audit of access-control changes and refusals (attack: escalating or probing unnoticed)", () => {
+  const eventsOf = async (userId: number, like: string) =>
+    (
+      await env.DB.prepare("SELECT event, detail FROM auth_events WHERE user_id = ?1 AND event LIKE ?2 ORDER BY id")
+        .bind(userId, like)
+        .all<{ event: string; detail: string }>()
+    ).results;
+
+  it("records role and permission changes with who made them", async () => {
+    const { user: admin, token } = await signedInAdmin();
+    const [readId] = await permissionIds(["trainings:read"]);
+    const perm = await body(
+      await send("POST", "/api/v1/permissions", { resource: unique("res").toLowerCase(), action: "run" }, token),
+    );
+    const role = await body(
+      await send("POST", "/api/v1/roles", { name: unique("audited"), permission_ids: [readId] }, token),
+    );
+    await send("PUT", `/api/v1/roles/${role.role.id}`, { description: "d" }, token);
+    await send("PUT", `/api/v1/roles/${role.role.id}/permissions`, { permission_ids: [perm.permission.id] }, token);
+    await send("PUT", `/api/v1/roles/${role.role.id}/permissions`, { permission_ids: [] }, token);
+    await send("PUT", `/api/v1/permissions/${perm.permission.id}`, { action: "walk" }, token);
+    expect((await send("DELETE", `/api/v1/permissions/${perm.permission.id}`, undefined, token)).status).toBe(200);
+    expect((await send("DELETE", `/api/v1/roles/${role.role.id}`, undefined, token)).status).toBe(200);
+    expect((await eventsOf(admin.id, "role_%")).map((e) => e.event)).toEqual([
+      "role_created",
+      "role_updated",
+      "role_updated",
+      "role_updated",
+      "role_deleted",
+    ]);
+    expect((await eventsOf(admin.id, "permission_%")).map((e) => e.event)).toEqual([
+      "permission_created",
+      "permission_updated",
+      "permission_deleted",
+    ]);
+  });
+
+  it("records every 403 with the caller, the route and the code", async () => {
+    const { user, token } = await signedInEmployee();
+    await expectError(await send("GET", "/api/v1/users", undefined, token), 403, "FORBIDDEN");
+    expect(await eventsOf(user.id, "forbidden")).toEqual([
+      { event: "forbidden", detail: "GET /api/v1/users: FORBIDDEN" },
+    ]);
   });
 });
