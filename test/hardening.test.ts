@@ -210,3 +210,42 @@ describe("audit of access-control changes and refusals (attack: escalating or pr
     ]);
   });
 });
+
+describe("look-alike role and organization names (attack: a custom role that reads as ADMIN)", () => {
+  it("refuses a custom role named ΑDMIN with a Greek alpha, or АDMIN with a Cyrillic A, or full-width ＡＤＭＩＮ", async () => {
+    const { token } = await signedInAdmin();
+    for (const name of ["\u0391DMIN", "\u0410DMIN", "\uFF21\uFF24\uFF2D\uFF29\uFF2E", "AD\u200BMIN", "ÁDMIN"]) {
+      const res = await send("POST", "/api/v1/roles", { name }, token);
+      expect({ name, status: res.status, code: (await body(res)).code }).toEqual({
+        name,
+        status: 409,
+        code: "ROLE_NAME_TAKEN",
+      });
+    }
+  });
+
+  it("refuses a custom role or organization whose name only looks different from an existing one", async () => {
+    const { token } = await signedInAdmin();
+    const base = `Trainers ${unique("x").replace(/[0-9]/g, "")}`;
+    expect((await send("POST", "/api/v1/roles", { name: base }, token)).status).toBe(201);
+    const cyrillic = base.replace("T", "\u0422").replace("e", "\u0435");
+    await expectError(await send("POST", "/api/v1/roles", { name: cyrillic }, token), 409, "ROLE_NAME_TAKEN");
+    const org = `Acme ${unique("o").replace(/[0-9]/g, "")}`;
+    expect((await send("POST", "/api/v1/organizations", { name: org }, token)).status).toBe(201);
+    for (const lookalike of [org.replace("A", "\u0391"), org.replace("c", "\u0441"), `  ${org.replace(" ", "   ")} `]) {
+      await expectError(
+        await send("POST", "/api/v1/organizations", { name: lookalike }, token),
+        409,
+        "ORGANIZATION_NAME_TAKEN",
+      );
+    }
+  });
+
+  it("accepts distinct names in other scripts", async () => {
+    const { token } = await signedInAdmin();
+    const suffix = unique("n");
+    for (const name of [`東京支社 ${suffix}`, `Αθήνα ${suffix}`]) {
+      expect((await send("POST", "/api/v1/organizations", { name }, token)).status).toBe(201);
+    }
+  });
+});

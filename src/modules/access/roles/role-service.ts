@@ -2,6 +2,7 @@ import { type ConstraintErrors, runBatch, type Statement, theRow } from "../../.
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
+import { nameKey } from "../../../lib/names";
 import { listOf, type Page } from "../../../lib/pagination";
 import { SYSTEM_ROLES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
@@ -55,7 +56,7 @@ const roleChangeErrors = (name: string): ConstraintErrors => ({
 
 /** System role names are reserved in every scope, so that a custom role never looks like one. */
 function assertNameFree(name: string): void {
-  if (SYSTEM_ROLES.some((r) => r.toLowerCase() === name.toLowerCase())) throw AccessErrors.ROLE_NAME_TAKEN(name);
+  if (SYSTEM_ROLES.some((r) => nameKey(r) === nameKey(name))) throw AccessErrors.ROLE_NAME_TAKEN(name);
 }
 
 /** A role the caller may see (with `roles:read` or the route's permission where the role lives), else 404. */
@@ -177,7 +178,7 @@ export async function updateRole(
 ): Promise<RoleView> {
   const role = await manageableRole(deps, auth, scope, id);
   const name = input.name ?? role.name;
-  if (name.toLowerCase() !== role.name.toLowerCase()) assertNameFree(name);
+  if (nameKey(name) !== nameKey(role.name)) assertNameFree(name);
   const description = input.description === undefined ? role.description : input.description;
   const statements: Statement[] = [updateRoleStatement(deps.d1, id, { name, description }, isoNow(deps.clock))];
   if (input.permission_ids) statements.push(...(await permissionChanges(deps, auth, role, input.permission_ids)));
