@@ -57,6 +57,8 @@ export default defineConfig({
           ADMIN_PASSWORD: "Admin-Password-For-Tests-1",
           RATE_LIMITS_ENABLED: "false",
           EMAIL_API_KEY: "test-email-api-key",
+          // Production D1 refuses more than 100 bound parameters a statement; hold every test to it.
+          D1_MAX_BOUND_PARAMETERS: "100",
         },
         outboundService: outbound,
       },

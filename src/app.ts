@@ -5,16 +5,18 @@ import { getPath as honoGetPath } from "hono/utils/url";
 import { API_PREFIX, API_VERSION } from "./app-info";
 import type { AppEnv } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
-import { HttpErrors } from "./lib/errors";
+import { AppError, HttpErrors } from "./lib/errors";
 import { errorResponse, renderError } from "./lib/http-errors";
 import { RouteIndex } from "./lib/method-not-allowed";
 import { validationHook } from "./lib/validation";
+import { refuseDuplicateAuthCookies } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
+import { noStore } from "./middleware/cache-control";
 import { corsForAllowedOrigins } from "./middleware/cors";
 import { provideDeps } from "./middleware/deps";
 import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
-import { auditRoutes } from "./modules/audit";
+import { auditRoutes, recordForbidden } from "./modules/audit";
 import { authRoutes, FORM_POST_PATHS, linkRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
@@ -57,6 +59,8 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
   app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS }));
+  app.use(`${API_PREFIX}/*`, noStore());
+  app.use(`${API_PREFIX}/*`, refuseDuplicateAuthCookies());
 
   // Rate limits by route group, per client IP (contract, "Rate limits"); a request that no group
   // counts falls to the default per-IP limit. The hourly per-user limit is part of every guarded
@@ -96,7 +100,13 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }
     return errorResponse(c, HttpErrors.NOT_FOUND(c.req.path));
   });
-  app.onError(renderError);
+  app.onError(async (err, c) => {
+    // Every 403 is recorded in the audit trail, with the caller when it is known.
+    if (err instanceof AppError && err.status === 403) {
+      await recordForbidden(c.var.deps, c.var.auth?.userId ?? null, `${c.req.method} ${c.req.path}: ${err.code}`);
+    }
+    return renderError(err, c);
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

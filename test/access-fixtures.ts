@@ -116,3 +116,16 @@ export async function orgAdmin() {
   const org = await organization([user.id]);
   return { user, token, org };
 }
+
+/**
+ * A new user whom organization admin `adminId` can see (a member of another organization it
+ * administers, added by an ADMIN): an organization admin may only add users it can already see.
+ */
+export async function colleagueOf(adminId: number): Promise<TestUser> {
+  const { token } = await fixtureAdmin();
+  const user = await createUser();
+  const shared = await organization([adminId]);
+  const res = await send("PUT", `/api/v1/organizations/${shared.id}/members/${user.id}`, {}, token);
+  expect(res.status).toBe(200);
+  return user;
+}

@@ -1,5 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { configOf } from "../src/lib/config";
 import { keyRing, signToken } from "../src/lib/jwt";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/sessions";
 import { createUser, tokenFor } from "./factories";
@@ -129,6 +130,45 @@ describe("POST /auth/register", () => {
     const common = await register({ password: "Password123" });
     expect(common.res.status).toBe(422);
     expect(common.json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+  });
+
+  it("refuses passwords among the 10,000 most common, also with a year or symbols appended (attack: guessing welcome2026)", async () => {
+    for (const password of [
+      "welcome2026",
+      "Welcome2026!",
+      "sunshine123",
+      "qwertyuiop",
+      "Iloveyou!!",
+      "princess1",
+      "jordan23!",
+    ]) {
+      const { res, json } = await register({ password });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+    }
+  });
+
+  it("accepts a strong password", async () => {
+    for (const password of ["plinth-Oxbow-quartz-47", "Tq8#vLm2!xR9", "correct horse battery staple"]) {
+      expect((await register({ password })).res.status).toBe(201);
+    }
+  });
+
+  it("refuses the account's username, email or email local part as its password (attack: guessing the name)", async () => {
+    const username = unique("ctx");
+    const email = `Jane.Q.Doe${username}@example.test`;
+    for (const password of [
+      username,
+      username.toUpperCase(),
+      `${username}2026`,
+      email,
+      `jane.q.doe${username}`,
+      `Jane.Q.Doe${username}!`,
+    ]) {
+      const { res, json } = await register({ username, email, password });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(json.detail[0]).toMatchObject({ loc: ["body", "password"], type: "value_error.common_password" });
+    }
   });
 
   it("refuses an over-long password with 422", async () => {
@@ -308,7 +348,7 @@ describe("access tokens", () => {
   async function accessTokens() {
     const user = await createUser();
     const good = await tokenFor(user.id);
-    const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
+    const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, configOf(env).jwt);
     const sid = crypto.randomUUID();
     await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at) VALUES (?1, ?2, '2999-01-01T00:00:00.000Z')")
       .bind(sid, user.id)

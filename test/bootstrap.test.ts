@@ -43,6 +43,31 @@ describe("first administrator", () => {
   });
 });
 
+describe("first administrator, hardened (issue 19)", () => {
+  it("refuses to create an admin whose ADMIN_PASSWORD is common, short or its own email (attack: guessing the first admin)", async () => {
+    await env.DB.prepare("DELETE FROM user_roles").run();
+    for (const ADMIN_PASSWORD of ["welcome2026", "Passw0rd!", "short", "boss@example.test"]) {
+      const bindings = { ...env, ADMIN_EMAIL: "boss@example.test", ADMIN_PASSWORD };
+      expect({ ADMIN_PASSWORD, result: await ensureAdmin(bindings) }).toEqual({
+        ADMIN_PASSWORD,
+        result: "weak_password",
+      });
+    }
+    expect(await adminCount()).toBe(0);
+  });
+
+  it("gives the admin a username not derived from ADMIN_EMAIL (attack: guessing the admin's login name)", async () => {
+    await env.DB.prepare("DELETE FROM user_roles").run();
+    const email = "jane.admin@example.test";
+    expect(await ensureAdmin({ ...env, ADMIN_EMAIL: email })).toBe("created");
+    const row = await env.DB.prepare("SELECT username FROM users WHERE email = ?1")
+      .bind(email)
+      .first<{ username: string }>();
+    expect(row?.username).toMatch(/^admin-[0-9a-f]{10}$/);
+    expect(row?.username).not.toContain("jane");
+  });
+});
+
 describe("first administrator and an existing account", () => {
   it("never promotes an existing non-admin user who holds ADMIN_EMAIL", async () => {
     await env.DB.prepare("DELETE FROM user_roles").run();

@@ -1,5 +1,10 @@
+import { sql as drizzleSql, type SQL } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import { withParameterLimit } from "../src/db/parameter-limit";
+import { systemClock } from "../src/lib/clock";
+import { configOf } from "../src/lib/config";
+import { depsOf } from "../src/middleware/deps";
 import { fixtureAdmin } from "./access-fixtures";
 import { body, env } from "./helpers";
 
@@ -7,27 +12,7 @@ import { body, env } from "./helpers";
 const D1_MAX_BOUND_PARAMETERS = 100;
 
 /** A D1 binding that refuses what production refuses: more than 100 bound parameters in one statement. */
-function productionLimits(db: D1Database): D1Database {
-  const limitBind = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop);
-        if (prop !== "bind" || typeof value !== "function")
-          return typeof value === "function" ? value.bind(target) : value;
-        return (...params: unknown[]) => {
-          if (params.length > D1_MAX_BOUND_PARAMETERS) throw new Error(`too many SQL variables (${params.length})`);
-          return limitBind(value.apply(target, params));
-        };
-      },
-    });
-  return new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop === "prepare") return (query: string) => limitBind(target.prepare(query));
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
+const productionLimits = (db: D1Database): D1Database => withParameterLimit(db, D1_MAX_BOUND_PARAMETERS);
 
 const request = (method: string, path: string, token: string, json?: unknown) =>
   app.request(
@@ -48,6 +33,25 @@ describe("D1's limit of 100 bound parameters a statement", () => {
     );
   });
 
+  it("holds every statement of every test run to the limit: the requests' D1 binding refuses 101 parameters", async () => {
+    expect(configOf(env).d1MaxBoundParameters).toBe(100);
+    const { d1, db } = depsOf(env, systemClock);
+    const params = Array.from({ length: 101 }, (_, i) => i);
+    const sql = `SELECT ${params.map((i) => `?${i + 1}`).join(" + ")} AS n`;
+    expect(() => d1.prepare(sql).bind(...params)).toThrow(/too many SQL variables/);
+    const viaDrizzle = await db.run(sqlOf(params)).then(
+      () => "ran",
+      (err: Error) => String(err.cause ?? err),
+    );
+    expect(viaDrizzle).toMatch(/too many SQL variables/);
+    const hundred = params.slice(0, 100);
+    const ok = await d1
+      .prepare(`SELECT ${hundred.map((i) => `?${i + 1}`).join(" + ")} AS n`)
+      .bind(...hundred)
+      .first<{ n: number }>();
+    expect(ok?.n).toBe(4950);
+  });
+
   it("creates a role from a list of 150 permission ids in statements under the limit", async () => {
     const { token } = await fixtureAdmin();
     const list = await body(await request("GET", "/api/v1/permissions?limit=1000", token));
@@ -63,3 +67,11 @@ describe("D1's limit of 100 bound parameters a statement", () => {
     expect((await body(res)).code).toBe("PERMISSION_NOT_FOUND");
   });
 });
+
+/** `SELECT p1 + p2 + ...` with every value bound as its own parameter, through drizzle. */
+function sqlOf(values: readonly number[]): SQL {
+  return drizzleSql`SELECT ${drizzleSql.join(
+    values.map((v) => drizzleSql`${v}`),
+    drizzleSql` + `,
+  )} AS n`;
+}

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { configOf } from "../src/lib/config";
 import { keyRing, signToken } from "../src/lib/jwt";
 import type { SystemRole } from "../src/lib/permissions";
 import { body, send, unique } from "./helpers";
@@ -42,7 +43,7 @@ export async function tokenFor(userId: number, opts: { ttlSeconds?: number; now?
   await env.DB.prepare("INSERT INTO sessions (id, user_id, expires_at, last_used_at) VALUES (?1, ?2, ?3, ?4)")
     .bind(sid, userId, expires, new Date().toISOString())
     .run();
-  const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY);
+  const ring = await keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, configOf(env).jwt);
   const { token } = await signToken(
     ring,
     "access",

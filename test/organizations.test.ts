@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { customRole, fixtureAdmin, orgAdmin, organization, systemRoleId } from "./access-fixtures";
+import { colleagueOf, customRole, fixtureAdmin, orgAdmin, organization, systemRoleId } from "./access-fixtures";
 import { createUser, signedIn, tokenFor } from "./factories";
 import { body, env, expectError, send, unique } from "./helpers";
 
@@ -150,7 +150,7 @@ describe("PUT /organizations/{id}", () => {
 
   it("lets an organization admin change description and admin_ids", async () => {
     const { user, token, org } = await orgAdmin();
-    const deputy = await createUser();
+    const deputy = await colleagueOf(user.id);
     const res = await send("PUT", `${ORGS}/${org.id}`, { description: "Ours", admin_ids: [user.id, deputy.id] }, token);
     expect(res.status).toBe(200);
     expect((await body(res)).organization).toMatchObject({
@@ -169,7 +169,7 @@ describe("PUT /organizations/{id}", () => {
 
   it("demotes members left out of admin_ids without removing them", async () => {
     const { user, token, org } = await orgAdmin();
-    const deputy = await createUser();
+    const deputy = await colleagueOf(user.id);
     await send("PUT", `${ORGS}/${org.id}`, { admin_ids: [user.id, deputy.id] }, token);
     const res = await send("PUT", `${ORGS}/${org.id}`, { admin_ids: [deputy.id] }, token);
     expect((await body(res)).organization).toMatchObject({ admin_ids: [deputy.id], member_count: 2 });
@@ -238,10 +238,33 @@ describe("DELETE /organizations/{id}", () => {
   });
 });
 
+describe("organization audit trail", () => {
+  it("records creating, updating and deleting an organization, with who did it", async () => {
+    const { user: admin, token } = await fixtureAdmin();
+    const boss = await createUser();
+    const name = unique("Audited ");
+    const org = (await body(await send("POST", ORGS, { name, admin_ids: [boss.id] }, token))).organization;
+    await send("PUT", `${ORGS}/${org.id}`, { description: "x", admin_ids: [] }, token);
+    await send("DELETE", `${ORGS}/${org.id}/members/${boss.id}`, undefined, token);
+    expect((await send("DELETE", `${ORGS}/${org.id}`, undefined, token)).status).toBe(200);
+    await send("DELETE", `${ORGS}/${org.id}`, undefined, token);
+    const events = await env.DB.prepare(
+      "SELECT user_id, event, detail FROM auth_events WHERE event LIKE 'organization_%' AND (detail LIKE ?1 OR detail LIKE ?2) ORDER BY id",
+    )
+      .bind(`organization '${name}'%`, `organization ${org.id}%`)
+      .all();
+    expect(events.results).toEqual([
+      { user_id: admin.id, event: "organization_created", detail: `organization '${name}', admins [${boss.id}]` },
+      { user_id: admin.id, event: "organization_updated", detail: `organization ${org.id}: description, admins []` },
+      { user_id: admin.id, event: "organization_deleted", detail: `organization ${org.id}` },
+    ]);
+  });
+});
+
 describe("organization members", () => {
   it("lets an organization admin add, list and remove members", async () => {
     const { user, token, org } = await orgAdmin();
-    const newcomer = await createUser();
+    const newcomer = await colleagueOf(user.id);
     const put = await send("PUT", `${ORGS}/${org.id}/members/${newcomer.id}`, {}, token);
     expect(put.status).toBe(200);
     expect(await body(put)).toMatchObject({
@@ -275,10 +298,67 @@ describe("organization members", () => {
     await expectError(await send("PUT", `${ORGS}/${org.id}/members/99999999`, {}, token), 404, "USER_NOT_FOUND");
   });
 
-  it("lets an organization admin assign its organization's roles whose permissions it holds", async () => {
+  it("answers an organization admin the same 404 for a user it can't see as for a missing one, adding nobody (attack: harvesting the user directory)", async () => {
     const { token, org } = await orgAdmin();
+    const stranger = await createUser();
+    const missing = await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/99999999`, {}, token),
+      404,
+      "USER_NOT_FOUND",
+    );
+    const hidden = await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/${stranger.id}`, {}, token),
+      404,
+      "USER_NOT_FOUND",
+    );
+    expect(hidden.detail).toBe(missing.detail.replace("99999999", String(stranger.id)));
+    expect(JSON.stringify(hidden)).not.toContain(stranger.username);
+    expect(await membershipCount(stranger.id, org.id)).toBe(0);
+    for (const admin_ids of [[99999999], [stranger.id]]) {
+      await expectError(await send("PUT", `${ORGS}/${org.id}`, { admin_ids }, token), 404, "USER_NOT_FOUND");
+    }
+    expect(await membershipCount(stranger.id, org.id)).toBe(0);
+  });
+
+  it("lets a holder of users:read add any user", async () => {
+    const { token } = await fixtureAdmin();
+    const org = await organization();
+    const anyone = await createUser();
+    const res = await send("PUT", `${ORGS}/${org.id}/members/${anyone.id}`, {}, token);
+    expect((await body(res)).member).toMatchObject({ user_id: anyone.id, username: anyone.username });
+  });
+
+  it("records membership changes in the audit trail (add, admin flag and roles, remove)", async () => {
+    const { user, token, org } = await orgAdmin();
+    const role = await customRole(["trainings:read"], org.id);
+    const member = await colleagueOf(user.id);
+    await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, {}, token);
+    await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { is_admin: true, role_ids: [role.id] }, token);
+    await send("DELETE", `${ORGS}/${org.id}/members/${member.id}`, undefined, token);
+    const events = await env.DB.prepare(
+      "SELECT user_id, event, detail FROM auth_events WHERE event LIKE 'member_%' AND detail LIKE ?1 ORDER BY id",
+    )
+      .bind(`organization ${org.id}, %`)
+      .all();
+    expect(events.results).toEqual([
+      { user_id: user.id, event: "member_added", detail: `organization ${org.id}, user ${member.id}` },
+      {
+        user_id: user.id,
+        event: "member_updated",
+        detail: `organization ${org.id}, user ${member.id}: is_admin true, roles +[${role.id}] -[]`,
+      },
+      {
+        user_id: user.id,
+        event: "member_removed",
+        detail: `organization ${org.id}, user ${member.id}, roles -[${role.id}]`,
+      },
+    ]);
+  });
+
+  it("lets an organization admin assign its organization's roles whose permissions it holds", async () => {
+    const { user, token, org } = await orgAdmin();
     const role = await customRole(["trainings:read", "modules:read"], org.id);
-    const member = await createUser();
+    const member = await colleagueOf(user.id);
     const res = await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [role.id] }, token);
     expect((await body(res)).member.role_ids).toEqual([role.id]);
     const memberToken = await tokenFor(member.id);
@@ -287,16 +367,16 @@ describe("organization members", () => {
     );
   });
 
-  const membershipCount = async (userId: number) =>
+  const membershipCount = async (userId: number, orgId: number) =>
     (
-      await env.DB.prepare("SELECT count(*) AS n FROM organization_members WHERE user_id = ?1")
-        .bind(userId)
+      await env.DB.prepare("SELECT count(*) AS n FROM organization_members WHERE user_id = ?1 AND organization_id = ?2")
+        .bind(userId, orgId)
         .first<{ n: number }>()
     )?.n;
 
   it("refuses roles of other organizations and global roles (404 ROLE_NOT_FOUND), saving no membership", async () => {
-    const { token, org } = await orgAdmin();
-    const member = await createUser();
+    const { user, token, org } = await orgAdmin();
+    const member = await colleagueOf(user.id);
     const foreign = await customRole(["trainings:read"], (await organization()).id);
     await expectError(
       await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [foreign.id] }, token),
@@ -308,12 +388,12 @@ describe("organization members", () => {
       404,
       "ROLE_NOT_FOUND",
     );
-    expect(await membershipCount(member.id)).toBe(0);
+    expect(await membershipCount(member.id, org.id)).toBe(0);
   });
 
   it("refuses roles granting what the admin lacks (403 PRIVILEGE_ESCALATION), saving no membership", async () => {
-    const { token, org } = await orgAdmin();
-    const member = await createUser();
+    const { user, token, org } = await orgAdmin();
+    const member = await colleagueOf(user.id);
     const mighty = await customRole(["users:manage_access"], org.id);
     const json = await expectError(
       await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [mighty.id] }, token),
@@ -321,7 +401,7 @@ describe("organization members", () => {
       "PRIVILEGE_ESCALATION",
     );
     expect(json.detail).toContain("users:manage_access");
-    expect(await membershipCount(member.id)).toBe(0);
+    expect(await membershipCount(member.id, org.id)).toBe(0);
   });
 
   it("drops a member's roles of the organization when it leaves", async () => {

@@ -314,6 +314,38 @@ describe("GET /registrations/{id}", () => {
   });
 });
 
+describe("registration hardening (issue 19)", () => {
+  it("does not name a training that went back to DRAFT among the overlaps (attack: reading unpublished titles)", async () => {
+    const me = await signedIn("EMPLOYEE");
+    const hidden = await createTraining(manager.token, {
+      start_date: "2026-10-01T09:00:00Z",
+      end_date: "2026-10-01T12:00:00Z",
+    });
+    await registered(me.token, hidden.id);
+    const unpublish = await send("PUT", `/api/v1/trainings/${hidden.id}`, { status: "DRAFT" }, manager.token);
+    expect(unpublish.status).toBe(200);
+    const overlapping = await createTraining(manager.token, {
+      start_date: "2026-10-01T10:00:00Z",
+      end_date: "2026-10-01T11:00:00Z",
+    });
+    const json = await body(await registerAs(me.token, overlapping.id));
+    expect(json.conflicts).toEqual([]);
+    expect(JSON.stringify(json)).not.toContain(hidden.title);
+  });
+
+  it("lets only a manager cancel a registration marked ATTENDED (attack: an employee erasing its attendance record)", async () => {
+    const training = await createTraining(manager.token);
+    const me = await signedIn("EMPLOYEE");
+    const reg = await registered(me.token, training.id);
+    expect((await setStatus(reg.id, "ATTENDED")).status).toBe(200);
+    await expectError(await send("DELETE", `${REGISTRATIONS}/${reg.id}`, undefined, me.token), 403, "FORBIDDEN");
+    await expectError(await setStatus(reg.id, "CANCELLED", me.token), 403, "FORBIDDEN");
+    const kept = await body(await send("GET", `${REGISTRATIONS}/${reg.id}`, undefined, me.token));
+    expect(kept.registration.status).toBe("ATTENDED");
+    expect((await setStatus(reg.id, "CANCELLED")).status).toBe(200);
+  });
+});
+
 describe("PUT and PATCH /registrations/{id}", () => {
   it("moves REGISTERED → ATTENDED → COMPLETED for a manager, setting attended_at and completion_date", async () => {
     const training = await createTraining(manager.token);

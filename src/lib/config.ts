@@ -1,3 +1,5 @@
+import { DEFAULT_JWT_ISSUER, type TokenIdentity } from "./jwt";
+
 /**
  * Typed configuration read from the Worker's vars and secrets, with the contract's defaults.
  * Parsed once per `env` object. A field is added with the feature that reads it.
@@ -31,6 +33,14 @@ export interface Config {
   };
   /** `INTEGRATION_KEYS`: comma-separated keys accepted as `X-Integration-Key` besides the stored ones. */
   integrationKeys: string[];
+  /** `iss` of every token: `PUBLIC_URL`, else a development constant. `aud`: `JWT_AUDIENCE`, else the issuer. */
+  jwt: TokenIdentity;
+  /** `D1_MAX_BOUND_PARAMETERS` (test runs only): refuse statements binding more, as production D1 does. */
+  d1MaxBoundParameters: number | undefined;
+  /** `AUDIT_RETENTION_DAYS`: how long `auth_events` are kept. */
+  auditRetentionDays: number;
+  /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
+  sessionRetentionDays: number;
 }
 
 /** The rate-limit groups of the contract ("Rate limits"). */
@@ -105,6 +115,14 @@ export function configOf(env: object): Config {
       .split(",")
       .map((k) => k.trim())
       .filter((k) => k.length >= 16),
+    jwt: {
+      issuer: publicUrl ?? DEFAULT_JWT_ISSUER,
+      audience: str(e, "JWT_AUDIENCE") ?? publicUrl ?? DEFAULT_JWT_ISSUER,
+    },
+    d1MaxBoundParameters:
+      str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
+    auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
+    sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
   };
   cache.set(env, cfg);
   return cfg;

@@ -86,6 +86,10 @@ export const HttpErrors = defineErrors({
   }),
   FORBIDDEN: (detail = "Not authorized to perform this action") => ({ status: 403, detail }),
   CSRF_ORIGIN_REJECTED: () => ({ status: 403, detail: "Cross-site request refused" }),
+  DUPLICATE_COOKIE: (name: string) => ({
+    status: 400,
+    detail: `The request carries more than one '${name}' cookie (one may have been set by another site); clear this site's cookies and sign in again`,
+  }),
   NOT_FOUND: (path: string) => ({ status: 404, detail: `Path ${path} not found` }),
   METHOD_NOT_ALLOWED: (method: string, allow: readonly string[]) => ({
     status: 405,

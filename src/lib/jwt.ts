@@ -13,8 +13,14 @@ import { AppError, HttpErrors } from "./errors";
 
 /** Signing algorithm, pinned on verification (no `alg: none`, no HS/RS confusion). */
 export const JWT_ALG = "ES256";
-export const JWT_ISSUER = "identity-training-api";
-export const JWT_AUDIENCE = "identity-training-api";
+/** The issuer (and default audience) when `PUBLIC_URL` is not set: local development only. */
+export const DEFAULT_JWT_ISSUER = "identity-training-api";
+
+/** Who issues the tokens (`iss`, from `PUBLIC_URL`) and for whom (`aud`, `JWT_AUDIENCE`). */
+export interface TokenIdentity {
+  issuer: string;
+  audience: string;
+}
 
 /** Token types, carried in the `typ` header and the `token_use` claim; one is never accepted as another. */
 export type TokenType = "access" | "refresh";
@@ -27,7 +33,7 @@ export interface TokenClaims extends JWTPayload {
   token_use: TokenType;
 }
 
-export interface KeyRing {
+export interface KeyRing extends TokenIdentity {
   kid: string;
   privateKey: CryptoKey;
   jwks: JSONWebKeySet;
@@ -38,20 +44,29 @@ const rings = new Map<string, Promise<KeyRing>>();
 
 /**
  * The signing key from `JWT_PRIVATE_KEY` (an EC P-256 private JWK with a `kid`) and the public keys
- * to verify with: the current one and `JWT_PREVIOUS_PUBLIC_KEY` during a rotation.
+ * to verify with: the current one and `JWT_PREVIOUS_PUBLIC_KEY` during a rotation; tokens carry and
+ * must carry `identity`'s issuer and audience.
  */
-export function keyRing(privateJwk: string | undefined, previousPublicJwk: string | undefined): Promise<KeyRing> {
-  const cacheKey = `${privateJwk ?? ""}|${previousPublicJwk ?? ""}`;
+export function keyRing(
+  privateJwk: string | undefined,
+  previousPublicJwk: string | undefined,
+  identity: TokenIdentity,
+): Promise<KeyRing> {
+  const cacheKey = `${privateJwk ?? ""}|${previousPublicJwk ?? ""}|${identity.issuer}|${identity.audience}`;
   let ring = rings.get(cacheKey);
   if (!ring) {
-    ring = buildRing(privateJwk, previousPublicJwk);
+    ring = buildRing(privateJwk, previousPublicJwk, identity);
     ring.catch(() => rings.delete(cacheKey));
     rings.set(cacheKey, ring);
   }
   return ring;
 }
 
-async function buildRing(privateJwk: string | undefined, previousPublicJwk: string | undefined): Promise<KeyRing> {
+async function buildRing(
+  privateJwk: string | undefined,
+  previousPublicJwk: string | undefined,
+  identity: TokenIdentity,
+): Promise<KeyRing> {
   if (!privateJwk) throw HttpErrors.INTERNAL_ERROR("JWT_PRIVATE_KEY is not configured");
   const priv = JSON.parse(privateJwk) as JWK;
   if (!priv.kid || priv.kty !== "EC" || priv.crv !== "P-256" || !priv.d) {
@@ -64,7 +79,7 @@ async function buildRing(privateJwk: string | undefined, previousPublicJwk: stri
     if (prev.kid && prev.kid !== priv.kid) keys.push(publicPart(prev));
   }
   const jwks = { keys };
-  return { kid: priv.kid, privateKey, jwks, verifySet: createLocalJWKSet(jwks) };
+  return { ...identity, kid: priv.kid, privateKey, jwks, verifySet: createLocalJWKSet(jwks) };
 }
 
 function publicPart(jwk: JWK): JWK {
@@ -85,8 +100,8 @@ export async function signToken(
     .setProtectedHeader({ alg: JWT_ALG, kid: ring.kid, typ: TYP[type] })
     .setSubject(claims.sub)
     .setJti(jti)
-    .setIssuer(JWT_ISSUER)
-    .setAudience(JWT_AUDIENCE)
+    .setIssuer(ring.issuer)
+    .setAudience(ring.audience)
     .setIssuedAt(now)
     .setNotBefore(now)
     .setExpirationTime(exp)
@@ -102,8 +117,8 @@ export async function verifyToken(ring: KeyRing, token: string, type: TokenType,
   try {
     const { payload, protectedHeader } = await jwtVerify(token, ring.verifySet, {
       algorithms: [JWT_ALG],
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
+      issuer: ring.issuer,
+      audience: ring.audience,
       typ: TYP[type],
       requiredClaims: ["sub", "jti", "exp", "iat", "nbf"],
       clockTolerance: 5,

@@ -1,4 +1,4 @@
-import { COMMON_PASSWORDS } from "./common-passwords";
+import { isCommonPassword } from "./common-passwords";
 import { base64urlDecode, base64urlEncode, timingSafeEqual } from "./encoding";
 import { HttpErrors, invalid } from "./errors";
 
@@ -65,19 +65,46 @@ export function parseStored(stored: string): { iterations: number; salt: Uint8Ar
 }
 
 /**
- * Password policy for new passwords: length bounds and a list of very common passwords.
- * Throws a 422 located at `field`.
+ * Password policy for new passwords: length bounds, the common-password set (`isCommonPassword`), and
+ * the context rule: not the account's own username or email, nor the email's local part (`context`),
+ * alone or followed by a few digits or symbols. Throws a 422 located at `field`.
  */
-export function assertAcceptablePassword(password: string, field = "password", username?: string): void {
+export function assertAcceptablePassword(
+  password: string,
+  field = "password",
+  ...context: (string | null | undefined)[]
+): void {
   assertLength(password, field);
-  const lower = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lower) || (username && lower === username.toLowerCase())) {
-    throw invalid(
-      ["body", field],
-      "This password is too common; choose a less guessable one",
-      "value_error.common_password",
-    );
+  if (isCommonPassword(password) || isContextWord(password, context)) {
+    throw invalid(["body", field], COMMON_MESSAGE, "value_error.common_password");
   }
+}
+
+const COMMON_MESSAGE = "This password is too common; choose a less guessable one";
+
+/** Why `password` fails the policy of `assertAcceptablePassword`, or undefined when it passes. */
+export function passwordProblem(password: string, ...context: (string | null | undefined)[]): string | undefined {
+  if (password.length < PASSWORD_MIN_LENGTH) return `Password must have at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `Password must have at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (isCommonPassword(password) || isContextWord(password, context)) return COMMON_MESSAGE;
+  return undefined;
+}
+
+/** True when `password` is one of the account's own names (`context`: username, email), case-insensitively, alone or followed by up to 6 digits or symbols. */
+function isContextWord(password: string, context: readonly (string | null | undefined)[]): boolean {
+  const words = new Set<string>();
+  for (const value of context) {
+    const word = value?.trim().toLowerCase();
+    if (!word) continue;
+    words.add(word);
+    const at = word.lastIndexOf("@");
+    if (at > 0) words.add(word.slice(0, at));
+  }
+  const lower = password.toLowerCase();
+  for (const word of words) {
+    if (lower.startsWith(word) && /^[^\p{L}]{0,6}$/u.test(lower.slice(word.length))) return true;
+  }
+  return false;
 }
 
 function assertLength(password: string, field = "password"): void {

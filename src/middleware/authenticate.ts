@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import { loadAuthSubject, touchSessionStatement } from "../db/auth-subject";
 import { runOne } from "../db/statement";
 import type { AppEnv } from "../env";
@@ -36,7 +35,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       token = bearerToken(header);
       if (!token) throw HttpErrors.INVALID_TOKEN("Authorization header must be 'Bearer <token>'");
     } else {
-      token = getCookie(c, ACCESS_COOKIE);
+      token = singleCookie(c.req.raw, ACCESS_COOKIE);
       via = "cookie";
     }
     if (!token) throw HttpErrors.UNAUTHORIZED("Not authenticated");
@@ -64,6 +63,43 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         runOne(deps.d1, touch).catch((err: unknown) => logTouchFailure(err)),
       );
     }
+    return next();
+  };
+}
+
+/**
+ * The value of cookie `name`, or undefined; 400 DUPLICATE_COOKIE when the request carries it more
+ * than once: a cookie set for a parent domain by a sibling subdomain ("cookie tossing") would
+ * otherwise be used in place of ours.
+ */
+export function singleCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.get("cookie");
+  if (!header) return undefined;
+  let value: string | undefined;
+  let seen = 0;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    seen += 1;
+    value = part.slice(eq + 1).trim();
+  }
+  if (seen > 1) throw HttpErrors.DUPLICATE_COOKIE(name);
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value.replace(/^"(.*)"$/, "$1"));
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Refuses a request carrying either auth cookie twice (see `singleCookie`), whether or not the route
+ * reads it, so that a tossed cookie is noticed before any route acts on the first one.
+ */
+export function refuseDuplicateAuthCookies(): MiddlewareHandler<AppEnv> {
+  return async function refuseDuplicateAuthCookiesMiddleware(c, next) {
+    singleCookie(c.req.raw, ACCESS_COOKIE);
+    singleCookie(c.req.raw, REFRESH_COOKIE);
     return next();
   };
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { type Db, dbOf } from "../db/client";
+import { withParameterLimit } from "../db/parameter-limit";
 import type { AppEnv, Bindings } from "../env";
 import type { Clock } from "../lib/clock";
 import { type Config, configOf } from "../lib/config";
@@ -53,14 +54,16 @@ export function depsOf(
   meta: RequestMeta = NO_META,
   rateCounters: RateCounters = new RateCounters(),
 ): Deps {
+  const config = configOf(env);
+  const d1 = config.d1MaxBoundParameters ? withParameterLimit(env.DB, config.d1MaxBoundParameters) : env.DB;
   return {
     clock,
-    config: configOf(env),
-    d1: env.DB,
-    db: dbOf(env.DB),
+    config,
+    d1,
+    db: dbOf(d1),
     counters: env.RATE_LIMIT_KV,
     pepper: env.PASSWORD_PEPPER,
-    keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY),
+    keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, config.jwt),
     meta,
     rateCounters,
     tokens: env.TOKENS_KV,

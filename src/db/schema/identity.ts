@@ -39,9 +39,14 @@ export const organizations = sqliteTable(
     description: text("description"),
     domain: text("domain"),
     active: bool("active").notNull().default(true),
+    /** `nameKey(name)` (src/lib/names.ts): names that look alike share it. */
+    nameKey: text("name_key"),
     ...timestamps,
   },
-  (t) => [uniqueIndex("organizations_name_unique").on(sql`lower(${t.name})`)],
+  (t) => [
+    uniqueIndex("organizations_name_unique").on(sql`lower(${t.name})`),
+    uniqueIndex("organizations_name_key_unique").on(t.nameKey),
+  ],
 );
 
 /** Membership of a user in an organization; `is_admin` makes the user one of the organization's `admin_ids`. */
@@ -69,6 +74,8 @@ export const roles = sqliteTable(
     description: text("description"),
     isSystem: bool("is_system").notNull().default(false),
     organizationId: integer("organization_id").references(() => organizations.id, { onDelete: "restrict" }),
+    /** `nameKey(name)` (src/lib/names.ts): names that look alike share it. */
+    nameKey: text("name_key"),
     ...timestamps,
   },
   // Role names are unique among global roles and within one organization (two partial indexes,
@@ -77,6 +84,10 @@ export const roles = sqliteTable(
     uniqueIndex("roles_global_name_unique").on(sql`lower(${t.name})`).where(sql`${t.organizationId} IS NULL`),
     uniqueIndex("roles_org_name_unique")
       .on(t.organizationId, sql`lower(${t.name})`)
+      .where(sql`${t.organizationId} IS NOT NULL`),
+    uniqueIndex("roles_global_name_key_unique").on(t.nameKey).where(sql`${t.organizationId} IS NULL`),
+    uniqueIndex("roles_org_name_key_unique")
+      .on(t.organizationId, t.nameKey)
       .where(sql`${t.organizationId} IS NOT NULL`),
   ],
 );

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { runBatch } from "../../db/statement";
 import type { AppEnv } from "../../env";
 import { isoNow } from "../../lib/clock";
-import { hashPassword } from "../../lib/password";
+import { hashPassword, passwordProblem } from "../../lib/password";
 import type { Deps } from "../../middleware/deps";
 import { insertFirstAdminStatements, superuserExists } from "./users/user-repository";
 
@@ -30,12 +30,22 @@ export function bootstrapAdmin(): MiddlewareHandler<AppEnv> {
 }
 
 /** Creates the first administrator if none exists (see `bootstrapAdmin`); what it found or did. */
-export async function ensureAdmin(deps: Deps): Promise<"exists" | "created" | "skipped" | "email_taken"> {
+export async function ensureAdmin(
+  deps: Deps,
+): Promise<"exists" | "created" | "skipped" | "email_taken" | "weak_password"> {
   const { adminEmail, adminPassword } = deps.config;
   if (!adminEmail || !adminPassword) return "skipped";
   if (await superuserExists(deps.db)) return "exists";
+  // The most powerful account gets the same password policy as everyone (length, common list, own email).
+  const problem = passwordProblem(adminPassword, adminEmail);
+  if (problem) {
+    console.error(JSON.stringify({ level: "error", msg: "ADMIN_PASSWORD refused; no admin created", reason: problem }));
+    return "weak_password";
+  }
   const passwordHash = await hashPassword(adminPassword, deps.pepper);
-  const username = (adminEmail.split("@")[0] ?? "admin").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 50) || "admin";
+  // Not guessable from ADMIN_EMAIL: the admin signs in by email; its username only names it.
+  const suffix = [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const username = `admin-${suffix}`;
   const [, granted] = await runBatch(
     deps.d1,
     insertFirstAdminStatements(deps.d1, { username, email: adminEmail, passwordHash, at: isoNow(deps.clock) }),

@@ -1,4 +1,4 @@
-import { type AuthContext, can, canInOrg, inScope, type Scope } from "../../lib/access";
+import { type AuthContext, can, canInOrg, inScope, type Scope, scopeOf } from "../../lib/access";
 import { HttpErrors } from "../../lib/errors";
 import { ALL_PERMISSIONS, DEFAULT_ROLE, type Permission, SYSTEM_ROLE_PERMISSIONS } from "../../lib/permissions";
 import { AccessErrors } from "./errors";
@@ -19,6 +19,17 @@ export function isCatalogKey(key: string): key is Permission {
 /** True when the caller may see user `id`: itself, or with `users:read`. Others answer 404. */
 export function canSeeUser(auth: AuthContext, id: number): boolean {
   return auth.userId === id || can(auth, "users:read");
+}
+
+/**
+ * Whose users the caller may see besides itself, for naming them as members or admins: null for
+ * everyone (`users:read` globally), else the members of the organizations its `users:read` reaches
+ * (as a role there or as their admin). Any other user answers exactly as a missing one (404
+ * USER_NOT_FOUND), so that adding members can't probe the user directory.
+ */
+export function userVisibility(auth: AuthContext): readonly number[] | null {
+  const scope = scopeOf(auth, "users:read");
+  return scope.global ? null : scope.orgIds;
 }
 
 /** True when the caller may see organization `orgId`: `organizations:read` there, or membership of it. */

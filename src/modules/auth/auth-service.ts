@@ -43,7 +43,7 @@ export async function register(
   input: RegisterInput,
   origin: string,
 ): Promise<{ userId: number; pair: IssuedPair }> {
-  assertAcceptablePassword(input.password, "password", input.username);
+  assertAcceptablePassword(input.password, "password", input.username, input.email);
   const orgIds = [...new Set(input.organization_ids ?? [])];
   if (orgIds.length) {
     const domain = input.email.split("@")[1] ?? "";

@@ -1,11 +1,16 @@
-import { getCookie } from "hono/cookie";
 import { API_PREFIX } from "../../app-info";
 import { runBatch } from "../../db/statement";
 import { isoNow } from "../../lib/clock";
 import { HttpErrors } from "../../lib/errors";
 import { verifyToken } from "../../lib/jwt";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
-import { ACCESS_COOKIE, bearerToken, REFRESH_COOKIE } from "../../middleware/authenticate";
+import {
+  ACCESS_COOKIE,
+  assertSameOrigin,
+  bearerToken,
+  REFRESH_COOKIE,
+  singleCookie,
+} from "../../middleware/authenticate";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
 import { currentUser, MeSchema } from "../access";
 import { auditStatement } from "../audit";
@@ -58,13 +63,15 @@ export const authRoutes = createRouter()
       path: `${AUTH}/refresh`,
       tags,
       summary: "Rotate a refresh token (from the body, the refresh_token cookie or Authorization: Bearer)",
-      description: `The presented token is used up and a new pair issued; presenting a used token again more than a few seconds later revokes its whole session (401 \`REFRESH_TOKEN_REUSED\`). A token that fails otherwise (expired, forged, of another type, of an ended session) is 401 \`Invalid refresh token\`, with code \`TOKEN_EXPIRED\` or \`INVALID_TOKEN\`.`,
+      description: `The presented token is used up and a new pair issued; presenting a used token again more than a few seconds later revokes its whole session (401 \`REFRESH_TOKEN_REUSED\`; within those seconds it is refused and recorded). A token that fails otherwise (expired, forged, of another type, of an ended session) is 401 \`Invalid refresh token\`, with code \`TOKEN_EXPIRED\` or \`INVALID_TOKEN\`. A token taken from the cookie must come with this origin or one of ALLOWED_ORIGINS (403 \`CSRF_ORIGIN_REJECTED\`); two refresh_token cookies are 400 \`DUPLICATE_COOKIE\`.`,
       request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
-      responses: { 200: json(TokenPairSchema, "A new token pair"), ...errors(401) },
+      responses: { 200: json(TokenPairSchema, "A new token pair"), ...errors(401, 403) },
     }),
     async (c) => {
       const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
-      const token = fromBody ?? getCookie(c, REFRESH_COOKIE) ?? bearerToken(c.req.header("authorization"));
+      const fromCookie = fromBody === undefined ? singleCookie(c.req.raw, REFRESH_COOKIE) : undefined;
+      if (fromCookie !== undefined) assertSameOrigin(c.req.raw, c.var.deps.config.allowedOrigins);
+      const token = fromBody ?? fromCookie ?? bearerToken(c.req.header("authorization"));
       if (!token) throw HttpErrors.INVALID_TOKEN("No refresh token given");
       const { userId, pair } = await rotateRefreshToken(c.var.deps, token);
       return c.json(await tokenResponse(c, userId, pair, "Token refreshed successfully"), 200);
@@ -77,17 +84,22 @@ export const authRoutes = createRouter()
       tags,
       summary: "Revoke the session (its whole refresh family) and clear the cookies",
       description:
-        "Identifies the session by the access token (header or cookie) or, when that has expired, by the refresh token (body or cookie).",
+        "Identifies the session by the access token (header or cookie) or, when that has expired, by the refresh token (body or cookie). A cookie-identified logout must come with this origin or one of ALLOWED_ORIGINS (403 `CSRF_ORIGIN_REJECTED`).",
       request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
-      responses: { 200: json(MessageSchema, "Signed out"), ...errors(401) },
+      responses: { 200: json(MessageSchema, "Signed out"), ...errors(401, 403) },
     }),
     async (c) => {
       const { deps } = c.var;
       const ring = await deps.keys();
       const now = deps.clock.now();
-      const access = bearerToken(c.req.header("authorization")) ?? getCookie(c, ACCESS_COOKIE);
-      const refresh =
-        (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token ?? getCookie(c, REFRESH_COOKIE);
+      const bearer = bearerToken(c.req.header("authorization"));
+      const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
+      const accessCookie = bearer === undefined ? singleCookie(c.req.raw, ACCESS_COOKIE) : undefined;
+      const refreshCookie = fromBody === undefined ? singleCookie(c.req.raw, REFRESH_COOKIE) : undefined;
+      if (accessCookie !== undefined || refreshCookie !== undefined)
+        assertSameOrigin(c.req.raw, deps.config.allowedOrigins);
+      const access = bearer ?? accessCookie;
+      const refresh = fromBody ?? refreshCookie;
       let claims: { sub: string; sid: string } | undefined;
       if (access) claims = await verifyToken(ring, access, "access", now).catch(() => undefined);
       if (!claims && refresh) claims = await verifyToken(ring, refresh, "refresh", now).catch(() => undefined);

@@ -91,7 +91,7 @@ export function registerStatements(d1: D1Database, userId: number, trainingId: n
     `SELECT o.id AS training_id, o.title, o.start_date, o.end_date
        FROM trainings n
        JOIN registrations r ON r.user_id = ?1 AND r.status <> 'CANCELLED' AND r.training_id <> n.id
-       JOIN trainings o ON o.id = r.training_id
+       JOIN trainings o ON o.id = r.training_id AND o.status = 'PUBLISHED'
        WHERE n.id = ?2 AND n.start_date IS NOT NULL AND o.start_date IS NOT NULL
          AND (o.start_date = n.start_date OR (o.start_date < ${endOf("n")} AND n.start_date < ${endOf("o")}))
        ORDER BY o.start_date, o.id`,

@@ -138,6 +138,9 @@ export async function updateRegistration(
     if (MANAGER_ONLY.includes(to) && !scope.global) {
       throw HttpErrors.FORBIDDEN(`Only registration managers can mark a registration ${to}`);
     }
+    if (MANAGER_ONLY.includes(reg.status) && !scope.global) {
+      throw HttpErrors.FORBIDDEN(`Only registration managers can change a registration marked ${reg.status}`);
+    }
   }
   if (input.feedback_score !== undefined && !FEEDBACK_STATUSES.includes(to)) {
     throw RegistrationErrors.FEEDBACK_NOT_ALLOWED(to);

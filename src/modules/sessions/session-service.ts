@@ -120,6 +120,15 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
       ]);
       throw SessionErrors.REFRESH_TOKEN_REUSED(true);
     }
+    await runBatch(deps.d1, [
+      auditStatement(deps.d1, {
+        event: "refresh_replay_in_grace",
+        user: state.user_id,
+        meta: deps.meta,
+        detail: `session ${claims.sid}, ${Math.round(age)} s after use`,
+        at,
+      }),
+    ]);
     throw SessionErrors.REFRESH_TOKEN_REUSED(false);
   }
   throw HttpErrors.INVALID_TOKEN(INVALID_REFRESH_TOKEN);

@@ -34,7 +34,7 @@ export const memberRoutes = createRouter()
       path: `${BASE}/{user_id}`,
       tags,
       summary: "Add a member or update its admin flag and its roles in this organization",
-      description: `${ORG_RULE} role_ids may only name roles of this organization, and the caller must hold every permission of each role it assigns or removes (403 PRIVILEGE_ESCALATION).`,
+      description: `${ORG_RULE} Without users:read globally, the caller may only add users it can already see: itself and members of the organizations where it holds users:read (as a role or as their admin); any other user answers 404 USER_NOT_FOUND like a missing one. role_ids may only name roles of this organization, and the caller must hold every permission of each role it assigns or removes (403 PRIVILEGE_ESCALATION). Membership changes are recorded in the audit trail.`,
       permission: "organizations:update",
       scope: "organization",
       request: { params: MemberParams, body: jsonBody(PutMemberBody) },

@@ -4,15 +4,11 @@ import type { AuthContext, Scope } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { listOf, type Page } from "../../../lib/pagination";
 import type { Deps } from "../../../middleware/deps";
+import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
 import { findRolesByIds } from "../roles/role-repository";
 import { assertCanChangeRoles, assertInScope } from "../rules";
-import {
-  assignRolesStatement,
-  dropOrganizationRolesStatement,
-  existingUserIds,
-  unassignRolesStatement,
-} from "../users/user-repository";
+import { assignRolesStatement, dropOrganizationRolesStatement, unassignRolesStatement } from "../users/user-repository";
 import {
   deleteMemberStatement,
   findMember,
@@ -21,6 +17,7 @@ import {
   upsertMemberStatement,
 } from "./member-repository";
 import { findOrganization } from "./organization-repository";
+import { assertUsersVisible } from "./organization-service";
 import type { MemberView } from "./schemas";
 
 /** The API's representation of a membership. */
@@ -61,10 +58,11 @@ export async function putMember(
   input: { is_admin?: boolean | undefined; role_ids?: number[] | undefined },
 ): Promise<MemberView> {
   await managedOrganization(deps, auth, scope, orgId);
-  const [member, users] = await Promise.all([findMember(deps.db, orgId, userId), existingUserIds(deps.db, [userId])]);
-  if (!users.has(userId)) throw AccessErrors.USER_NOT_FOUND(userId);
+  const [member] = await Promise.all([findMember(deps.db, orgId, userId), assertUsersVisible(deps, auth, [userId])]);
   const current = member ? jsonIds(member.role_ids) : [];
-  const statements: Statement[] = [upsertMemberStatement(deps.d1, orgId, userId, input.is_admin, isoNow(deps.clock))];
+  const at = isoNow(deps.clock);
+  const statements: Statement[] = [upsertMemberStatement(deps.d1, orgId, userId, input.is_admin, at)];
+  const changes = input.is_admin === undefined ? [] : [`is_admin ${input.is_admin}`];
   if (input.role_ids) {
     const wanted = [...new Set(input.role_ids)];
     const roles = new Map((await findRolesByIds(deps.db, [...wanted, ...current])).map((r) => [r.id, r]));
@@ -77,7 +75,11 @@ export async function putMember(
       [...added, ...removed].flatMap((id) => roles.get(id) ?? []),
     );
     statements.push(unassignRolesStatement(deps.d1, userId, removed), assignRolesStatement(deps.d1, userId, added));
+    changes.push(`roles +[${added.join(",")}] -[${removed.join(",")}]`);
   }
+  const event = member ? "member_updated" : "member_added";
+  const detail = `organization ${orgId}, user ${userId}${changes.length ? `: ${changes.join(", ")}` : ""}`;
+  statements.push(auditStatement(deps.d1, { event, user: auth.userId, meta: deps.meta, detail, at }));
   await runBatch(deps.d1, statements);
   const saved = await findMember(deps.db, orgId, userId);
   if (!saved) throw AccessErrors.MEMBER_NOT_FOUND(userId);
@@ -96,9 +98,15 @@ export async function removeMember(
   const member = await findMember(deps.db, orgId, userId);
   if (!member) throw AccessErrors.MEMBER_NOT_FOUND(userId);
   assertCanChangeRoles(auth, await findRolesByIds(deps.db, jsonIds(member.role_ids)));
+  const detail = `organization ${orgId}, user ${userId}, roles -[${jsonIds(member.role_ids).join(",")}]`;
   const [, removed] = await runBatch(deps.d1, [
     dropOrganizationRolesStatement(deps.d1, userId, [orgId]),
     deleteMemberStatement(deps.d1, orgId, userId),
+    auditStatement(
+      deps.d1,
+      { event: "member_removed", user: auth.userId, meta: deps.meta, detail, at: isoNow(deps.clock) },
+      { sql: "changes() > 0", params: [] },
+    ),
   ]);
   if (!removed.length) throw AccessErrors.MEMBER_NOT_FOUND(userId);
 }

@@ -4,6 +4,7 @@ import { findPage } from "../../../db/page";
 import { organizations } from "../../../db/schema";
 import { amongIds, containsText } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
+import { nameKey } from "../../../lib/names";
 import type { Page } from "../../../lib/pagination";
 
 /** The outer `organizations.id`, always table-qualified so that the subqueries below don't rebind it. */
@@ -108,12 +109,13 @@ export function insertOrganizationStatement(
 ): Statement<{ id: number }> {
   return statement(
     d1,
-    "INSERT INTO organizations (name, description, domain, active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+    "INSERT INTO organizations (name, description, domain, active, created_at, updated_at, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id",
     o.name,
     o.description,
     o.domain,
     o.active ? 1 : 0,
     at,
+    nameKey(o.name),
   );
 }
 
@@ -138,13 +140,14 @@ export function addAdminsToNewOrganizationStatement(
 export function updateOrganizationStatement(d1: D1Database, id: number, o: OrganizationFields, at: string): Statement {
   return statement(
     d1,
-    "UPDATE organizations SET name = ?2, description = ?3, domain = ?4, active = ?5, updated_at = ?6 WHERE id = ?1",
+    "UPDATE organizations SET name = ?2, description = ?3, domain = ?4, active = ?5, updated_at = ?6, name_key = ?7 WHERE id = ?1",
     id,
     o.name,
     o.description,
     o.domain,
     o.active ? 1 : 0,
     at,
+    nameKey(o.name),
   );
 }
 

@@ -1,13 +1,14 @@
 import { jsonIds } from "../../../db/sql";
-import { runBatch, runOne, theRow } from "../../../db/statement";
+import { runBatch, theRow } from "../../../db/statement";
 import { type AuthContext, canInOrg, inScope, type Scope } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
 import { listOf, type Page } from "../../../lib/pagination";
 import type { Deps } from "../../../middleware/deps";
+import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
-import { canSeeOrganization } from "../rules";
-import { existingUserIds } from "../users/user-repository";
+import { canSeeOrganization, userVisibility } from "../rules";
+import { visibleUserIds } from "../users/user-repository";
 import {
   addAdminsToNewOrganizationStatement,
   deleteEmptyOrganizationStatement,
@@ -39,10 +40,13 @@ export function toOrganizationView(row: OrganizationRow): OrganizationView {
 /** A write refused by the unique organization name. */
 const nameTaken = (name: string) => ({ unique: () => AccessErrors.ORGANIZATION_NAME_TAKEN(name) });
 
-/** 404 USER_NOT_FOUND for the first of `ids` that is not a user. */
-async function assertUsersExist(deps: Deps, ids: readonly number[]): Promise<void> {
-  const existing = await existingUserIds(deps.db, ids);
-  const missing = ids.find((id) => !existing.has(id));
+/**
+ * 404 USER_NOT_FOUND for the first of `ids` that is not a user the caller may see (`userVisibility`):
+ * a user it can't see answers exactly as a missing one.
+ */
+export async function assertUsersVisible(deps: Deps, auth: AuthContext, ids: readonly number[]): Promise<void> {
+  const visible = await visibleUserIds(deps.db, ids, userVisibility(auth), auth.userId);
+  const missing = ids.find((id) => !visible.has(id));
   if (missing !== undefined) throw AccessErrors.USER_NOT_FOUND(missing);
 }
 
@@ -83,10 +87,11 @@ export interface OrganizationInput {
 /** Creates an organization, its `admin_ids` joining as admins. */
 export async function createOrganization(
   deps: Deps,
+  auth: AuthContext,
   input: OrganizationInput & { name: string },
 ): Promise<OrganizationView> {
   const adminIds = [...new Set(input.admin_ids ?? [])];
-  await assertUsersExist(deps, adminIds);
+  await assertUsersVisible(deps, auth, adminIds);
   const at = isoNow(deps.clock);
   const fields = {
     name: input.name,
@@ -99,6 +104,13 @@ export async function createOrganization(
     [
       insertOrganizationStatement(deps.d1, fields, at),
       addAdminsToNewOrganizationStatement(deps.d1, input.name, adminIds, at),
+      auditStatement(deps.d1, {
+        event: "organization_created",
+        user: auth.userId,
+        meta: deps.meta,
+        detail: `organization '${input.name}', admins [${adminIds.join(",")}]`,
+        at,
+      }),
     ],
     nameTaken(input.name),
   );
@@ -136,18 +148,39 @@ export async function updateOrganization(
       at,
     ),
   ];
+  const changed: string[] = (["name", "description", "domain", "active"] as const).filter(
+    (f) => input[f] !== undefined,
+  );
   if (input.admin_ids) {
     const adminIds = [...new Set(input.admin_ids)];
-    await assertUsersExist(deps, adminIds);
+    await assertUsersVisible(deps, auth, adminIds);
     statements.push(...setAdminsStatements(deps.d1, id, adminIds, at));
+    changed.push(`admins [${adminIds.join(",")}]`);
   }
+  statements.push(
+    auditStatement(deps.d1, {
+      event: "organization_updated",
+      user: auth.userId,
+      meta: deps.meta,
+      detail: `organization ${id}: ${changed.join(", ")}`,
+      at,
+    }),
+  );
   await runBatch(deps.d1, statements, nameTaken(input.name ?? row.name));
   return toOrganizationView((await findOrganization(deps.db, id)) ?? row);
 }
 
 /** Deletes an organization that nothing refers to any more (see the route). */
-export async function deleteOrganization(deps: Deps, id: number): Promise<void> {
-  const [deleted] = await runOne(deps.d1, deleteEmptyOrganizationStatement(deps.d1, id));
+export async function deleteOrganization(deps: Deps, auth: AuthContext, id: number): Promise<void> {
+  const at = isoNow(deps.clock);
+  const [[deleted]] = await runBatch(deps.d1, [
+    deleteEmptyOrganizationStatement(deps.d1, id),
+    auditStatement(
+      deps.d1,
+      { event: "organization_deleted", user: auth.userId, meta: deps.meta, detail: `organization ${id}`, at },
+      { sql: "changes() > 0", params: [] },
+    ),
+  ]);
   if (deleted) return;
   if (!(await findOrganization(deps.db, id))) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
   throw AccessErrors.ORGANIZATION_NOT_EMPTY(id, await organizationUsage(deps.db, id));

@@ -47,12 +47,14 @@ const organizationRouter = createRouter()
       path: BASE,
       tags,
       summary: "Create an organization; admin_ids join it as its admins",
+      description:
+        "admin_ids may name only users the caller can see (all with users:read globally; otherwise itself and members of organizations where it holds users:read), any other answering 404 USER_NOT_FOUND like a missing one. Recorded in the audit trail.",
       permission: "organizations:create",
       request: { body: jsonBody(CreateOrganizationBody) },
       responses: { 201: json(OrganizationEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
-      const organization = await createOrganization(c.var.deps, c.req.valid("json"));
+      const organization = await createOrganization(c.var.deps, c.var.auth, c.req.valid("json"));
       return c.json({ organization, message: "Organization created successfully" }, 201);
     },
   )
@@ -80,7 +82,7 @@ const organizationRouter = createRouter()
       tags,
       summary: "Update an organization (partial)",
       description:
-        "Holders of organizations:update change every field; the organization's own admins (admin_ids) may change description and admin_ids only (403 FIELD_NOT_ALLOWED for name, domain, active). An organization out of the caller's reach is 403, or 404 when it can't see it. admin_ids is the exact admin set: listed non-members join as admins.",
+        "Holders of organizations:update change every field; the organization's own admins (admin_ids) may change description and admin_ids only (403 FIELD_NOT_ALLOWED for name, domain, active). An organization out of the caller's reach is 403, or 404 when it can't see it. admin_ids is the exact admin set: listed non-members join as admins; without users:read globally it may name only users the caller can see (itself and members of organizations where it holds users:read), any other answering 404 USER_NOT_FOUND like a missing one. Changes are recorded in the audit trail.",
       permission: "organizations:update",
       scope: "organization",
       request: { params: IdParam, body: jsonBody(UpdateOrganizationBody) },
@@ -108,7 +110,7 @@ const organizationRouter = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deleteOrganization(c.var.deps, c.req.valid("param").id);
+      await deleteOrganization(c.var.deps, c.var.auth, c.req.valid("param").id);
       return c.json({ message: "Organization deleted successfully" }, 200);
     },
   );

@@ -1,9 +1,10 @@
-import { runOne, theRow } from "../../../db/statement";
+import { runBatch, theRow } from "../../../db/statement";
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { listOf, type Page } from "../../../lib/pagination";
 import { PERMISSION_NAMES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
+import { changeAudit } from "../change-audit";
 import { AccessErrors } from "../errors";
 import { assertInScope, isCatalogKey } from "../rules";
 import {
@@ -108,10 +109,17 @@ export async function createPermission(
     description: input.description ?? null,
     organizationId: orgId,
   };
-  const inserted = await runOne(deps.d1, insertPermissionStatement(deps.d1, fields, isoNow(deps.clock)), {
-    unique: uniqueFailure(input.name, key),
-    ...(orgId === null ? {} : { foreignKey: () => AccessErrors.ORGANIZATION_NOT_FOUND(orgId) }),
-  });
+  const [inserted] = await runBatch(
+    deps.d1,
+    [
+      insertPermissionStatement(deps.d1, fields, isoNow(deps.clock)),
+      changeAudit(deps, auth, "permission_created", `permission '${key}' (organization ${orgId ?? "none"})`),
+    ],
+    {
+      unique: uniqueFailure(input.name, key),
+      ...(orgId === null ? {} : { foreignKey: () => AccessErrors.ORGANIZATION_NOT_FOUND(orgId) }),
+    },
+  );
   const row = await findPermission(deps.db, theRow(inserted, "permission insert").id);
   if (!row) throw new Error("permission insert returned no row");
   return toPermissionView(row);
@@ -146,9 +154,14 @@ export async function updatePermission(
   const key = `${next.resource}:${next.action}`;
   if (isCatalogKey(key)) throw AccessErrors.PERMISSION_EXISTS(key);
   if (next.name.toLowerCase() !== row.name.toLowerCase()) assertNameFree(next.name);
-  const [updated] = await runOne(deps.d1, updatePermissionStatement(deps.d1, id, next, isoNow(deps.clock)), {
-    unique: uniqueFailure(next.name, key),
-  });
+  const [[updated]] = await runBatch(
+    deps.d1,
+    [
+      updatePermissionStatement(deps.d1, id, next, isoNow(deps.clock)),
+      changeAudit(deps, auth, "permission_updated", `permission ${id}: '${key}'`, true),
+    ],
+    { unique: uniqueFailure(next.name, key) },
+  );
   if (!updated) throw AccessErrors.PERMISSION_NOT_FOUND(id);
   return toPermissionView((await findPermission(deps.db, id)) ?? row);
 }
@@ -157,7 +170,10 @@ export async function updatePermission(
 export async function deletePermission(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<void> {
   const row = await visiblePermission(deps, auth, id);
   assertManageable(auth, scope, row);
-  const [deleted] = await runOne(deps.d1, deleteUnusedPermissionStatement(deps.d1, id));
+  const [[deleted]] = await runBatch(deps.d1, [
+    deleteUnusedPermissionStatement(deps.d1, id),
+    changeAudit(deps, auth, "permission_deleted", `permission ${id} '${row.resource}:${row.action}'`, true),
+  ]);
   if (deleted) return;
   if (await isPermissionInUse(deps.db, id)) throw AccessErrors.PERMISSION_IN_USE(id);
   throw AccessErrors.PERMISSION_NOT_FOUND(id);

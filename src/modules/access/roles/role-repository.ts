@@ -4,6 +4,7 @@ import { findPage } from "../../../db/page";
 import { roles } from "../../../db/schema";
 import { amongIds, jsonIds, jsonStrings } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
+import { nameKey } from "../../../lib/names";
 import type { Page } from "../../../lib/pagination";
 
 /** The outer `roles.id`, always table-qualified so that the subqueries below don't rebind it. */
@@ -107,11 +108,12 @@ export function insertRoleStatement(
 ): Statement<{ id: number }> {
   return statement(
     d1,
-    "INSERT INTO roles (name, description, organization_id, is_system, created_at, updated_at) VALUES (?1, ?3, ?2, 0, ?4, ?4) RETURNING id",
+    "INSERT INTO roles (name, description, organization_id, is_system, created_at, updated_at, name_key) VALUES (?1, ?3, ?2, 0, ?4, ?4, ?5) RETURNING id",
     r.name,
     r.organizationId,
     r.description,
     at,
+    nameKey(r.name),
   );
 }
 
@@ -139,11 +141,12 @@ export function updateRoleStatement(
 ): Statement {
   return statement(
     d1,
-    "UPDATE roles SET name = ?2, description = ?3, updated_at = ?4 WHERE id = ?1 AND is_system = 0",
+    "UPDATE roles SET name = ?2, description = ?3, updated_at = ?4, name_key = ?5 WHERE id = ?1 AND is_system = 0",
     id,
     r.name,
     r.description,
     at,
+    nameKey(r.name),
   );
 }
 

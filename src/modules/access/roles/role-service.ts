@@ -1,10 +1,12 @@
-import { type ConstraintErrors, runBatch, runOne, type Statement, theRow } from "../../../db/statement";
+import { type ConstraintErrors, runBatch, type Statement, theRow } from "../../../db/statement";
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
+import { nameKey } from "../../../lib/names";
 import { listOf, type Page } from "../../../lib/pagination";
-import { canonicalRoleName, SYSTEM_ROLES } from "../../../lib/permissions";
+import { ROLE_ALIASES, SYSTEM_ROLES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
+import { changeAudit } from "../change-audit";
 import { AccessErrors } from "../errors";
 import { findPermissionsByIds, type PermissionRow } from "../permissions/permission-repository";
 import { assertCanGrant, assertInScope } from "../rules";
@@ -54,8 +56,9 @@ const roleChangeErrors = (name: string): ConstraintErrors => ({
 
 /** System role names and their aliases (`MANAGER`) are reserved in every scope, so that a custom role never looks like one. */
 function assertNameFree(name: string): void {
-  const canonical = canonicalRoleName(name).toLowerCase();
-  if (SYSTEM_ROLES.some((r) => r.toLowerCase() === canonical)) throw AccessErrors.ROLE_NAME_TAKEN(name);
+  const key = nameKey(name);
+  if ([...SYSTEM_ROLES, ...Object.keys(ROLE_ALIASES)].some((r) => nameKey(r) === key))
+    throw AccessErrors.ROLE_NAME_TAKEN(name);
 }
 
 /** A role the caller may see (with `roles:read` or the route's permission where the role lives), else 404. */
@@ -145,6 +148,12 @@ export async function createRole(
         ref,
         granted.map((p) => p.id),
       ),
+      changeAudit(
+        deps,
+        auth,
+        "role_created",
+        `role '${input.name}' (organization ${orgId ?? "none"}), permissions [${granted.map((p) => p.id).join(",")}]`,
+      ),
     ],
     roleCreateErrors(input.name, orgId),
   );
@@ -171,10 +180,13 @@ export async function updateRole(
 ): Promise<RoleView> {
   const role = await manageableRole(deps, auth, scope, id);
   const name = input.name ?? role.name;
-  if (name.toLowerCase() !== role.name.toLowerCase()) assertNameFree(name);
+  if (nameKey(name) !== nameKey(role.name)) assertNameFree(name);
   const description = input.description === undefined ? role.description : input.description;
   const statements: Statement[] = [updateRoleStatement(deps.d1, id, { name, description }, isoNow(deps.clock))];
   if (input.permission_ids) statements.push(...(await permissionChanges(deps, auth, role, input.permission_ids)));
+  const what = [input.name === undefined ? "" : `name '${name}'`, input.description === undefined ? "" : "description"];
+  if (input.permission_ids) what.push(`permissions [${[...new Set(input.permission_ids)].join(",")}]`);
+  statements.push(changeAudit(deps, auth, "role_updated", `role ${id}: ${what.filter(Boolean).join(", ")}`));
   await runBatch(deps.d1, statements, roleChangeErrors(name));
   return toRoleView((await findRole(deps.db, id)) ?? role);
 }
@@ -191,7 +203,11 @@ export async function setRolePermissions(
   const statements = await permissionChanges(deps, auth, role, permissionIds);
   await runBatch(
     deps.d1,
-    [...statements, touchRoleStatement(deps.d1, id, isoNow(deps.clock))],
+    [
+      ...statements,
+      touchRoleStatement(deps.d1, id, isoNow(deps.clock)),
+      changeAudit(deps, auth, "role_updated", `role ${id}: permissions [${[...new Set(permissionIds)].join(",")}]`),
+    ],
     roleChangeErrors(role.name),
   );
   return toRoleView((await findRole(deps.db, id)) ?? role);
@@ -200,7 +216,10 @@ export async function setRolePermissions(
 /** Deletes a custom role that nobody holds (409 ROLE_IN_USE otherwise: unassign it first). */
 export async function deleteRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<void> {
   await manageableRole(deps, auth, scope, id);
-  const [deleted] = await runOne(deps.d1, deleteUnassignedRoleStatement(deps.d1, id));
+  const [[deleted]] = await runBatch(deps.d1, [
+    deleteUnassignedRoleStatement(deps.d1, id),
+    changeAudit(deps, auth, "role_deleted", `role ${id}`, true),
+  ]);
   if (deleted) return;
   if (await isRoleAssigned(deps.db, id)) throw AccessErrors.ROLE_IN_USE(id);
   throw AccessErrors.ROLE_NOT_FOUND(id);

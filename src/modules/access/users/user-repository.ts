@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
-import { permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
+import { organizationMembers, permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
 import { amongIds, containsText, newUserIdSql } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
 import { type AppError, HttpErrors } from "../../../lib/errors";
@@ -134,6 +134,28 @@ export async function existingUserIds(db: Db, ids: readonly number[]): Promise<S
   if (ids.length === 0) return new Set();
   const rows = await db.select({ id: users.id }).from(users).where(amongIds(users.id, ids));
   return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * The users among `ids` that belong to one of `orgIds` (null: every existing user), and `self`:
+ * the users a caller whose `users:read` reaches only those organizations can see.
+ */
+export async function visibleUserIds(
+  db: Db,
+  ids: readonly number[],
+  orgIds: readonly number[] | null,
+  self: number,
+): Promise<Set<number>> {
+  if (orgIds === null) return existingUserIds(db, ids);
+  const others = ids.filter((id) => id !== self);
+  const seen = new Set(ids.includes(self) ? [self] : []);
+  if (others.length === 0 || orgIds.length === 0) return seen;
+  const rows = await db
+    .selectDistinct({ id: organizationMembers.userId })
+    .from(organizationMembers)
+    .where(and(amongIds(organizationMembers.userId, others), amongIds(organizationMembers.organizationId, orgIds)));
+  for (const r of rows) seen.add(r.id);
+  return seen;
 }
 
 /**

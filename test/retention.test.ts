@@ -1,0 +1,85 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { createUser } from "./factories";
+import { env } from "./helpers";
+
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+const ahead = (days: number) => new Date(Date.now() + days * DAY).toISOString();
+
+/** Runs the Worker's `scheduled` handler as the daily cron trigger does. */
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "0 2 * * *", scheduledTime: Date.now() }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const count = async (sql: string, ...params: unknown[]) =>
+  (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .first<{ n: number }>()
+  )?.n;
+
+describe("retention (cron)", () => {
+  it("purges audit events past AUDIT_RETENTION_DAYS, and expired sessions and refresh tokens; a second run is harmless", async () => {
+    const user = await createUser();
+    const addEvent = (at: string, event: string) =>
+      env.DB.prepare("INSERT INTO auth_events (user_id, event, created_at) VALUES (?1, ?2, ?3)")
+        .bind(user.id, event, at)
+        .run();
+    await addEvent(ago(401), "ancient");
+    await addEvent(ago(399), "recent");
+    const addSession = async (id: string, expires: string, revoked: string | null, tokenExpires: string) => {
+      await env.DB.prepare(
+        "INSERT INTO sessions (id, user_id, expires_at, revoked_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+      )
+        .bind(id, user.id, expires, revoked, ago(60))
+        .run();
+      await env.DB.prepare(
+        "INSERT INTO refresh_tokens (id, session_id, expires_at, used_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+      )
+        .bind(`${id}-rt`, id, tokenExpires, ago(40), ago(60))
+        .run();
+    };
+    const sid = crypto.randomUUID();
+    await addSession(`${sid}-expired`, ago(31), null, ago(31));
+    await addSession(`${sid}-revoked`, ahead(5), ago(31), ago(31));
+    await addSession(`${sid}-live`, ahead(5), null, ahead(5));
+    await addSession(`${sid}-just-expired`, ago(2), null, ago(2));
+
+    await runCron();
+
+    const events = await env.DB.prepare("SELECT event FROM auth_events WHERE user_id = ?1 ORDER BY event")
+      .bind(user.id)
+      .all<{ event: string }>();
+    expect(events.results.map((e) => e.event)).toEqual(["recent"]);
+    const sessions = await env.DB.prepare("SELECT id FROM sessions WHERE user_id = ?1 ORDER BY id")
+      .bind(user.id)
+      .all<{ id: string }>();
+    expect(sessions.results.map((s) => s.id)).toEqual([`${sid}-just-expired`, `${sid}-live`]);
+    expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id LIKE ?1", `${sid}%`)).toBe(2);
+
+    await runCron();
+    expect(await count("SELECT count(*) AS n FROM auth_events WHERE user_id = ?1", user.id)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM sessions WHERE user_id = ?1", user.id)).toBe(2);
+  });
+
+  it("purges counters of failed password checks once their hour and their lock have passed", async () => {
+    const now = Date.now();
+    const add = (subject: string, windowStarted: number, lockedUntil: number) =>
+      env.DB.prepare(
+        `INSERT INTO login_attempts (kind, subject, source, failures, window_started_ms, locked_until_ms)
+         VALUES ('login', ?1, '*', 3, ?2, ?3)`,
+      )
+        .bind(subject, windowStarted, lockedUntil)
+        .run();
+    await add("user:dead", now - 2 * 3_600_000, now - 60_000);
+    await add("user:in-its-hour", now - 10 * 60_000, 0);
+    await add("user:still-locked", now - 2 * 3_600_000, now + 10 * 60_000);
+    await runCron();
+    const left = await env.DB.prepare("SELECT subject FROM login_attempts ORDER BY subject").all<{ subject: string }>();
+    expect(left.results.map((r) => r.subject)).toEqual(["user:in-its-hour", "user:still-locked"]);
+  });
+});
