@@ -5,6 +5,7 @@ import { keyRing, signToken } from "../src/lib/jwt";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../src/modules/sessions";
 import { createUser, tokenFor } from "./factories";
 import { body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
+import { tokenFromEmail } from "./links";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -219,7 +220,39 @@ describe("POST /auth/register", () => {
     const name = unique("corp");
     const inside = await register({ username: name, email: `${name}@corp.example`, organization_ids: [org?.id] });
     expect(inside.res.status).toBe(201);
-    expect(inside.json.user.organization_ids).toEqual([org?.id]);
+  });
+
+  it("does not join an organization by an unverified email's domain (attack: registering x@victimcorp.example)", async () => {
+    const org = await env.DB.prepare(
+      "INSERT INTO organizations (name, domain) VALUES (?1, 'victimcorp.example') RETURNING id",
+    )
+      .bind(unique("org"))
+      .first<{ id: number }>();
+    const name = unique("intruder");
+    const { json } = await register({
+      username: name,
+      email: `${name}@victimcorp.example`,
+      organization_ids: [org?.id],
+    });
+    expect(json.user.organization_ids).toEqual([]);
+    const member = await env.DB.prepare("SELECT 1 FROM organization_members WHERE user_id = ?1")
+      .bind(json.user.id)
+      .first();
+    expect(member).toBeNull();
+  });
+
+  it("joins the organization of its email's domain once the email is verified", async () => {
+    const org = await env.DB.prepare(
+      "INSERT INTO organizations (name, domain) VALUES (?1, 'corp.example') RETURNING id",
+    )
+      .bind(unique("org"))
+      .first<{ id: number }>();
+    const name = unique("corp");
+    const { json } = await register({ username: name, email: `${name}@corp.example`, organization_ids: [org?.id] });
+    const token = await tokenFromEmail(`${name}@corp.example`, "email_verification");
+    expect((await send("POST", "/api/v1/auth/verify-email/confirm", { token })).status).toBe(200);
+    const me = await body(await send("GET", "/api/v1/auth/me", undefined, json.access_token));
+    expect(me.user).toMatchObject({ email_verified: true, organization_ids: [org?.id] });
   });
 });
 

@@ -152,3 +152,22 @@ export const userRoles = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index("user_roles_role_idx").on(t.roleId)],
 );
+
+/**
+ * Organizations a self-registered user asked to join by its email's domain. Only a verified address
+ * may match a domain, so the membership waits here until the email is verified (then it is granted in
+ * the same batch, if the organization is still active and of that domain) and is dropped then.
+ */
+export const pendingDomainJoins = sqliteTable(
+  "pending_domain_joins",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    organizationId: integer("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.organizationId] })],
+);

@@ -14,6 +14,7 @@ export {
   findLinkUser,
   findUserForChange,
   isActiveUser,
+  joinVerifiedDomainsStatements,
   type LinkUser,
   recordLinkLoginStatement,
   recordLoginStatement,

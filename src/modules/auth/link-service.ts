@@ -5,6 +5,7 @@ import { assertAcceptablePassword, hashPassword } from "../../lib/password";
 import type { Deps } from "../../middleware/deps";
 import {
   findLinkUser,
+  joinVerifiedDomainsStatements,
   type LinkUser,
   recordLinkLoginStatement,
   setPasswordStatement,
@@ -141,6 +142,7 @@ export async function verifyMagicLink(
       use.statement,
       ...session.statements,
       recordLinkLoginStatement(deps.d1, user.id, at),
+      ...joinVerifiedDomainsStatements(deps.d1, user.id, at),
       auditStatement(deps.d1, { event: "magic_link_login", user: user.id, meta: deps.meta, detail, at }),
     ],
     use.errors,
@@ -207,6 +209,7 @@ export async function confirmEmailVerification(deps: Deps, token: string): Promi
     [
       use.statement,
       verifyEmailStatement(deps.d1, user.id, valid.record.email, at),
+      ...joinVerifiedDomainsStatements(deps.d1, user.id, at),
       auditStatement(deps.d1, { event: "email_verified", user: user.id, meta: deps.meta, at }),
     ],
     use.errors,

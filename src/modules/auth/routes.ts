@@ -32,7 +32,7 @@ export const authRoutes = createRouter()
       tags,
       summary: "Register a new user (role EMPLOYEE)",
       description:
-        "Signs the new user in (a session, cookies), records `user.registered` and queues the verification email (its link opens `GET /auth/verify-email?token=`), all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise). A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
+        "Signs the new user in (a session, cookies), records `user.registered` and queues the verification email (its link opens `GET /auth/verify-email?token=`), all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise); the user joins them once its email is verified (by the verification link, or a first sign-in by emailed link), never before. A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
       request: { body: jsonBody(RegisterBody) },
       responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409) },
     }),

@@ -491,3 +491,48 @@ export function verifyEmailStatement(d1: D1Database, userId: number, email: stri
     at,
   );
 }
+
+/**
+ * Records that the user named `username`, inserted in the same batch, asked to join `orgIds` by its
+ * email's domain: a membership granted once the email is verified (`joinVerifiedDomainsStatements`).
+ */
+export function requestDomainJoinsForNewUserStatement(
+  d1: D1Database,
+  username: string,
+  orgIds: readonly number[],
+  at: string,
+): Statement {
+  return statement(
+    d1,
+    `INSERT INTO pending_domain_joins (user_id, organization_id, created_at) SELECT ${NEW_USER_ID}, value, ?3 FROM json_each(?2)`,
+    username,
+    JSON.stringify(orgIds),
+    at,
+  );
+}
+
+/**
+ * For a batch that verifies user `userId`'s email (after the statement that sets `email_verified`):
+ * grants the memberships it asked for by domain, where the organization is still active and its
+ * domain is still the verified address's, then drops the requests. Nothing happens while the email
+ * is unverified.
+ */
+export function joinVerifiedDomainsStatements(d1: D1Database, userId: number, at: string): Statement[] {
+  return [
+    statement(
+      d1,
+      `INSERT OR IGNORE INTO organization_members (organization_id, user_id, created_at)
+       SELECT p.organization_id, p.user_id, ?2 FROM pending_domain_joins p
+         JOIN users u ON u.id = p.user_id JOIN organizations o ON o.id = p.organization_id
+        WHERE p.user_id = ?1 AND u.email_verified = 1 AND o.active = 1
+          AND lower(o.domain) = lower(substr(u.email, instr(u.email, '@') + 1))`,
+      userId,
+      at,
+    ),
+    statement(
+      d1,
+      "DELETE FROM pending_domain_joins WHERE user_id = ?1 AND (SELECT email_verified FROM users WHERE id = ?1) = 1",
+      userId,
+    ),
+  ];
+}

@@ -19,6 +19,7 @@ import {
   insertUserStatement,
   joinOrganizationsForNewUserStatement,
   listUsers as listUserRows,
+  requestDomainJoinsForNewUserStatement,
   type UserFields,
   type UserFilter,
   type UserViewRow,
@@ -101,7 +102,8 @@ export function newUserStatements(
   return [
     insertUserStatement(d1, u.fields, u.at),
     assignSystemRoleToNewUserStatement(d1, u.fields.username, u.role),
-    joinOrganizationsForNewUserStatement(d1, u.fields.username, u.orgIds),
+    // Joining by the email's domain waits until the address is verified (see `pending_domain_joins`).
+    requestDomainJoinsForNewUserStatement(d1, u.fields.username, u.orgIds, u.at),
   ] as const;
 }
 
