@@ -635,6 +635,7 @@ const authAs = (userId: number, role: SystemRole): AuthContext => ({
   userId,
   username: `user${userId}`,
   sessionId: "test",
+  sessionCreatedAt: new Date().toISOString(),
   roles: [role],
   permissions: new Set(SYSTEM_ROLE_PERMISSIONS[role]),
   orgPermissions: new Map(),

@@ -19,6 +19,7 @@ interface UserRow {
   session_expires_at: string | null;
   session_last_used_at: string | null;
   session_found: number;
+  session_created_at: string | null;
 }
 
 interface GrantRow {
@@ -50,7 +51,7 @@ export async function loadAuthSubject(
       `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
               s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
               s.last_used_at AS session_last_used_at,
-              (s.id IS NOT NULL) AS session_found
+              (s.id IS NOT NULL) AS session_found, s.created_at AS session_created_at
          FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
         WHERE u.id = ?1`,
       userId,
@@ -94,6 +95,7 @@ export async function loadAuthSubject(
       userId: user.id,
       username: user.username,
       sessionId,
+      sessionCreatedAt: user.session_created_at ?? "",
       roles: [...roles],
       permissions,
       orgPermissions,

@@ -9,6 +9,8 @@ export interface AuthContext {
   username: string;
   /** The session (refresh family) the access token belongs to. */
   sessionId: string;
+  /** When that session was opened: its sign-in (a refresh does not renew it). */
+  sessionCreatedAt: string;
   /** System role names and custom role names held globally. */
   roles: string[];
   /** Permissions granted by roles that are not scoped to an organization. */

@@ -18,6 +18,10 @@ export const AccessErrors = defineErrors({
     detail: `Setting ${fields.join(", ")} requires ${requirement}`,
   }),
   PRIVILEGE_ESCALATION: (detail: string) => ({ status: 403, detail }),
+  REAUTHENTICATION_REQUIRED: (minutes: number) => ({
+    status: 403,
+    detail: `Changing your email or username needs a sign-in within the last ${minutes} minutes; sign in again`,
+  }),
   ORGANIZATION_NOT_FOUND: (id: number) => ({ status: 404, detail: `Organization with id ${id} not found` }),
   ORGANIZATION_NAME_TAKEN: (name: string) => ({ status: 409, detail: `Organization '${name}' already exists` }),
   ORGANIZATION_NOT_EMPTY: (id: number, usage: { members: number; roles: number; permissions: number }) => ({

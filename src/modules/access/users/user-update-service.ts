@@ -42,6 +42,25 @@ export async function changeableUser(deps: Deps, auth: AuthContext, id: number, 
   return target;
 }
 
+/** How recent a sign-in must be for a user to change its own email or username. */
+export const REAUTHENTICATION_MINUTES = 5;
+
+/**
+ * 403 REAUTHENTICATION_REQUIRED when the caller changes its own email or username on a session that
+ * was not signed in within `REAUTHENTICATION_MINUTES`: a stolen access token alone must not be enough
+ * to move the account to another address (and take it over by magic link). Refreshing a token does
+ * not count as signing in.
+ */
+function assertRecentSignInFor(deps: Deps, auth: AuthContext, input: UpdateUserInput, row: UserViewRow): void {
+  const changes = (next: string | undefined, current: string) =>
+    next !== undefined && next.toLowerCase() !== current.toLowerCase();
+  if (!changes(input.email, row.email) && !changes(input.username, row.username)) return;
+  const signedInAt = Date.parse(auth.sessionCreatedAt);
+  if (!(deps.clock.now() - signedInAt <= REAUTHENTICATION_MINUTES * 60_000)) {
+    throw AccessErrors.REAUTHENTICATION_REQUIRED(REAUTHENTICATION_MINUTES);
+  }
+}
+
 /** A user write's constraint failures: the last-admin guard, and the username or email it sets. */
 function userWriteErrors(deps: Deps, taken: { username: string; email: string }): ConstraintErrors {
   return { ...lastAdminErrors, ...userConstraintErrors(deps.db, taken) };
@@ -83,6 +102,7 @@ export async function updateUser(
 ): Promise<UserView> {
   const target = await changeableUser(deps, auth, id, scope.permission);
   if (id !== auth.userId && !scope.global) throw HttpErrors.FORBIDDEN();
+  if (id === auth.userId) assertRecentSignInFor(deps, auth, input, target.row);
   assertAccessFieldsAllowed(auth, input);
   const { row } = target;
   const plan = await planAccess(
