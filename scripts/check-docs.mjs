@@ -44,7 +44,7 @@ function dumpDom(path) {
       "--dump-dom",
       `${base}${path}`,
     ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
 }
 

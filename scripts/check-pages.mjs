@@ -21,11 +21,15 @@ if (!chromium) {
 }
 mkdirSync(outDir, { recursive: true });
 
-const server = spawn(process.execPath, ["scripts/dev.mjs", "--port", port, "--ip", "127.0.0.1"], {
-  cwd: root,
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
+const server = spawn(
+  process.execPath,
+  ["scripts/dev.mjs", "--port", port, "--ip", "127.0.0.1", "--var", "RATE_LIMITS_ENABLED:false"],
+  {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  },
+);
 const stop = () => {
   try {
     process.kill(-server.pid, "SIGTERM");
