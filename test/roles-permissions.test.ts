@@ -832,6 +832,8 @@ describe("every route is protected", () => {
     "POST /api/v1/auth/password-reset/confirm",
     "POST /api/v1/auth/verify-email/confirm",
     "GET /api/v1/auth/verify-email",
+    "GET /api/v1/auth/confirm-email",
+    "POST /api/v1/auth/confirm-email",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];

@@ -420,8 +420,9 @@ describe("PUT and PATCH /users/{id}", () => {
     );
   });
 
-  it("resets email_verified on an email change", async () => {
-    const { user, token } = await signedIn("EMPLOYEE");
+  it("resets email_verified on an email change made by an administrator", async () => {
+    const { user } = await signedIn("EMPLOYEE");
+    const { token } = await fixtureAdmin();
     await env.DB.prepare("UPDATE users SET email_verified = 1 WHERE id = ?1").bind(user.id).run();
     const email = `${unique("new")}@example.test`;
     const res = await send("PATCH", `/api/v1/users/${user.id}`, { email }, token);

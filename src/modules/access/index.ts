@@ -9,6 +9,7 @@ export { accessRoutes } from "./routes";
 export { assertMaySignInAs, assertNotMorePrivileged } from "./rules";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
+  changeEmailStatement,
   findCredentials,
   findCredentialsById,
   findLinkUser,

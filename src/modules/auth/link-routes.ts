@@ -6,15 +6,17 @@ import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
 import {
   checkToken,
+  confirmEmailChange,
   confirmEmailVerification,
   confirmPasswordReset,
+  pendingEmailOf,
   requestMagicLink,
   requestPasswordReset,
   resendVerification,
   verifyMagicLink,
 } from "./link-service";
 import { isSafeNext } from "./next-path";
-import { magicLinkPage, messagePage, type Page, passwordResetPage } from "./pages";
+import { confirmEmailPage, magicLinkPage, messagePage, type Page, passwordResetPage } from "./pages";
 import {
   EmailOnlyBody,
   MagicLinkRequestBody,
@@ -33,6 +35,7 @@ export const FORM_POST_PATHS = [
   `${AUTH}/magic-link/verify`,
   `${AUTH}/password-reset/confirm`,
   `${AUTH}/verify-email/confirm`,
+  `${AUTH}/confirm-email`,
 ] as const;
 
 const ACCEPTED = {
@@ -272,5 +275,57 @@ export const linkRoutes = createRouter()
         return failurePage(c, err);
       }
       return html(c, messagePage("Email address verified", "Thank you: your email address is confirmed."));
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "get",
+      path: `${AUTH}/confirm-email`,
+      tags,
+      summary: "The email-change link's page: a button that confirms the new address",
+      description:
+        "An HTML page, from the link sent to the new address when a user changes its own email, whose button posts the token to `POST /auth/confirm-email`. Opening it uses nothing up (mail scanners fetch links). A token that can't be used shows why (400/401).",
+      request: { query: TokenQuery },
+      responses: { 200: htmlResponse("The confirmation page") },
+    }),
+    async (c) => {
+      const { token } = c.req.valid("query");
+      let newEmail: string;
+      try {
+        newEmail = await pendingEmailOf(c.var.deps, token);
+      } catch (err) {
+        return failurePage(c, err);
+      }
+      return html(c, confirmEmailPage(`${AUTH}/confirm-email`, token, newEmail));
+    },
+  )
+  .openapi(
+    publicRoute({
+      method: "post",
+      path: `${AUTH}/confirm-email`,
+      tags,
+      summary: "Confirm a new email address with the link sent to it",
+      description:
+        "The user's email becomes the new address (verified), while it still has the address the change was asked from; the link works once. JSON `{token}` answers `{message}`; the form of the confirmation page (from this site only) answers a page. A new address taken meanwhile is 409 `EMAIL_TAKEN`. Token errors as for magic links (`LINK_TOKEN_*`).",
+      request: { body: jsonOrForm(TokenBody) },
+      responses: {
+        200: {
+          description: "Email changed (a page for the form post)",
+          content: {
+            "application/json": { schema: MessageSchema },
+            "text/html": { schema: { type: "string" as const } },
+          },
+        },
+        ...errors(401, 403, 409),
+      },
+    }),
+    async (c) => {
+      const form = isForm(c);
+      if (form) assertOwnPageForm(c);
+      const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
+      await confirmEmailChange(c.var.deps, token);
+      const message = "Email address changed";
+      if (form) return html(c, messagePage(message, "Your account now uses its new email address."));
+      return c.json({ message }, 200);
     },
   );

@@ -4,6 +4,8 @@ import { HttpErrors } from "../../lib/errors";
 import { assertAcceptablePassword, hashPassword } from "../../lib/password";
 import type { Deps } from "../../middleware/deps";
 import {
+  AccessErrors,
+  changeEmailStatement,
   findLinkUser,
   joinVerifiedDomainsStatements,
   type LinkUser,
@@ -213,6 +215,42 @@ export async function confirmEmailVerification(deps: Deps, token: string): Promi
       auditStatement(deps.d1, { event: "email_verified", user: user.id, meta: deps.meta, at }),
     ],
     use.errors,
+  );
+  await use.forget();
+}
+
+/** The new address an email-change link would confirm (for its page); the token is not used up. */
+export async function pendingEmailOf(deps: Deps, token: string): Promise<string> {
+  const valid = await readToken(deps, token, "email_change");
+  await tokenUser(deps, valid.record);
+  if (!valid.record.newEmail) throw TokenErrors.LINK_TOKEN_INVALID();
+  return valid.record.newEmail;
+}
+
+/**
+ * Confirms an email change with the link sent to the new address: the user's email becomes that
+ * address (verified), while the user still has the address the request was made from; the link
+ * works once. A new address taken meanwhile is 409 `EMAIL_TAKEN`.
+ */
+export async function confirmEmailChange(deps: Deps, token: string): Promise<void> {
+  const valid = await readToken(deps, token, "email_change");
+  const user = await tokenUser(deps, valid.record);
+  const newEmail = valid.record.newEmail;
+  if (!newEmail) throw TokenErrors.LINK_TOKEN_INVALID();
+  const at = isoNow(deps.clock);
+  const use = useToken(deps, valid, user.id, at);
+  await runBatch(
+    deps.d1,
+    [
+      use.statement,
+      changeEmailStatement(deps.d1, { userId: user.id, oldEmail: valid.record.email, newEmail, at }),
+      auditStatement(deps.d1, { event: "email_changed", user: user.id, meta: deps.meta, at }),
+    ],
+    // The new address taken meanwhile (the unique email index), or the link used by a concurrent post.
+    {
+      unique: (name) =>
+        name.includes("users_email") ? AccessErrors.EMAIL_TAKEN(newEmail) : TokenErrors.LINK_TOKEN_USED(),
+    },
   );
   await use.forget();
 }

@@ -73,6 +73,18 @@ export function magicLinkPage(action: string, token: string): Page {
   );
 }
 
+/** The email-change page: a button that confirms the new address (a GET never uses the link up). */
+export function confirmEmailPage(action: string, token: string, newEmail: string): Page {
+  return page(
+    "Confirm your new email address",
+    `<p>Select the button to use <strong>${e(newEmail)}</strong> as your account's email address from now on. The link works once.</p>
+<form method="post" action="${e(action)}">
+<input type="hidden" name="token" value="${e(token)}">
+<button type="submit">Use this address</button>
+</form>`,
+  );
+}
+
 /** The password-reset form. */
 export function passwordResetPage(action: string, token: string): Page {
   return page(

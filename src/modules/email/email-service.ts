@@ -30,7 +30,9 @@ export interface EmailRequest {
   link: string;
   validMinutes: number;
   /** The one-time token inside `link`: removed from the stored body once a real transport has sent it. */
-  secret: string;
+  secret: string | null;
+  /** An email change's new address, for the notice to the old one. */
+  newEmail?: string | undefined;
 }
 
 /** A queued email: its statement joins the caller's batch; `enqueue()` runs after the batch. */
@@ -51,7 +53,12 @@ export interface QueuedEmail {
  *   await mail.enqueue();
  */
 export function queueEmail(deps: Deps, req: EmailRequest): QueuedEmail {
-  const rendered = renderEmail(req.kind, { name: req.name, link: req.link, validMinutes: req.validMinutes });
+  const rendered = renderEmail(req.kind, {
+    name: req.name,
+    link: req.link,
+    validMinutes: req.validMinutes,
+    newEmail: req.newEmail,
+  });
   const messageKey = crypto.randomUUID();
   const stmt = insertEmailStatement(
     deps.d1,

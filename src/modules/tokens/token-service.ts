@@ -7,7 +7,7 @@ import { TokenErrors } from "./errors";
 import { tokenKey, tokenWasUsed, useTokenStatement } from "./token-repository";
 
 /** The kinds of one-time token; each flow accepts only its own. */
-export const TOKEN_KINDS = ["magic_link", "password_reset", "email_verification"] as const;
+export const TOKEN_KINDS = ["magic_link", "password_reset", "email_verification", "email_change"] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /** The page each kind of link opens, under `/api/v1/auth`. */
@@ -15,6 +15,7 @@ const LINK_PAGES: Record<TokenKind, string> = {
   magic_link: "magic-link",
   password_reset: "password-reset",
   email_verification: "verify-email",
+  email_change: "confirm-email",
 };
 
 /** The link of a token: `<PUBLIC_URL, else the request's origin>/api/v1/auth/<page>?token=...`. */
@@ -37,6 +38,8 @@ export interface TokenRecord {
   next?: string | null;
   /** What issued it, for the audit trail (e.g. `integration key 3`). */
   issuedBy?: string | null;
+  /** An email change's new address (the token is sent there; `email` is the address it replaces). */
+  newEmail?: string | null;
 }
 
 /** A new token: `token` goes into the link; `save()` stores its record once the caller's batch has committed. */

@@ -30,7 +30,7 @@ const updateRoute = (method: "put" | "patch") =>
     tags,
     summary: "Update a user (partial, PUT and PATCH alike)",
     description:
-      "A user may edit its own profile (username, email, names, office_location, department, receive_email); another user's needs users:update (403) and may not hold permissions the caller lacks (403 PRIVILEGE_ESCALATION). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED), and the caller must hold every permission of each role it assigns or removes. Any other field (email_verified, password_hash, id, ...) is a 422. An email change resets email_verified; deactivation revokes all sessions; the last active ADMIN can't be demoted or deactivated (409 LAST_ADMIN).",
+      "A user may edit its own profile (username, email, names, office_location, department, receive_email); another user's needs users:update (403) and may not hold permissions the caller lacks (403 PRIVILEGE_ESCALATION). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED), and the caller must hold every permission of each role it assigns or removes. Any other field (email_verified, password_hash, id, ...) is a 422. A user changing its own email changes nothing at once: the new address gets a link that confirms it (then it is verified) and the current one a notice; another user's email set by holders of users:update applies at once and resets email_verified; deactivation revokes all sessions; the last active ADMIN can't be demoted or deactivated (409 LAST_ADMIN).",
     permission: "users:update",
     scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateUserBody) },
@@ -39,8 +39,13 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /users/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const user = await updateUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id, c.req.valid("json"));
-  return c.json({ user, message: "User updated successfully" }, 200);
+  const origin = new URL(c.req.url).origin;
+  const { id } = c.req.valid("param");
+  const { user, pendingEmail } = await updateUser(c.var.deps, c.var.auth, c.var.scope, id, c.req.valid("json"), origin);
+  const message = pendingEmail
+    ? `User updated; the email changes once ${pendingEmail} confirms it from the link sent there`
+    : "User updated successfully";
+  return c.json({ user, message }, 200);
 };
 
 /** `/users`: listing, creation (including KC7's passwordless form), lookups, updates and soft deletion. */

@@ -536,3 +536,22 @@ export function joinVerifiedDomainsStatements(d1: D1Database, userId: number, at
     ),
   ];
 }
+
+/**
+ * Moves user `userId` from `oldEmail` to `newEmail`, confirmed by a link sent to the new address (so
+ * it is verified), only while its address is still `oldEmail`; returns the id when it did.
+ */
+export function changeEmailStatement(
+  d1: D1Database,
+  r: { userId: number; oldEmail: string; newEmail: string; at: string },
+): Statement<{ id: number }> {
+  return statement(
+    d1,
+    `UPDATE users SET email = ?3, email_verified = 1, updated_at = ?4
+      WHERE id = ?1 AND lower(email) = lower(?2) RETURNING id`,
+    r.userId,
+    r.oldEmail,
+    r.newEmail,
+    r.at,
+  );
+}

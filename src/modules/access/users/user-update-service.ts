@@ -10,6 +10,7 @@ import { revokeUserSessionsStatement } from "../../sessions";
 import { AccessErrors } from "../errors";
 import { assertNotMorePrivileged, canSeeUser } from "../rules";
 import { type AccessPlan, isEmptyPlan, planAccess } from "./access-plan";
+import { requestEmailChange } from "./email-change";
 import { lastAdminErrors, lastAdminGuardStatement } from "./last-admin";
 import type { UpdateUserInput } from "./schemas";
 import {
@@ -92,14 +93,19 @@ function profileFields(input: UpdateUserInput, row: UserViewRow): UserFields {
   };
 }
 
-/** PUT and PATCH `/users/{id}` (both partial; see the route for the rules). One guarded batch. */
+/**
+ * PUT and PATCH `/users/{id}` (both partial; see the route for the rules). One guarded batch. A user's
+ * change of its own email is not applied: it becomes a request the new address confirms
+ * (`pendingEmail`), and the current address is told.
+ */
 export async function updateUser(
   deps: Deps,
   auth: AuthContext,
   scope: Scope,
   id: number,
   input: UpdateUserInput,
-): Promise<UserView> {
+  origin: string,
+): Promise<{ user: UserView; pendingEmail: string | null }> {
   const target = await changeableUser(deps, auth, id, scope.permission);
   if (id !== auth.userId && !scope.global) throw HttpErrors.FORBIDDEN();
   if (id === auth.userId) assertRecentSignInFor(deps, auth, input, target.row);
@@ -112,12 +118,21 @@ export async function updateUser(
     input,
   );
   const at = isoNow(deps.clock);
+  const ownEmailChange =
+    id === auth.userId && input.email !== undefined && input.email.toLowerCase() !== row.email.toLowerCase()
+      ? await requestEmailChange(deps, origin, row, input.email)
+      : undefined;
+  const applied: UpdateUserInput = ownEmailChange ? { ...input, email: undefined } : input;
   // The guard reads the user's state inside the batch, so it goes in whenever the write could
   // remove an active admin, whatever the state read above says.
   const deactivates = input.is_active === false;
   const statements: Statement[] = [];
   if (deactivates || plan.demotesSuperuser) statements.push(lastAdminGuardStatement(deps.d1, id));
-  statements.push(updateUserStatement(deps.d1, id, profileFields(input, row), at), ...accessStatements(deps, id, plan));
+  statements.push(
+    updateUserStatement(deps.d1, id, profileFields(applied, row), at),
+    ...accessStatements(deps, id, plan),
+  );
+  if (ownEmailChange) statements.push(...ownEmailChange.statements);
   if (deactivates) {
     statements.push(revokeUserSessionsStatement(deps.d1, { userId: id, reason: "user_deactivated", at }));
   }
@@ -133,11 +148,15 @@ export async function updateUser(
   await runBatch(
     deps.d1,
     statements,
-    userWriteErrors(deps, { username: changed(input.username, row.username), email: changed(input.email, row.email) }),
+    userWriteErrors(deps, {
+      username: changed(input.username, row.username),
+      email: changed(applied.email, row.email),
+    }),
   );
+  await ownEmailChange?.after();
   const updated = await findUserViewById(deps.db, id);
   if (!updated) throw AccessErrors.USER_NOT_FOUND(id);
-  return viewFor(auth, updated);
+  return { user: viewFor(auth, updated), pendingEmail: ownEmailChange ? (input.email ?? null) : null };
 }
 
 /**
