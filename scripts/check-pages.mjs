@@ -99,11 +99,18 @@ try {
   await post("/api/v1/auth/verify-email", undefined, user.access_token);
   await post("/api/v1/auth/magic-link", { email, next: "/docs" });
   await post("/api/v1/auth/password-reset", { email });
+  // A change of the user's own email: the link goes to the new address.
+  const newEmail = `${username}.new@example.com`;
+  await fetch(`${base}/api/v1/users/${user.user.id}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json", authorization: `Bearer ${user.access_token}` },
+    body: JSON.stringify({ email: newEmail }),
+  });
   const { emails } = await json(
     await fetch(`${base}/api/v1/admin/emails?limit=20`, { headers: { authorization: `Bearer ${admin.access_token}` } }),
   );
-  const linksOf = (kind) => {
-    const texts = emails.filter((e) => e.to === email && e.kind === kind).map((e) => e.text);
+  const linksOf = (kind, to = email) => {
+    const texts = emails.filter((e) => e.to === to && e.kind === kind).map((e) => e.text);
     const urls = texts.map((text) => new URL(/https?:\/\/\S+/.exec(text)?.[0] ?? ""));
     return urls.map((url) => `${base}${url.pathname}${url.search}`);
   };
@@ -117,6 +124,11 @@ try {
       expect: ['<label for="new_password">', 'id="new_password"', 'autocomplete="new-password"'],
     },
     { name: "verify-email", urls: linksOf("email_verification"), expect: ["Email address verified"] },
+    {
+      name: "confirm-email",
+      url: linksOf("email_change", newEmail)[0],
+      expect: ["<button", 'name="token"', "Use this address", newEmail],
+    },
     { name: "refused-link", url: `${base}/api/v1/auth/magic-link?token=not-a-token`, expect: ['role="alert"'] },
   ];
   for (const page of pages) {
