@@ -2,61 +2,17 @@
 // Checks in headless Chromium that /docs (Swagger UI) and /redoc render the API's operations with no
 // internet access: starts the API with `npm run dev` on a spare port, loads each page, reads the DOM
 // after the scripts ran, and looks for operations from /openapi.json.
-// Needs Debian's chromium (`apt-get install chromium`); CHROMIUM=/path overrides the binary.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Needs Debian's chromium (see headless.mjs).
+import { findChromium, headlessFlags, runChromium, startLocalApi } from "./headless.mjs";
 
-const port = process.env.DOCS_PORT ?? "8797";
-const base = `http://127.0.0.1:${port}`;
-const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-if (!chromium) {
-  console.error("chromium not found: apt-get install chromium (or set CHROMIUM)");
-  process.exit(2);
-}
+const chromium = findChromium();
+const { base, stop } = await startLocalApi(process.env.DOCS_PORT ?? "8797");
 
-const server = spawn(process.execPath, ["scripts/dev.mjs", "--port", port, "--ip", "127.0.0.1"], {
-  cwd: new URL("..", import.meta.url).pathname,
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-};
-
-function dumpDom(path) {
-  return execFileSync(
-    chromium,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), "docs-check-"))}`,
-      "--virtual-time-budget=15000",
-      "--dump-dom",
-      `${base}${path}`,
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-}
+const dumpDom = (path) =>
+  runChromium(chromium, [...headlessFlags(), "--virtual-time-budget=15000", "--dump-dom", `${base}${path}`]);
 
 let failed = false;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/api/v1/health`)).ok) break;
-    } catch {}
-    if (i > 120) throw new Error("the API did not start");
-    await new Promise((r) => setTimeout(r, 500));
-  }
   const spec = await (await fetch(`${base}/openapi.json`)).json();
   const paths = Object.keys(spec.paths);
   const swagger = dumpDom("/docs");

@@ -4,57 +4,22 @@
 // API with `npm run dev` on a spare port, makes real links through the API (the `record` transport
 // keeps every email, read back at GET /api/v1/admin/emails as the local admin), loads each page,
 // checks its DOM (labels, CSP, no external asset) and saves a screenshot under `screenshots/pages/`.
-// Needs Debian's chromium (`apt-get install chromium`); CHROMIUM=/path overrides the binary.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Needs Debian's chromium (see headless.mjs).
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { findChromium, headlessFlags, root, runChromium, startLocalApi } from "./headless.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
-const port = process.env.PAGES_PORT ?? "8798";
-const base = `http://127.0.0.1:${port}`;
 const outDir = join(root, "screenshots", "pages");
-const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-if (!chromium) {
-  console.error("chromium not found: apt-get install chromium (or set CHROMIUM)");
-  process.exit(2);
-}
+const chromium = findChromium();
 mkdirSync(outDir, { recursive: true });
+// Rate limits off: making the links takes more sign-in requests from one address than they allow.
+const { base, stop } = await startLocalApi(process.env.PAGES_PORT ?? "8798", ["--var", "RATE_LIMITS_ENABLED:false"]);
 
-const server = spawn(
-  process.execPath,
-  ["scripts/dev.mjs", "--port", port, "--ip", "127.0.0.1", "--var", "RATE_LIMITS_ENABLED:false"],
-  {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    detached: true,
-  },
-);
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-};
-
-const flags = () => [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--hide-scrollbars",
-  `--user-data-dir=${mkdtempSync(join(tmpdir(), "pages-check-"))}`,
-  "--virtual-time-budget=5000",
-];
-const run = (args) =>
-  execFileSync(chromium, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 });
-const dumpDom = (url) => run([...flags(), "--window-size=390,844", "--dump-dom", url]);
+const phone = () => [...headlessFlags(), "--hide-scrollbars", "--virtual-time-budget=5000", "--window-size=390,844"];
+const dumpDom = (url) => runChromium(chromium, [...phone(), "--dump-dom", url]);
 const screenshot = (url, name) => {
   const file = join(outDir, `${name}.png`);
-  run([...flags(), "--window-size=390,844", `--screenshot=${file}`, url]);
+  runChromium(chromium, [...phone(), `--screenshot=${file}`, url]);
   return file;
 };
 
@@ -76,13 +41,6 @@ const check = (ok, what) => {
 };
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/api/v1/health`)).ok) break;
-    } catch {}
-    if (i > 120) throw new Error("the API did not start");
-    await new Promise((r) => setTimeout(r, 500));
-  }
   const vars = readFileSync(join(root, ".dev.vars"), "utf8");
   const adminEmail = vars.match(/^ADMIN_EMAIL=(.*)$/m)?.[1];
   const adminPassword = vars.match(/^ADMIN_PASSWORD=(.*)$/m)?.[1];
