@@ -562,14 +562,13 @@ describe("/permissions", () => {
     ).permission as { id: number };
   }
 
+  /** A custom permission posted by `token` for organization `orgId`. */
+  const postOrgPermission = (token: string, orgId: number) =>
+    send("POST", PERMS, { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: orgId }, token);
+
   it("lets an organization admin create custom permissions in its organization", async () => {
     const { token, org } = await orgAdmin();
-    const own = await send(
-      "POST",
-      PERMS,
-      { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: org.id },
-      token,
-    );
+    const own = await postOrgPermission(token, org.id);
     expect(own.status).toBe(201);
   });
 
@@ -606,12 +605,7 @@ describe("/permissions", () => {
 
   it("lists to an organization admin its organization's permissions, not another's", async () => {
     const { token, org } = await orgAdmin();
-    const own = await send(
-      "POST",
-      PERMS,
-      { name: unique("Perm "), resource: unique("r"), action: "use", organization_id: org.id },
-      token,
-    );
+    const own = await postOrgPermission(token, org.id);
     const ownId = (await body(own)).permission.id;
     const foreign = await foreignPermission();
     const listed = await body(await send("GET", `${PERMS}?limit=1000`, undefined, token));

@@ -43,7 +43,6 @@ export const auditRoutes = createRouter().openapi(
       { userId: q.user_id, event: q.event, from, before },
       page,
     );
-    c.header("Cache-Control", "no-store");
     return c.json(listOf("audit_events", rows, total, page), 200);
   },
 );

@@ -74,7 +74,6 @@ function bodyOf<T extends { token?: string }>(c: Context<AppEnv>, form: T, jsonI
 }
 
 function html(c: Context<AppEnv>, p: Page, status: 200 | 400 | 401 | 403 = 200) {
-  c.header("Cache-Control", "no-store");
   return c.html(p.html, status, { "Content-Security-Policy": p.csp });
 }
 

@@ -8,7 +8,6 @@ import { setAuthCookies } from "./cookies";
 export async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
   const user = await userViewById(c.var.deps, userId);
   setAuthCookies(c, pair);
-  c.header("Cache-Control", "no-store");
   return {
     access_token: pair.accessToken,
     refresh_token: pair.refreshToken,

@@ -23,7 +23,6 @@ export const integrationRoutes = createRouter()
     }),
     async (c) => {
       const created = await createKey(c.var.deps, c.var.auth, c.req.valid("json").name);
-      c.header("Cache-Control", "no-store");
       return c.json(created, 201);
     },
   )
@@ -70,7 +69,6 @@ export const integrationRoutes = createRouter()
       const { deps } = c.var;
       const source = await verifyIntegrationKey(deps, c.req.header("x-integration-key"));
       const link = await createLoginLink(deps, c.var.auth, source, c.req.valid("param").id, new URL(c.req.url).origin);
-      c.header("Cache-Control", "no-store");
       return c.json(link, 201);
     },
   );

@@ -23,7 +23,6 @@ export const sessionRoutes = createRouter()
     }),
     async (c) => {
       const { auth, deps } = c.var;
-      c.header("Cache-Control", "no-store");
       return c.json(await listSessions(deps, auth.userId, auth.sessionId, pageOf(c.req.valid("query"))), 200);
     },
   )

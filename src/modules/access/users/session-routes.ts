@@ -27,7 +27,6 @@ export const userSessionRoutes = createRouter()
       const { auth, deps } = c.var;
       const { id } = c.req.valid("param");
       await changeableUser(deps, auth, id, "users:manage_access");
-      c.header("Cache-Control", "no-store");
       const current = id === auth.userId ? auth.sessionId : null;
       return c.json(await listSessions(deps, id, current, pageOf(c.req.valid("query"))), 200);
     },
