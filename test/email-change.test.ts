@@ -37,6 +37,7 @@ describe("a user changing its own email (attack: moving a stolen account to the 
     expect(notice?.text).toContain(newEmail);
     expect(notice?.text).not.toMatch(/token=/);
     expect((await emailsTo(newEmail))[0]?.kind).toBe("email_change");
+    expect((await emailsTo(newEmail))[0]?.text).toContain("The link expires in 24 hours");
   });
 
   it("takes effect, verified, once the new address confirms it; the link works once", async () => {

@@ -34,6 +34,12 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/** A link's lifetime as people say it: "30 minutes", "24 hours". */
+function duration(minutes: number): string {
+  if (minutes >= 120 && minutes % 60 === 0) return `${minutes / 60} hours`;
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
 interface Copy {
   subject: string;
   intro: string;
@@ -46,26 +52,26 @@ const COPY: Record<EmailKind, (minutes: number, input: TemplateInput) => Copy> =
     subject: `Your sign-in link for ${PRODUCT_NAME}`,
     intro: "Use the link below to sign in. It works once.",
     action: "Sign in",
-    outro: `The link expires in ${m} minutes. If you did not ask for it, ignore this email.`,
+    outro: `The link expires in ${duration(m)}. If you did not ask for it, ignore this email.`,
   }),
   password_reset: (m) => ({
     subject: `Reset your ${PRODUCT_NAME} password`,
     intro: "Someone asked to reset the password of your account. Use the link below to choose a new one.",
     action: "Choose a new password",
-    outro: `The link expires in ${m} minutes and works once. If you did not ask for it, ignore this email: your password stays as it is.`,
+    outro: `The link expires in ${duration(m)} and works once. If you did not ask for it, ignore this email: your password stays as it is.`,
   }),
   email_verification: (m) => ({
     subject: `Confirm your email address for ${PRODUCT_NAME}`,
     intro: "Confirm that this address is yours by opening the link below.",
     action: "Confirm my address",
-    outro: `The link expires in ${m} minutes and works once.`,
+    outro: `The link expires in ${duration(m)} and works once.`,
   }),
   email_change: (m) => ({
     subject: `Confirm the new email address of your ${PRODUCT_NAME} account`,
     intro:
       "Your account asked to use this address from now on. Open the link below to confirm it; until then nothing changes.",
     action: "Use this address",
-    outro: `The link expires in ${m} minutes and works once. If you did not ask for it, ignore this email.`,
+    outro: `The link expires in ${duration(m)} and works once. If you did not ask for it, ignore this email.`,
   }),
   email_change_notice: (_m, input) => ({
     subject: `The email address of your ${PRODUCT_NAME} account is being changed`,
