@@ -1,6 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { PURGE_BATCH_ROWS } from "../src/modules/retention/retention-repository";
 import { createUser } from "./factories";
 import { env } from "./helpers";
 
@@ -81,5 +82,21 @@ describe("retention (cron)", () => {
     await runCron();
     const left = await env.DB.prepare("SELECT subject FROM login_attempts ORDER BY subject").all<{ subject: string }>();
     expect(left.results.map((r) => r.subject)).toEqual(["user:in-its-hour", "user:still-locked"]);
+  });
+
+  it("deletes at most PURGE_BATCH_ROWS rows of a table per run, and the rest on the next runs", async () => {
+    await env.DB.prepare("DELETE FROM auth_events WHERE event = 'backlog'").run();
+    const extra = 7;
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       INSERT INTO auth_events (event, created_at) SELECT 'backlog', ?2 FROM n`,
+    )
+      .bind(PURGE_BATCH_ROWS + extra, ago(500))
+      .run();
+    const backlog = () => count("SELECT count(*) AS n FROM auth_events WHERE event = 'backlog'");
+    await runCron();
+    expect(await backlog()).toBe(extra);
+    await runCron();
+    expect(await backlog()).toBe(0);
   });
 });

@@ -22,8 +22,22 @@ export interface PurgeRule {
   keep: "audit" | "session" | "attempt";
 }
 
-/** Deletes the rows of `rule.table` past their retention (`cutoff`: ISO, or epoch ms); returns how many. */
+/**
+ * Rows one run deletes per table at most: after a long gap (or on the first run), the backlog goes
+ * over several runs instead of one statement that deletes and returns everything at once.
+ */
+export const PURGE_BATCH_ROWS = 5000;
+
+/**
+ * Deletes up to `PURGE_BATCH_ROWS` rows of `rule.table` past their retention (`cutoff`: ISO, or
+ * epoch ms); returns one row per row deleted.
+ */
 export function purgeStatement(d1: D1Database, rule: PurgeRule, cutoff: string | number): Statement<{ n: number }> {
   if (!/^[a-z_]+$/.test(rule.table)) throw new Error(`bad table ${rule.table}`);
-  return statement(d1, `DELETE FROM ${rule.table} WHERE ${rule.where} RETURNING 1 AS n`, cutoff);
+  return statement(
+    d1,
+    `DELETE FROM ${rule.table} WHERE rowid IN
+       (SELECT rowid FROM ${rule.table} WHERE ${rule.where} LIMIT ${PURGE_BATCH_ROWS}) RETURNING 1 AS n`,
+    cutoff,
+  );
 }
