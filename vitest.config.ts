@@ -52,6 +52,7 @@ export default defineConfig({
           JWT_PRIVATE_KEY: testSigningKey("test-current"),
           JWT_PREVIOUS_PUBLIC_KEY: testPublicKey("test-previous"),
           PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+          MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
           INTEGRATION_KEYS: "test-integration-key-0123456789abcdef",
           ADMIN_EMAIL: "admin@example.test",
           ADMIN_PASSWORD: "Admin-Password-For-Tests-1",

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm run dev [-- wrangler dev options]`: prepares a first local run and starts `wrangler dev`.
 //  1. copies the Swagger UI / ReDoc assets,
-//  2. creates `.dev.vars` from `.dev.vars.example`, generating a signing key, a pepper, an
-//     integration key and the local admin's password,
+//  2. creates `.dev.vars` from `.dev.vars.example`, generating a signing key, a pepper, the TOTP
+//     encryption key, an integration key and the local admin's password (an older `.dev.vars`
+//     gets the TOTP key it lacks),
 //  3. applies the D1 migrations to the local database,
 //  4. starts `wrangler dev` with whatever follows `--` (e.g. `--port 8788 --var ADMIN_EMAIL:a@b.c`).
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("..", import.meta.url).pathname;
 const node = process.execPath;
@@ -24,6 +25,7 @@ if (!existsSync(varsPath)) {
     ADMIN_PASSWORD: `Dev-${randomBytes(12).toString("base64url")}`,
     JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" }),
     PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     INTEGRATION_KEYS: `dev-${randomBytes(24).toString("base64url")}`,
   };
   const text = readFileSync(`${root}.dev.vars.example`, "utf8").replace(
@@ -32,6 +34,11 @@ if (!existsSync(varsPath)) {
   );
   writeFileSync(varsPath, text, { mode: 0o600 });
   console.log("Created .dev.vars with a development signing key, pepper, integration key and admin password.");
+}
+
+// A `.dev.vars` made before TOTP existed gets its encryption key.
+if (!/^MFA_ENCRYPTION_KEY=./m.test(readFileSync(varsPath, "utf8"))) {
+  appendFileSync(varsPath, `\nMFA_ENCRYPTION_KEY=${randomBytes(32).toString("base64url")}\n`);
 }
 
 wrangler(["d1", "migrations", "apply", "identity-training", "--local"], { env: { ...process.env, CI: "true" } });

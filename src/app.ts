@@ -17,7 +17,7 @@ import { provideDeps } from "./middleware/deps";
 import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { auditRoutes, recordForbidden } from "./modules/audit";
-import { authRoutes, FORM_POST_PATHS, linkRoutes } from "./modules/auth";
+import { authRoutes, FORM_POST_PATHS, linkRoutes, mfaRoutes } from "./modules/auth";
 import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
@@ -90,6 +90,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", docsRoutes);
   app.route("/", emailRoutes);
   app.route("/", linkRoutes);
+  app.route("/", mfaRoutes);
   app.route("/", integrationRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);

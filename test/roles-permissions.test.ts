@@ -828,6 +828,8 @@ describe("every route is protected", () => {
     "GET /api/v1/auth/verify-email",
     "GET /api/v1/auth/confirm-email",
     "POST /api/v1/auth/confirm-email",
+    // The second step of a sign-in: the mfa_token from the first step is the credential.
+    "POST /api/v1/auth/mfa/verify",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];

@@ -41,6 +41,8 @@ export interface Config {
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
   sessionRetentionDays: number;
+  /** `MFA_ENCRYPTION_KEY` (secret, 32 bytes base64url): encrypts TOTP secrets at rest; unset, TOTP can't be set up. */
+  mfaEncryptionKey: string | undefined;
 }
 
 /** The rate-limit groups of the contract ("Rate limits"). */
@@ -123,6 +125,7 @@ export function configOf(env: object): Config {
       str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
+    mfaEncryptionKey: str(e, "MFA_ENCRYPTION_KEY"),
   };
   cache.set(env, cfg);
   return cfg;

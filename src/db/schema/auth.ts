@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 import { users } from "./identity";
 
@@ -58,7 +58,7 @@ export const authEvents = sqliteTable(
 
 /**
  * Failed password checks, counted atomically per subject and source (see
- * `src/modules/auth/login-throttle.ts`): `kind` is `login` or `password_change`; `subject` is
+ * `src/modules/auth/login-throttle.ts`): `kind` is `login`, `password_change` or `mfa` (TOTP and recovery codes); `subject` is
  * `user:<id>` or, for names nobody has, `unknown:<bucket>` (a keyed hash of the name, reduced to a
  * fixed number of buckets, never the name); `source` is the client network (IPv4 address or IPv6
  * /64, empty when unknown) or `*` for the row that counts every source of the subject. Times are
@@ -79,4 +79,35 @@ export const loginAttempts = sqliteTable(
     primaryKey({ columns: [t.kind, t.subject, t.source] }),
     index("login_attempts_window_idx").on(t.windowStartedMs),
   ],
+);
+
+/**
+ * A user's TOTP second factor. `secret` is the seed sealed with AES-GCM under `MFA_ENCRYPTION_KEY`
+ * (see `src/lib/secret-box.ts`), never in clear. `enabled_at` is null while set up but not yet
+ * confirmed with a code; `last_step` is the time step of the last code accepted, so a code (or an
+ * older one) is never accepted twice.
+ */
+export const userTotp = sqliteTable("user_totp", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: text("secret").notNull(),
+  enabledAt: text("enabled_at"),
+  lastStep: integer("last_step").notNull().default(0),
+  createdAt: timestamps.createdAt,
+});
+
+/** Single-use recovery codes of a user's TOTP factor, stored as keyed hashes; `used_at` set on use. */
+export const mfaRecoveryCodes = sqliteTable(
+  "mfa_recovery_codes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: text("used_at"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [uniqueIndex("mfa_recovery_codes_hash_idx").on(t.userId, t.codeHash)],
 );

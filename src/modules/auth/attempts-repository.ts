@@ -3,9 +3,9 @@ import type { Db } from "../../db/client";
 import { loginAttempts } from "../../db/schema";
 import { guardStatement, type Statement, statement } from "../../db/statement";
 
-/** Where a password check is counted: its kind, the account (or unknown-name bucket) and the client network. */
+/** Where a password (or second-factor code) check is counted: its kind, the account (or unknown-name bucket) and the client network. */
 export interface AttemptKey {
-  kind: "login" | "password_change";
+  kind: "login" | "password_change" | "mfa";
   subject: string;
   source: string;
 }

@@ -20,6 +20,7 @@ import { type IssuedPair, openSession, revokeUserSessionsStatement } from "../se
 import { AuthErrors } from "./errors";
 import { verificationEmailForNewUser } from "./link-service";
 import { AttemptThrottle, loginNameDigest, unknownNameSubject } from "./login-throttle";
+import { mfaChallenge, type SignInStep } from "./mfa-challenge";
 
 export interface RegisterInput {
   username: string;
@@ -103,7 +104,7 @@ export async function register(
 export async function login(
   deps: Deps,
   input: { username?: string | undefined; email?: string | undefined; password: string },
-): Promise<{ userId: number; pair: IssuedPair }> {
+): Promise<SignInStep> {
   const loginName = (input.email ?? input.username ?? "").trim();
   const user = await findCredentials(deps.db, { username: input.username, email: input.email?.toLowerCase() });
   // A name nobody has is known only by its keyed digest, counted in a bounded bucket, with the same
@@ -133,8 +134,18 @@ export async function login(
     throw HttpErrors.ACCOUNT_DISABLED(403);
   }
 
-  const session = openSession(deps, user.id);
   const rehash = result.needsRehash ? await hashPassword(input.password, deps.pepper) : null;
+  if (user.totpEnabled) {
+    const mfa = await mfaChallenge(deps, user, null);
+    await runBatch(deps.d1, [
+      ...(rehash ? [setPasswordStatement(deps.d1, user.id, rehash, at)] : []),
+      ...throttle.releaseStatements(),
+      auditStatement(deps.d1, { event: "login_mfa_required", user: user.id, meta: deps.meta, at }),
+    ]);
+    await mfa.save();
+    return { userId: user.id, challenge: mfa.challenge };
+  }
+  const session = openSession(deps, user.id);
   await runBatch(deps.d1, [
     ...session.statements,
     recordLoginStatement(deps.d1, user.id, rehash, at),

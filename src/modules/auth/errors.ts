@@ -21,4 +21,21 @@ export const AuthErrors = defineErrors({
     detail: `Too many wrong current passwords; try again in ${waitSeconds} seconds`,
     headers: { "Retry-After": String(waitSeconds) },
   }),
+  MFA_CODE_INVALID: (status: 400 | 401) => ({
+    status,
+    detail: "Invalid or already used authentication code",
+    ...(status === 401 ? { headers: CHALLENGE } : {}),
+  }),
+  MFA_LOCKED: (waitSeconds: number) => ({
+    status: 429,
+    detail: `Too many wrong authentication codes; try again in ${waitSeconds} seconds`,
+    headers: { "Retry-After": String(waitSeconds) },
+  }),
+  MFA_ALREADY_ENABLED: () => ({ status: 409, detail: "Two-factor authentication is already on" }),
+  MFA_NOT_SET_UP: () => ({ status: 409, detail: "Set up two-factor authentication first (POST /auth/mfa/totp/setup)" }),
+  MFA_NOT_ENABLED: () => ({ status: 409, detail: "Two-factor authentication is not on" }),
+  MFA_UNAVAILABLE: () => ({
+    status: 503,
+    detail: "Two-factor authentication is not configured on this server (MFA_ENCRYPTION_KEY)",
+  }),
 });

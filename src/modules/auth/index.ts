@@ -1,3 +1,4 @@
-/** The auth module's public surface: the sign-in routes and the emailed-link routes. */
+/** The auth module's public surface: the sign-in routes, the emailed-link routes and the second factor. */
 export { FORM_POST_PATHS, linkRoutes } from "./link-routes";
+export { mfaRoutes } from "./mfa-routes";
 export { authRoutes } from "./routes";

@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { API_PREFIX } from "../../app-info";
 import type { AppEnv } from "../../env";
-import { AppError, HttpErrors, invalid } from "../../lib/errors";
+import { AppError, invalid } from "../../lib/errors";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import { assertOwnPageForm, html, htmlResponse, isForm, jsonOrForm } from "./forms";
 import {
   checkToken,
   confirmEmailChange,
@@ -16,16 +17,16 @@ import {
   verifyMagicLink,
 } from "./link-service";
 import { isSafeNext } from "./next-path";
-import { confirmEmailPage, magicLinkPage, messagePage, type Page, passwordResetPage } from "./pages";
+import { confirmEmailPage, magicLinkPage, messagePage, mfaCodePage, passwordResetPage } from "./pages";
 import {
   EmailOnlyBody,
   MagicLinkRequestBody,
   PasswordResetConfirmBody,
+  SignInSchema,
   TokenBody,
-  TokenPairSchema,
   TokenQuery,
 } from "./schemas";
-import { tokenResponse } from "./token-response";
+import { signInResponse, tokenResponse } from "./token-response";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
@@ -36,35 +37,12 @@ export const FORM_POST_PATHS = [
   `${AUTH}/password-reset/confirm`,
   `${AUTH}/verify-email/confirm`,
   `${AUTH}/confirm-email`,
+  `${AUTH}/mfa/verify`,
 ] as const;
 
 const ACCEPTED = {
   message: "If the address belongs to an account, an email with a link is on its way.",
 };
-
-/** A body that is JSON or a form post (the pages' forms), documented as both. */
-function jsonOrForm<T extends Parameters<typeof jsonBody>[0]>(schema: T) {
-  return {
-    required: false,
-    content: { "application/json": { schema }, "application/x-www-form-urlencoded": { schema } },
-  } as const;
-}
-
-const isForm = (c: Context<AppEnv>) =>
-  (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
-
-/**
- * A form post must come from this site's own page: its `Origin` must be this origin (or `PUBLIC_URL`'s);
- * without `Origin`, `Sec-Fetch-Site` must say same-origin. Anything else is a cross-site form (login CSRF).
- */
-function assertOwnPageForm(c: Context<AppEnv>) {
-  const own = new Set([new URL(c.req.url).origin]);
-  const publicUrl = c.var.deps.config.publicUrl;
-  if (publicUrl) own.add(new URL(publicUrl).origin);
-  const origin = c.req.header("origin");
-  if (origin !== undefined ? own.has(origin) : c.req.header("sec-fetch-site") === "same-origin") return;
-  throw HttpErrors.CSRF_ORIGIN_REJECTED();
-}
 
 /** The validated body of a JSON-or-form route; 422 when it has none. */
 function bodyOf<T extends { token?: string }>(c: Context<AppEnv>, form: T, jsonInput: T): T {
@@ -72,15 +50,6 @@ function bodyOf<T extends { token?: string }>(c: Context<AppEnv>, form: T, jsonI
   if (!input?.token) throw invalid(["body", "token"], "Field required", "missing");
   return input;
 }
-
-function html(c: Context<AppEnv>, p: Page, status: 200 | 400 | 401 | 403 = 200) {
-  return c.html(p.html, status, { "Content-Security-Policy": p.csp });
-}
-
-const htmlResponse = (description: string) => ({
-  description,
-  content: { "text/html": { schema: { type: "string" as const } } },
-});
 
 /** A page that states why a token can't be used (the same codes as the JSON routes, as a sentence). */
 function failurePage(c: Context<AppEnv>, err: unknown) {
@@ -137,10 +106,14 @@ export const linkRoutes = createRouter()
       tags,
       summary: "Sign in with a magic-link token",
       description:
-        "JSON `{token}` answers the token pair (and sets the cookies). A form post (`application/x-www-form-urlencoded`, from the magic-link page of this site only: another `Origin` is 403 `CSRF_ORIGIN_REJECTED`) sets the cookies and answers 303 to the link's `next` (else `/`). The token works once, also under concurrent posts. Errors: 400 `LINK_TOKEN_MALFORMED`, 400 `LINK_TOKEN_WRONG_KIND`, 401 `LINK_TOKEN_INVALID`, `LINK_TOKEN_EXPIRED`, `LINK_TOKEN_USED`, 403 `ACCOUNT_DISABLED`. The first sign-in by link marks the email verified.",
+        "JSON `{token}` answers the token pair (and sets the cookies). A form post (`application/x-www-form-urlencoded`, from the magic-link page of this site only: another `Origin` is 403 `CSRF_ORIGIN_REJECTED`) sets the cookies and answers 303 to the link's `next` (else `/`). The token works once, also under concurrent posts. Errors: 400 `LINK_TOKEN_MALFORMED`, 400 `LINK_TOKEN_WRONG_KIND`, 401 `LINK_TOKEN_INVALID`, `LINK_TOKEN_EXPIRED`, `LINK_TOKEN_USED`, 403 `ACCOUNT_DISABLED`. The first sign-in by link marks the email verified. With a TOTP second factor on, JSON answers `{mfa_required: true, mfa_token}` and a form post answers a page asking for the code, which posts to `POST /auth/mfa/verify`; the link is used up either way.",
       request: { body: jsonOrForm(TokenBody) },
       responses: {
-        200: json(TokenPairSchema, "Signed in"),
+        200: {
+          description:
+            "JSON: signed in, or (TOTP on) the second step to complete. Form post with TOTP on: the page that asks for the code",
+          content: { "application/json": { schema: SignInSchema }, "text/html": { schema: { type: "string" } } },
+        },
         303: { description: "Form post: signed in (cookies set), redirected to `next`" },
         ...errors(401, 403),
       },
@@ -149,10 +122,11 @@ export const linkRoutes = createRouter()
       const form = isForm(c);
       if (form) assertOwnPageForm(c);
       const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
-      const { userId, pair, next } = await verifyMagicLink(c.var.deps, token);
-      const response = await tokenResponse(c, userId, pair, "Login successful");
-      if (!form) return c.json(response, 200);
-      return c.redirect(next && isSafeNext(next) ? next : "/", 303);
+      const step = await verifyMagicLink(c.var.deps, token);
+      if (!form) return c.json(await signInResponse(c, step, "Login successful"), 200);
+      if ("challenge" in step) return html(c, mfaCodePage(`${AUTH}/mfa/verify`, step.challenge.mfa_token));
+      await tokenResponse(c, step.userId, step.pair, "Login successful");
+      return c.redirect(step.next && isSafeNext(step.next) ? step.next : "/", 303);
     },
   )
   .openapi(

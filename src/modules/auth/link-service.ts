@@ -15,16 +15,17 @@ import {
 } from "../access";
 import { auditStatement } from "../audit";
 import { type EmailRequest, queueEmail } from "../email";
-import { type IssuedPair, openSession, revokeUserSessionsStatement } from "../sessions";
-import { linkFor, newToken, readToken, TokenErrors, type TokenKind, useToken } from "../tokens";
+import { openSession, revokeUserSessionsStatement } from "../sessions";
+import { type LinkKind, linkFor, newToken, readToken, TokenErrors, type TokenKind, useToken } from "../tokens";
 import { countLinkRequest } from "./link-limits";
+import { mfaChallenge, type SignInStep } from "./mfa-challenge";
 
 /** Reset tokens live 30 minutes. */
 export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
 /** Verification links live a day. */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 
-const ttlOf = (deps: Deps, kind: TokenKind) =>
+const ttlOf = (deps: Deps, kind: LinkKind) =>
   kind === "magic_link"
     ? deps.config.magicLinkTtl
     : kind === "password_reset"
@@ -38,7 +39,7 @@ const ttlOf = (deps: Deps, kind: TokenKind) =>
 async function emailLink(
   deps: Deps,
   origin: string,
-  kind: TokenKind,
+  kind: LinkKind,
   user: LinkUser,
   extra: { next?: string | null } = {},
 ): Promise<void> {
@@ -96,7 +97,7 @@ export async function verificationEmailForNewUser(
  * A request for an address without an active account: audited (the address itself is not stored), and
  * a D1 write like the answered path's, so the two take more alike time.
  */
-async function recordUnanswered(deps: Deps, kind: TokenKind, userId: number | null): Promise<void> {
+async function recordUnanswered(deps: Deps, kind: LinkKind, userId: number | null): Promise<void> {
   const at = isoNow(deps.clock);
   const detail = userId === null ? "no account" : "inactive account";
   await runBatch(deps.d1, [
@@ -117,7 +118,7 @@ export async function requestMagicLink(
 }
 
 /** The user a token acts on: active, and still at the address the token was sent to. */
-async function tokenUser(deps: Deps, record: { userId: number | null; email: string }): Promise<LinkUser> {
+export async function tokenUser(deps: Deps, record: { userId: number | null; email: string }): Promise<LinkUser> {
   const user = await findLinkUser(deps.db, record.userId !== null ? { id: record.userId } : { email: record.email });
   if (!user || user.email.toLowerCase() !== record.email.toLowerCase()) throw TokenErrors.LINK_TOKEN_INVALID();
   if (!user.isActive) throw HttpErrors.ACCOUNT_DISABLED(403);
@@ -128,29 +129,39 @@ async function tokenUser(deps: Deps, record: { userId: number | null; email: str
  * `POST /auth/magic-link/verify`: uses the token up and opens a session, in one batch (a second use
  * fails it: of N concurrent posts exactly one signs in). The first sign-in by link verifies the email.
  */
-export async function verifyMagicLink(
-  deps: Deps,
-  token: string,
-): Promise<{ userId: number; pair: IssuedPair; next: string | null }> {
+export async function verifyMagicLink(deps: Deps, token: string): Promise<SignInStep & { next: string | null }> {
   const valid = await readToken(deps, token, "magic_link");
   const user = await tokenUser(deps, valid.record);
   const at = isoNow(deps.clock);
   const use = useToken(deps, valid, user.id, at);
-  const session = openSession(deps, user.id);
+  const next = valid.record.next ?? null;
   const detail = valid.record.issuedBy ? `login link issued by ${valid.record.issuedBy}` : "magic link";
+  // The link proved the mailbox either way; with TOTP on, the session waits for the code.
+  const mfa = user.totpEnabled ? await mfaChallenge(deps, user, next) : null;
+  const session = openSession(deps, user.id);
   await runBatch(
     deps.d1,
     [
       use.statement,
-      ...session.statements,
+      ...(mfa ? [] : session.statements),
       recordLinkLoginStatement(deps.d1, user.id, at),
       ...joinVerifiedDomainsStatements(deps.d1, user.id, at),
-      auditStatement(deps.d1, { event: "magic_link_login", user: user.id, meta: deps.meta, detail, at }),
+      auditStatement(deps.d1, {
+        event: mfa ? "magic_link_mfa_required" : "magic_link_login",
+        user: user.id,
+        meta: deps.meta,
+        detail,
+        at,
+      }),
     ],
     use.errors,
   );
   await use.forget();
-  return { userId: user.id, pair: await session.sign(user.id), next: valid.record.next ?? null };
+  if (mfa) {
+    await mfa.save();
+    return { userId: user.id, challenge: mfa.challenge, next };
+  }
+  return { userId: user.id, pair: await session.sign(user.id), next };
 }
 
 /** `POST /auth/password-reset`: an email for an active user, nothing for anyone else. */

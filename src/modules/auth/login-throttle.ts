@@ -1,4 +1,5 @@
 import { runBatch, type Statement } from "../../db/statement";
+import { hmacSha256Hex } from "../../lib/encoding";
 import type { AppError } from "../../lib/errors";
 import type { Deps } from "../../middleware/deps";
 import {
@@ -121,19 +122,7 @@ export function sourceOf(ip: string | null): string {
  * (people type passwords into the name field, so the text is never stored) and bucketed.
  */
 export async function loginNameDigest(name: string, pepper: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(pepper),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    new TextEncoder().encode(`login-name:${name.trim().toLowerCase()}`),
-  );
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hmacSha256Hex(pepper, `login-name:${name.trim().toLowerCase()}`);
 }
 
 /** The throttle subject of a name nobody has: one of `UNKNOWN_NAME_BUCKETS` buckets of its digest. */

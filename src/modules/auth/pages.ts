@@ -103,3 +103,17 @@ export function passwordResetPage(action: string, token: string): Page {
 export function messagePage(title: string, message: string, isError = false): Page {
   return page(title, `<p${isError ? ' class="error" role="alert"' : ""}>${e(message)}</p>`);
 }
+
+/** The second step of a form sign-in with TOTP on: the code of the authenticator app (or a recovery code). */
+export function mfaCodePage(action: string, mfaToken: string): Page {
+  return page(
+    "Enter your code",
+    `<form method="post" action="${e(action)}">
+<input type="hidden" name="mfa_token" value="${e(mfaToken)}">
+<label for="code">Authentication code</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required aria-describedby="code-hint">
+<p id="code-hint" class="hint">The 6-digit code of your authenticator app, or one of your recovery codes. Within 5 minutes.</p>
+<button type="submit">Sign in</button>
+</form>`,
+  );
+}

@@ -17,8 +17,16 @@ import { auditStatement } from "../audit";
 import { revokeSessionStatement, rotateRefreshToken } from "../sessions";
 import { changePassword, login, register } from "./auth-service";
 import { clearAuthCookies } from "./cookies";
-import { ChangePasswordBody, JwksSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "./schemas";
-import { tokenResponse } from "./token-response";
+import {
+  ChangePasswordBody,
+  JwksSchema,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  SignInSchema,
+  TokenPairSchema,
+} from "./schemas";
+import { signInResponse, tokenResponse } from "./token-response";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
@@ -48,13 +56,16 @@ export const authRoutes = createRouter()
       tags,
       summary: "Sign in with username or email and password",
       description:
-        'An unknown user and a wrong password answer the same 401 `INVALID_CREDENTIALS` after the same hashing work; a deactivated account is 403 `ACCOUNT_DISABLED`, told only after a correct password. Failed attempts are counted per account and network: repeated failures lock that network out of the account for a while (429 `ACCOUNT_LOCKED` with `Retry-After`), and too many in an hour from all networks together suspend password sign-in for the account (429 `PASSWORD_SIGNIN_SUSPENDED` with `Retry-After`; the emailed link still works). See the README\'s "Security".',
+        'An unknown user and a wrong password answer the same 401 `INVALID_CREDENTIALS` after the same hashing work; a deactivated account is 403 `ACCOUNT_DISABLED`, told only after a correct password. With a TOTP second factor on, a correct password answers `{mfa_required: true, mfa_token}` (no tokens, no cookies) and `POST /auth/mfa/verify` completes the sign-in. Failed attempts are counted per account and network: repeated failures lock that network out of the account for a while (429 `ACCOUNT_LOCKED` with `Retry-After`), and too many in an hour from all networks together suspend password sign-in for the account (429 `PASSWORD_SIGNIN_SUSPENDED` with `Retry-After`; the emailed link still works). See the README\'s "Security".',
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: json(TokenPairSchema, "Signed in"), ...errors(401, 403, 429) },
+      responses: {
+        200: json(SignInSchema, "Signed in, or (TOTP on) the second step to complete"),
+        ...errors(401, 403, 429),
+      },
     }),
     async (c) => {
-      const { userId, pair } = await login(c.var.deps, c.req.valid("json"));
-      return c.json(await tokenResponse(c, userId, pair, "Login successful"), 200);
+      const step = await login(c.var.deps, c.req.valid("json"));
+      return c.json(await signInResponse(c, step, "Login successful"), 200);
     },
   )
   .openapi(

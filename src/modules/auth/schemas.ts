@@ -81,3 +81,50 @@ export const PasswordResetConfirmBody = z
   .object({ token: LinkToken, new_password: PasswordSchema })
   .strict()
   .openapi("PasswordResetConfirmRequest");
+
+export const MfaChallengeSchema = z
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: "Give it to `POST /auth/mfa/verify` with a code (5 minutes, once)" }),
+    expires_in: z.number().int().openapi({ example: 300 }),
+    message: z.string(),
+  })
+  .openapi("MfaChallenge");
+
+/** A sign-in's answer: the token pair, or with TOTP on the challenge that `POST /auth/mfa/verify` completes. */
+export const SignInSchema = z.union([TokenPairSchema, MfaChallengeSchema]).openapi("SignInResult");
+
+/** A TOTP code (6 digits) or a recovery code (`xxxxx-xxxxx`). */
+const MfaCode = z.string().trim().min(6).max(32).openapi({ example: "123456" });
+
+export const MfaVerifyBody = z
+  .object({ mfa_token: z.string().min(1).max(200), code: MfaCode })
+  .strict()
+  .openapi("MfaVerifyRequest");
+export const MfaCodeBody = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, "A 6-digit code of your authenticator app"),
+  })
+  .strict()
+  .openapi("MfaCodeRequest");
+export const MfaDisableBody = z
+  .object({ code: MfaCode.optional(), password: z.string().min(1).max(PASSWORD_MAX_LENGTH).optional() })
+  .strict()
+  .refine((b) => (b.code === undefined) !== (b.password === undefined), {
+    message: "Give either code or password",
+    path: ["code"],
+  })
+  .openapi("MfaDisableRequest");
+export const TotpSetupSchema = z
+  .object({
+    secret: z.string().openapi({ description: "The base32 secret, for typing into an authenticator app" }),
+    otpauth_uri: z.string().openapi({ example: "otpauth://totp/Identity%20Training%20API:alice?secret=..." }),
+    qr_svg: z.string().openapi({ description: "The otpauth URI as a QR code (an SVG document)" }),
+  })
+  .openapi("TotpSetup");
+export const RecoveryCodesSchema = z
+  .object({ recovery_codes: z.array(z.string()).openapi({ description: "Each works once; shown only now" }) })
+  .openapi("RecoveryCodes");

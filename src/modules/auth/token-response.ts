@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { userViewById } from "../access";
 import type { IssuedPair } from "../sessions";
 import { setAuthCookies } from "./cookies";
+import type { MfaChallenge, SignInStep } from "./mfa-challenge";
 
 /** Answers a token pair with the user, and sets the auth cookies. */
 export async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
@@ -16,4 +17,14 @@ export async function tokenResponse(c: Context<AppEnv>, userId: number, pair: Is
     user,
     message,
   };
+}
+
+/** A sign-in's answer: the token pair (and cookies), or the second-factor challenge (no cookies). */
+export async function signInResponse(
+  c: Context<AppEnv>,
+  step: SignInStep,
+  message: string,
+): Promise<Awaited<ReturnType<typeof tokenResponse>> | MfaChallenge> {
+  if ("challenge" in step) return step.challenge;
+  return tokenResponse(c, step.userId, step.pair, message);
 }

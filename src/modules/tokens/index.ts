@@ -1,7 +1,9 @@
-/** One-time tokens (magic links, password reset, email verification): mint, read, use once. */
+/** One-time tokens (magic links, password reset, email verification, MFA sign-in steps): mint, read, use once. */
 export { TokenErrors } from "./errors";
 export {
   KV_MIN_TTL_SECONDS,
+  LINK_KINDS,
+  type LinkKind,
   linkFor,
   newToken,
   type PendingToken,

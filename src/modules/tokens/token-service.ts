@@ -6,12 +6,18 @@ import type { Deps } from "../../middleware/deps";
 import { TokenErrors } from "./errors";
 import { tokenKey, tokenWasUsed, useTokenStatement } from "./token-repository";
 
-/** The kinds of one-time token; each flow accepts only its own. */
-export const TOKEN_KINDS = ["magic_link", "password_reset", "email_verification", "email_change"] as const;
+/** The kinds of one-time token sent as a link in an email. */
+export const LINK_KINDS = ["magic_link", "password_reset", "email_verification", "email_change"] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+/**
+ * The kinds of one-time token; each flow accepts only its own. `mfa` is the second step of a sign-in
+ * with TOTP on (handed to the client, never emailed).
+ */
+export const TOKEN_KINDS = [...LINK_KINDS, "mfa"] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /** The page each kind of link opens, under `/api/v1/auth`. */
-const LINK_PAGES: Record<TokenKind, string> = {
+const LINK_PAGES: Record<LinkKind, string> = {
   magic_link: "magic-link",
   password_reset: "password-reset",
   email_verification: "verify-email",
@@ -19,7 +25,7 @@ const LINK_PAGES: Record<TokenKind, string> = {
 };
 
 /** The link of a token: `<PUBLIC_URL, else the request's origin>/api/v1/auth/<page>?token=...`. */
-export function linkFor(deps: Deps, origin: string, kind: TokenKind, token: string): string {
+export function linkFor(deps: Deps, origin: string, kind: LinkKind, token: string): string {
   return `${deps.config.publicUrl ?? origin}${API_PREFIX}/auth/${LINK_PAGES[kind]}?token=${token}`;
 }
 

@@ -96,26 +96,30 @@ export async function findUserViewByEmail(db: Db, email: string): Promise<UserVi
   return rows[0] as UserViewRow | undefined;
 }
 
+/** What a sign-in reads of a user: the password hash, whether it may sign in, and whether TOTP is on. */
+function credentialColumns() {
+  return {
+    id: users.id,
+    username: users.username,
+    email: users.email,
+    passwordHash: users.passwordHash,
+    isActive: users.isActive,
+    totpEnabled: totpEnabledSql(),
+  };
+}
+
 /** The credentials row for a login by username or email (case-insensitive), or undefined. */
 export async function findCredentials(db: Db, login: { username?: string | undefined; email?: string | undefined }) {
   const where = login.email
     ? sql`lower(${users.email}) = lower(${login.email})`
     : sql`lower(${users.username}) = lower(${login.username ?? ""})`;
-  const rows = await db
-    .select({ id: users.id, passwordHash: users.passwordHash, isActive: users.isActive, username: users.username })
-    .from(users)
-    .where(where)
-    .limit(1);
+  const rows = await db.select(credentialColumns()).from(users).where(where).limit(1);
   return rows[0];
 }
 
 /** The credentials row of a user by id (the authenticated caller), or undefined. */
 export async function findCredentialsById(db: Db, userId: number) {
-  const rows = await db
-    .select({ id: users.id, passwordHash: users.passwordHash, isActive: users.isActive, username: users.username })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
+  const rows = await db.select(credentialColumns()).from(users).where(eq(users.id, userId)).limit(1);
   return rows[0];
 }
 
@@ -457,6 +461,7 @@ export interface LinkUser {
   email: string;
   isActive: boolean;
   emailVerified: boolean;
+  totpEnabled: boolean;
 }
 
 /** A user by id or by email (case-insensitive), for the emailed-link flows. */
@@ -469,11 +474,19 @@ export async function findLinkUser(db: Db, by: { id: number } | { email: string 
       email: users.email,
       isActive: users.isActive,
       emailVerified: users.emailVerified,
+      totpEnabled: totpEnabledSql(),
     })
     .from(users)
     .where(where)
     .limit(1);
   return rows[0];
+}
+
+/** Whether the user has a TOTP second factor on (for a sign-in's reads: no extra round trip). */
+function totpEnabledSql() {
+  return sql<boolean>`exists (select 1 from user_totp t where t.user_id = ${users.id} and t.enabled_at is not null)`.mapWith(
+    Boolean,
+  );
 }
 
 /** A sign-in by an emailed link: records it and marks the address verified (the link reached it). */

@@ -1,0 +1,215 @@
+import { renderSVG } from "uqr";
+import { runBatch, type Statement } from "../../db/statement";
+import { isoNow } from "../../lib/clock";
+import { hmacSha256Hex } from "../../lib/encoding";
+import { verifyPassword } from "../../lib/password";
+import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
+import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
+import type { Deps } from "../../middleware/deps";
+import { findCredentialsById, type LinkUser } from "../access";
+import { auditStatement } from "../audit";
+import { type IssuedPair, openSession } from "../sessions";
+import { readToken, useToken } from "../tokens";
+import { AuthErrors } from "./errors";
+import { tokenUser } from "./link-service";
+import { AttemptThrottle } from "./login-throttle";
+import { RECOVERY_CODE_COUNT } from "./mfa-challenge";
+import {
+  acceptTotpStepStatement,
+  codeSpentGuard,
+  deleteTotpStatements,
+  findTotp,
+  MFA_CODE_SPENT,
+  replaceRecoveryCodesStatements,
+  saveTotpSetupStatement,
+  useRecoveryCodeStatement,
+} from "./mfa-repository";
+
+/** The issuer name authenticator apps show next to the account. */
+const TOTP_ISSUER = "Identity Training API";
+
+/** Seeds are sealed for their user: a sealed secret copied to another user's row doesn't open. */
+const sealContext = (userId: number) => `totp:${userId}`;
+
+const codeSpentErrors = (status: 400 | 401) => ({
+  guards: { [MFA_CODE_SPENT]: () => AuthErrors.MFA_CODE_INVALID(status) },
+});
+
+function encryptionKey(deps: Deps): string {
+  const key = deps.config.mfaEncryptionKey;
+  if (!isSecretBoxKey(key)) throw AuthErrors.MFA_UNAVAILABLE();
+  return key;
+}
+
+/** Recovery codes are stored as HMACs under the pepper, normalised (case, spaces and dashes ignored). */
+const normaliseRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, "");
+const recoveryCodeHash = (deps: Deps, code: string) => hmacSha256Hex(deps.pepper, `mfa-recovery:${code}`);
+const RECOVERY_CODE_PATTERN = /^[a-z2-7]{10}$/;
+
+function newRecoveryCode(): string {
+  const text = base32Encode(crypto.getRandomValues(new Uint8Array(7)))
+    .slice(0, 10)
+    .toLowerCase();
+  return `${text.slice(0, 5)}-${text.slice(5)}`;
+}
+
+/**
+ * The statements that spend `code` (a current TOTP code, or an unused recovery code when allowed)
+ * for the user's factor, to run in the batch of what the code authorizes, followed by their guard;
+ * null when the code is wrong, too old or already used.
+ */
+async function spendCode(
+  deps: Deps,
+  userId: number,
+  totp: { secret: string; enabledAt: string | null; lastStep: number },
+  code: string,
+  options: { enableAt: string | null; recovery: boolean },
+): Promise<{ statements: Statement[]; method: string } | null> {
+  const trimmed = code.trim();
+  if (/^\d{6}$/.test(trimmed)) {
+    const secret = await open(encryptionKey(deps), totp.secret, sealContext(userId));
+    const step = await matchTotp(secret, trimmed, deps.clock.now(), totp.lastStep);
+    if (step === null) return null;
+    return {
+      statements: [acceptTotpStepStatement(deps.d1, userId, step, options.enableAt), codeSpentGuard(deps.d1)],
+      method: "totp",
+    };
+  }
+  const recovery = normaliseRecoveryCode(trimmed);
+  if (!options.recovery || !RECOVERY_CODE_PATTERN.test(recovery)) return null;
+  const hash = await recoveryCodeHash(deps, recovery);
+  return {
+    statements: [useRecoveryCodeStatement(deps.d1, userId, hash, isoNow(deps.clock)), codeSpentGuard(deps.d1)],
+    method: "recovery_code",
+  };
+}
+
+function codeThrottle(deps: Deps, userId: number): AttemptThrottle {
+  return new AttemptThrottle(
+    deps,
+    { kind: "mfa", subject: `user:${userId}` },
+    { subject: AuthErrors.MFA_LOCKED, source: AuthErrors.MFA_LOCKED },
+  );
+}
+
+async function recordFailure(deps: Deps, userId: number, event: string): Promise<void> {
+  await runBatch(deps.d1, [auditStatement(deps.d1, { event, user: userId, meta: deps.meta, at: isoNow(deps.clock) })]);
+}
+
+/** `POST /auth/mfa/totp/setup`: a new secret, stored sealed and not yet on (see the route). */
+export async function setupTotp(deps: Deps, auth: { userId: number; username: string }) {
+  const key = encryptionKey(deps);
+  const existing = await findTotp(deps.db, auth.userId);
+  if (existing?.enabledAt) throw AuthErrors.MFA_ALREADY_ENABLED();
+  const secret = crypto.getRandomValues(new Uint8Array(20));
+  const at = isoNow(deps.clock);
+  await runBatch(deps.d1, [
+    saveTotpSetupStatement(deps.d1, auth.userId, await seal(key, secret, sealContext(auth.userId)), at),
+    auditStatement(deps.d1, { event: "mfa_setup_started", user: auth.userId, meta: deps.meta, at }),
+  ]);
+  const base32 = base32Encode(secret);
+  const uri = otpauthUri(base32, TOTP_ISSUER, auth.username);
+  return { secret: base32, otpauth_uri: uri, qr_svg: renderSVG(uri) };
+}
+
+/** `POST /auth/mfa/totp/enable`: a code of the new secret turns it on and mints the recovery codes. */
+export async function enableTotp(deps: Deps, userId: number, code: string): Promise<{ recovery_codes: string[] }> {
+  const totp = await findTotp(deps.db, userId);
+  if (!totp) throw AuthErrors.MFA_NOT_SET_UP();
+  if (totp.enabledAt) throw AuthErrors.MFA_ALREADY_ENABLED();
+  const throttle = codeThrottle(deps, userId);
+  await throttle.reserve();
+  const at = isoNow(deps.clock);
+  const spent = await spendCode(deps, userId, totp, code, { enableAt: at, recovery: false });
+  if (!spent) {
+    await recordFailure(deps, userId, "mfa_enable_failed");
+    throw AuthErrors.MFA_CODE_INVALID(400);
+  }
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  const hashes = await Promise.all(codes.map((c) => recoveryCodeHash(deps, normaliseRecoveryCode(c))));
+  await runBatch(
+    deps.d1,
+    [
+      ...spent.statements,
+      ...replaceRecoveryCodesStatements(deps.d1, userId, hashes, at),
+      ...throttle.releaseStatements(),
+      auditStatement(deps.d1, { event: "mfa_enabled", user: userId, meta: deps.meta, at }),
+    ],
+    codeSpentErrors(400),
+  );
+  return { recovery_codes: codes };
+}
+
+/** `POST /auth/mfa/totp/disable`: a current code, a recovery code or the password turns it off. */
+export async function disableTotp(
+  deps: Deps,
+  userId: number,
+  input: { code?: string | undefined; password?: string | undefined },
+): Promise<void> {
+  const totp = await findTotp(deps.db, userId);
+  if (!totp?.enabledAt) throw AuthErrors.MFA_NOT_ENABLED();
+  const throttle = codeThrottle(deps, userId);
+  await throttle.reserve();
+  const at = isoNow(deps.clock);
+  let proof: { statements: Statement[]; method: string } | null = null;
+  if (input.code !== undefined) {
+    proof = await spendCode(deps, userId, totp, input.code, { enableAt: null, recovery: true });
+  } else if (input.password !== undefined) {
+    const user = await findCredentialsById(deps.db, userId);
+    const check = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash, deps.pepper) : null;
+    proof = check?.ok ? { statements: [], method: "password" } : null;
+  }
+  if (!proof) {
+    await recordFailure(deps, userId, "mfa_disable_failed");
+    throw AuthErrors.MFA_CODE_INVALID(400);
+  }
+  await runBatch(
+    deps.d1,
+    [
+      ...proof.statements,
+      ...deleteTotpStatements(deps.d1, userId),
+      ...throttle.releaseStatements(),
+      auditStatement(deps.d1, { event: "mfa_disabled", user: userId, meta: deps.meta, detail: proof.method, at }),
+    ],
+    codeSpentErrors(400),
+  );
+}
+
+/**
+ * `POST /auth/mfa/verify`: the second step of a sign-in. The `mfa_token` and the code are used up
+ * and the session opened in one batch (of two concurrent posts one wins); wrong codes are counted
+ * like wrong passwords.
+ */
+export async function verifyMfa(
+  deps: Deps,
+  input: { mfa_token: string; code: string },
+): Promise<{ userId: number; pair: IssuedPair; next: string | null }> {
+  const valid = await readToken(deps, input.mfa_token, "mfa");
+  const user: LinkUser = await tokenUser(deps, valid.record);
+  const throttle = codeThrottle(deps, user.id);
+  await throttle.reserve();
+  const totp = await findTotp(deps.db, user.id);
+  const spent = totp?.enabledAt
+    ? await spendCode(deps, user.id, totp, input.code, { enableAt: null, recovery: true })
+    : null;
+  if (!spent) {
+    await recordFailure(deps, user.id, "mfa_failed");
+    throw AuthErrors.MFA_CODE_INVALID(401);
+  }
+  const at = isoNow(deps.clock);
+  const use = useToken(deps, valid, user.id, at);
+  const session = openSession(deps, user.id);
+  await runBatch(
+    deps.d1,
+    [
+      use.statement,
+      ...spent.statements,
+      ...session.statements,
+      ...throttle.releaseStatements(),
+      auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
+    ],
+    { ...use.errors, ...codeSpentErrors(401) },
+  );
+  await use.forget();
+  return { userId: user.id, pair: await session.sign(user.id), next: valid.record.next ?? null };
+}
