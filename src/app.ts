@@ -101,7 +101,10 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }
     return errorResponse(c, HttpErrors.NOT_FOUND(c.req.path));
   });
-  app.onError(async (err, c) => {
+  app.onError(async (thrown, c) => {
+    // drizzle wraps what the D1 layer throws (a token refused in the request's first round trip)
+    // in its own query error: answer the error itself.
+    const err = thrown instanceof Error && thrown.cause instanceof AppError ? thrown.cause : thrown;
     // Every 403 is recorded in the audit trail, with the caller when it is known.
     if (err instanceof AppError && err.status === 403) {
       await recordForbidden(c.var.deps, c.var.auth?.userId ?? null, `${c.req.method} ${c.req.path}: ${err.code}`);

@@ -4,7 +4,7 @@ import { signedIn } from "./factories";
 import { countingDb, env } from "./helpers";
 
 describe("D1 round trips", () => {
-  it("GET /auth/me costs one round trip for identity and permissions plus one for the user view", async () => {
+  it("a token without its authorization (`az`, older tokens) costs one round trip for it plus one for the data", async () => {
     const { token } = await signedIn("EMPLOYEE");
     // Warm the isolate (admin bootstrap runs once per isolate).
     await app.request("/api/v1/hello", {}, env);

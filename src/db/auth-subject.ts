@@ -1,8 +1,11 @@
 import type { AuthContext } from "../lib/access";
-import { runBatch, type Statement, statement } from "./statement";
+import { isoAt } from "../lib/clock";
+import { guardStatement, runBatch, type Statement, statement } from "./statement";
 
 export interface AuthSubject {
   context: Omit<AuthContext, "via">;
+  /** `users.authz_version`: bumped by triggers whenever the user's authorization changes. */
+  authzVersion: number;
   isActive: boolean;
   tokensValidAfter: string | null;
   sessionRevoked: boolean;
@@ -10,11 +13,13 @@ export interface AuthSubject {
   sessionLastUsedAt: string | null;
 }
 
-interface UserRow {
+/** What a request must know of its caller's session, whatever the token carries. */
+export interface SessionStateRow {
   id: number;
   username: string;
   is_active: number;
   tokens_valid_after: string | null;
+  authz_version: number;
   session_revoked_at: string | null;
   session_expires_at: string | null;
   session_last_used_at: string | null;
@@ -33,11 +38,60 @@ interface MembershipRow {
   is_admin: number;
 }
 
+/** The user's active flag, token cut-off and authorization version, and the session's state. */
+export function sessionStateStatement(d1: D1Database, userId: number, sessionId: string): Statement<SessionStateRow> {
+  return statement<SessionStateRow>(
+    d1,
+    `SELECT u.id, u.username, u.is_active, u.tokens_valid_after, u.authz_version,
+            s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
+            s.last_used_at AS session_last_used_at,
+            (s.id IS NOT NULL) AS session_found, s.created_at AS session_created_at
+       FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
+      WHERE u.id = ?1`,
+    userId,
+    sessionId,
+  );
+}
+
+/** The guard mark of `sessionGuardStatement`. */
+export const SESSION_INVALID = "SESSION_INVALID";
+
+/**
+ * Fails its batch unless the access token (`userId`, `sessionId`, issued at `iatSeconds`, with
+ * authorization version `authzVersion`) is still good at `nowMs`: the user active, the session open
+ * and unexpired, the token not older than the user's cut-off, its authorization current. It leads
+ * a request's first write, so that nothing is written for a token that stopped being valid.
+ */
+export function sessionGuardStatement(
+  d1: D1Database,
+  token: { userId: number; sessionId: string; iatSeconds: number; authzVersion: number },
+  nowMs: number,
+): Statement {
+  return guardStatement(
+    d1,
+    SESSION_INVALID,
+    `NOT EXISTS (SELECT 1 FROM users u JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
+       WHERE u.id = ?1 AND u.is_active = 1 AND s.revoked_at IS NULL AND s.expires_at > ?3
+         AND (u.tokens_valid_after IS NULL OR u.tokens_valid_after <= ?4) AND u.authz_version = ?5)`,
+    token.userId,
+    token.sessionId,
+    isoAt(nowMs),
+    isoAt(token.iatSeconds * 1000 + 999),
+    token.authzVersion,
+  );
+}
+
+/** True when a session state row says the session is over (missing, revoked or expired at `now`). */
+export function sessionIsOver(row: SessionStateRow, now: string): boolean {
+  const expired = row.session_expires_at !== null && row.session_expires_at <= now;
+  return !row.session_found || row.session_revoked_at !== null || expired;
+}
+
 /**
  * Everything authorization needs about a caller, in one D1 round trip (`batch()` of three reads):
- * the user's active flag and token cut-off, the session's state, the permissions of its current
- * roles (global and organization-scoped) and its organization memberships.
- * Returns null when the user does not exist. (The middleware's one repository: `authenticate()` runs it.)
+ * the user's active flag, token cut-off and authorization version, the session's state, the
+ * permissions of its current roles (global and organization-scoped) and its organization
+ * memberships. Returns null when the user does not exist.
  */
 export async function loadAuthSubject(
   db: D1Database,
@@ -46,17 +100,7 @@ export async function loadAuthSubject(
   now: string,
 ): Promise<AuthSubject | null> {
   const [users, grants, memberships] = await runBatch(db, [
-    statement<UserRow>(
-      db,
-      `SELECT u.id, u.username, u.is_active, u.tokens_valid_after,
-              s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at,
-              s.last_used_at AS session_last_used_at,
-              (s.id IS NOT NULL) AS session_found, s.created_at AS session_created_at
-         FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
-        WHERE u.id = ?1`,
-      userId,
-      sessionId,
-    ),
+    sessionStateStatement(db, userId, sessionId),
     statement<GrantRow>(
       db,
       `SELECT r.name AS role_name, r.organization_id, p.resource || ':' || p.action AS permission
@@ -89,7 +133,6 @@ export async function loadAuthSubject(
       orgPermissions.set(g.organization_id, set);
     }
   }
-  const sessionExpired = user.session_expires_at !== null && user.session_expires_at <= now;
   return {
     context: {
       userId: user.id,
@@ -102,9 +145,10 @@ export async function loadAuthSubject(
       memberOrgIds: memberships.map((m) => m.organization_id),
       adminOrgIds: memberships.filter((m) => m.is_admin).map((m) => m.organization_id),
     },
+    authzVersion: user.authz_version,
     isActive: Boolean(user.is_active),
     tokensValidAfter: user.tokens_valid_after,
-    sessionRevoked: !user.session_found || user.session_revoked_at !== null || sessionExpired,
+    sessionRevoked: sessionIsOver(user, now),
     sessionLastUsedAt: user.session_last_used_at,
   };
 }

@@ -1,8 +1,10 @@
 import type { Permission } from "./permissions";
 
 /**
- * Who is calling, as read by `authenticate()` in one database round trip: the user's current
- * active flag, roles and permissions, so a removed role or deactivation applies on the next request.
+ * Who is calling: the user's roles, permissions and memberships, as its access token carries them
+ * (claim `az`, checked against `users.authz_version` in the request's first D1 round trip, so that
+ * a removed role or a deactivation applies on the next request), or as `authenticate()` reads them
+ * for a token without the claim.
  */
 export interface AuthContext {
   userId: number;
@@ -80,3 +82,67 @@ export function inScope(scope: Scope, orgId: number | null): boolean {
 
 /** True when `scope` reaches anywhere at all. */
 export const hasAnyScope = (scope: Scope): boolean => scope.global || scope.orgIds.length > 0;
+
+/**
+ * The authorization an access token carries (claim `az`): what `AuthContext` needs besides the
+ * token's `sub` and `sid`, and `v`, the user's `authz_version` when it was issued.
+ */
+export interface AuthzClaim {
+  v: number;
+  u: string;
+  c: string;
+  r: string[];
+  p: string[];
+  o: Record<string, string[]>;
+  m: number[];
+  a: number[];
+}
+
+/** The `az` claim of a caller's context at authorization version `version`. */
+export function authzClaimOf(context: Omit<AuthContext, "via">, version: number): AuthzClaim {
+  return {
+    v: version,
+    u: context.username,
+    c: context.sessionCreatedAt,
+    r: [...context.roles],
+    p: [...context.permissions],
+    o: Object.fromEntries([...context.orgPermissions].map(([org, perms]) => [String(org), [...perms]])),
+    m: [...context.memberOrgIds],
+    a: [...context.adminOrgIds],
+  };
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isInts = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x));
+
+/** The context an `az` claim describes, or undefined when the claim is missing or malformed. */
+export function contextFromClaim(
+  claim: unknown,
+  userId: number,
+  sessionId: string,
+): { context: Omit<AuthContext, "via">; version: number } | undefined {
+  if (typeof claim !== "object" || claim === null) return undefined;
+  const az = claim as Partial<AuthzClaim>;
+  if (!Number.isSafeInteger(az.v) || typeof az.u !== "string" || typeof az.c !== "string") return undefined;
+  if (!isStrings(az.r) || !isStrings(az.p) || !isInts(az.m) || !isInts(az.a)) return undefined;
+  if (typeof az.o !== "object" || az.o === null) return undefined;
+  const orgPermissions = new Map<number, ReadonlySet<string>>();
+  for (const [org, perms] of Object.entries(az.o)) {
+    if (!isStrings(perms) || !Number.isSafeInteger(Number(org))) return undefined;
+    orgPermissions.set(Number(org), new Set(perms));
+  }
+  return {
+    version: az.v as number,
+    context: {
+      userId,
+      username: az.u,
+      sessionId,
+      sessionCreatedAt: az.c,
+      roles: az.r,
+      permissions: new Set(az.p),
+      orgPermissions,
+      memberOrgIds: az.m,
+      adminOrgIds: az.a,
+    },
+  };
+}

@@ -31,6 +31,8 @@ export interface TokenClaims extends JWTPayload {
   sid: string;
   jti: string;
   token_use: TokenType;
+  /** Access tokens: the caller's authorization when issued (see `AuthzClaim` in `lib/access.ts`). */
+  az?: unknown;
 }
 
 export interface KeyRing extends TokenIdentity {
@@ -90,13 +92,14 @@ function publicPart(jwk: JWK): JWK {
 export async function signToken(
   ring: KeyRing,
   type: TokenType,
-  claims: { sub: string; sid: string; jti?: string },
+  claims: { sub: string; sid: string; jti?: string; az?: unknown },
   ttlSeconds: number,
   now: number,
 ): Promise<{ token: string; jti: string; exp: number }> {
   const jti = claims.jti ?? randomToken(16);
   const exp = now + ttlSeconds;
-  const token = await new SignJWT({ sid: claims.sid, token_use: type })
+  const extra = claims.az === undefined ? {} : { az: claims.az };
+  const token = await new SignJWT({ sid: claims.sid, token_use: type, ...extra })
     .setProtectedHeader({ alg: JWT_ALG, kid: ring.kid, typ: TYP[type] })
     .setSubject(claims.sub)
     .setJti(jti)

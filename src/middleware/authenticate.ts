@@ -1,7 +1,18 @@
-import type { MiddlewareHandler } from "hono";
-import { loadAuthSubject, touchSessionStatement } from "../db/auth-subject";
+import type { Context, MiddlewareHandler } from "hono";
+import {
+  loadAuthSubject,
+  SESSION_INVALID,
+  type SessionStateRow,
+  sessionGuardStatement,
+  sessionIsOver,
+  sessionStateStatement,
+  touchSessionStatement,
+} from "../db/auth-subject";
+import { dbOf } from "../db/client";
+import { withFirstTrip } from "../db/first-trip";
 import { runOne } from "../db/statement";
 import type { AppEnv } from "../env";
+import { contextFromClaim } from "../lib/access";
 import { isoAt } from "../lib/clock";
 import { HttpErrors } from "../lib/errors";
 import { verifyToken } from "../lib/jwt";
@@ -48,23 +59,64 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
     if (via === "cookie" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c.req.raw, deps.config.allowedOrigins);
 
-    const subject = await loadAuthSubject(deps.d1, userId, claims.sid, isoAt(now));
-    if (!subject || subject.sessionRevoked) throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
-    if (!subject.isActive) throw HttpErrors.ACCOUNT_DISABLED(401);
-    if (subject.tokensValidAfter && (claims.iat ?? 0) * 1000 < Date.parse(subject.tokensValidAfter) - 999) {
-      throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+    const snapshot = contextFromClaim(claims.az, userId, claims.sid);
+    if (!snapshot) {
+      // A token without its authorization (issued before tokens carried it): read it.
+      const subject = await loadAuthSubject(deps.d1, userId, claims.sid, isoAt(now));
+      if (!subject || subject.sessionRevoked) throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+      if (!subject.isActive) throw HttpErrors.ACCOUNT_DISABLED(401);
+      if (subject.tokensValidAfter && (claims.iat ?? 0) * 1000 < Date.parse(subject.tokensValidAfter) - 999) {
+        throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+      }
+      c.set("auth", { ...subject.context, via });
+      touchSession(c, deps.d1, claims.sid, subject.sessionLastUsedAt, now);
+      return next();
     }
-    c.set("auth", { ...subject.context, via });
-    const lastUsed = subject.sessionLastUsedAt ? Date.parse(subject.sessionLastUsedAt) : 0;
-    if (now - lastUsed >= SESSION_TOUCH_INTERVAL_MS) {
-      const touch = touchSessionStatement(deps.d1, claims.sid, isoAt(now), isoAt(now - SESSION_TOUCH_INTERVAL_MS));
-      await afterResponse(
-        c,
-        runOne(deps.d1, touch).catch((err: unknown) => logTouchFailure(err)),
-      );
-    }
-    return next();
+
+    // The token carries the caller's authorization: the route's access check uses it at once, and
+    // whether the token is still good (session open, user active, authorization current) is checked
+    // in the request's first D1 round trip, with the route's own statements (see `withFirstTrip`).
+    c.set("auth", { ...snapshot.context, via });
+    const issued = { userId, sessionId: claims.sid, iatSeconds: claims.iat ?? 0, authzVersion: snapshot.version };
+    const checked = withFirstTrip(deps.d1, {
+      read: sessionStateStatement(deps.d1, userId, claims.sid),
+      guard: sessionGuardStatement(deps.d1, issued, now),
+      guardMark: SESSION_INVALID,
+      verify: (rows) => {
+        const row = rows[0] as SessionStateRow | undefined;
+        if (!row || sessionIsOver(row, isoAt(now))) throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+        if (!row.is_active) throw HttpErrors.ACCOUNT_DISABLED(401);
+        if (row.tokens_valid_after && issued.iatSeconds * 1000 < Date.parse(row.tokens_valid_after) - 999) {
+          throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+        }
+        if (row.authz_version !== snapshot.version) {
+          throw HttpErrors.INVALID_TOKEN("The caller's permissions changed since this token was issued; refresh it");
+        }
+        touchSession(c, deps.d1, claims.sid, row.session_last_used_at, now);
+      },
+    });
+    c.set("deps", { ...deps, d1: checked.d1, db: dbOf(checked.d1) });
+    await next();
+    // A route that never reached D1 has its token checked before its answer leaves.
+    await checked.settle();
   };
+}
+
+/** Records the session's use after the response, at most once a minute (`SESSION_TOUCH_INTERVAL_MS`). */
+function touchSession(
+  c: Context<AppEnv>,
+  d1: D1Database,
+  sessionId: string,
+  lastUsedAt: string | null,
+  now: number,
+): void {
+  const lastUsed = lastUsedAt ? Date.parse(lastUsedAt) : 0;
+  if (now - lastUsed < SESSION_TOUCH_INTERVAL_MS) return;
+  const touch = touchSessionStatement(d1, sessionId, isoAt(now), isoAt(now - SESSION_TOUCH_INTERVAL_MS));
+  void afterResponse(
+    c,
+    runOne(d1, touch).catch((err: unknown) => logTouchFailure(err)),
+  );
 }
 
 /**

@@ -23,6 +23,12 @@ export const users = sqliteTable(
     lastLogin: text("last_login"),
     /** Access tokens issued before this instant are refused (password change, deactivation). */
     tokensValidAfter: text("tokens_valid_after"),
+    /**
+     * Bumped by triggers (migration `0013_authz_version_triggers`) whenever what the user may do
+     * changes: its roles, their permissions, its memberships, its username. An access token carries
+     * the authorization it was issued with and this version; a token of an older version is refused.
+     */
+    authzVersion: integer("authz_version").notNull().default(0),
     ...timestamps,
   },
   (t) => [

@@ -1,5 +1,7 @@
+import { loadAuthSubject } from "../../db/auth-subject";
 import type { UserRef } from "../../db/sql";
 import { runBatch, type Statement } from "../../db/statement";
+import { authzClaimOf } from "../../lib/access";
 import { isoAt } from "../../lib/clock";
 import { randomToken } from "../../lib/encoding";
 import { AppError, HttpErrors } from "../../lib/errors";
@@ -35,8 +37,12 @@ async function signPair(deps: Deps, userId: number, sessionId: string, refreshJt
   const { accessTokenTtl, refreshTokenTtl } = deps.config;
   const nowSec = Math.floor(nowMs / 1000);
   const sub = String(userId);
+  // The access token carries the caller's authorization, so that requests need not read it again;
+  // `users.authz_version` (bumped by triggers on every change) tells when it is stale.
+  const subject = await loadAuthSubject(deps.d1, userId, sessionId, isoAt(nowMs));
+  const az = subject ? authzClaimOf(subject.context, subject.authzVersion) : undefined;
   const [access, refresh] = await Promise.all([
-    signToken(ring, "access", { sub, sid: sessionId }, accessTokenTtl, nowSec),
+    signToken(ring, "access", { sub, sid: sessionId, az }, accessTokenTtl, nowSec),
     signToken(ring, "refresh", { sub, sid: sessionId, jti: refreshJti }, refreshTokenTtl, nowSec),
   ]);
   return {

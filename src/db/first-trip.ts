@@ -1,0 +1,129 @@
+import { HttpErrors } from "../lib/errors";
+
+/**
+ * A request's D1 binding whose first round trip also checks the caller's token, so that an
+ * authenticated request spends no round trip of its own on authentication: the check's `read`
+ * (and, before writes, its `guard`, which fails the whole batch when the token is no longer valid)
+ * go first in the same `batch()` as the request's first statements, and `verify` judges the read
+ * before any of those statements' results is handed back. Until that first trip has settled, later
+ * calls wait for it, so nothing runs unchecked; a request that never reaches D1 is checked by
+ * `settle()` at its end.
+ */
+export interface FirstTripCheck {
+  /** A read whose rows `verify` judges. */
+  read: D1PreparedStatement;
+  /** A guard statement (see `guardStatement`) that fails its batch when the check would fail. */
+  guard: D1PreparedStatement;
+  /** The mark of `guard`'s failure. */
+  guardMark: string;
+  /** Throws the request's error when the rows of `read` say the token is no longer good. */
+  verify(rows: Record<string, unknown>[]): void;
+}
+
+export interface CheckedD1 {
+  d1: D1Database;
+  /** Runs the check now if no statement has carried it yet (its error rejects). */
+  settle(): Promise<void>;
+}
+
+/**
+ * Single-table reads (no JOIN) or joins whose selected column names are all distinct can be answered
+ * from a batch (whose rows are objects keyed by column name) as `raw()` arrays; a join selecting two
+ * columns of one name can't, so such a statement runs after the check instead of with it.
+ */
+function rawIsSafe(sql: string): boolean {
+  if (!/\bjoin\b/i.test(sql)) return true;
+  const head = sql.slice(0, sql.search(/\bfrom\b/i));
+  const names = [...head.matchAll(/"([^"]+)"\s*(?:,|$)|\bas\s+"([^"]+)"/gi)].map((m) => m[2] ?? m[1]);
+  return new Set(names).size === names.length;
+}
+
+export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD1 {
+  let first: Promise<unknown> | null = null;
+  const targets = new WeakMap<object, D1PreparedStatement>();
+
+  /** Runs `statements` with the check, or (once the check is under way) after it. */
+  async function trip(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+    const real = statements.map((s) => targets.get(s) ?? s);
+    if (first) {
+      await first;
+      return base.batch(real);
+    }
+    const withCheck = (async () => {
+      try {
+        const [head, , ...rest] = await base.batch([check.read, check.guard, ...real]);
+        check.verify((head?.results ?? []) as Record<string, unknown>[]);
+        return rest;
+      } catch (err) {
+        if (!String(err).includes(`${check.guardMark}:`)) throw err;
+        // The guard refused: read again to answer with the precise reason.
+        const [head] = await base.batch([check.read]);
+        check.verify((head?.results ?? []) as Record<string, unknown>[]);
+        throw HttpErrors.INVALID_TOKEN("Session is no longer valid");
+      }
+    })();
+    first = withCheck;
+    return withCheck;
+  }
+
+  async function settle(): Promise<void> {
+    if (first) {
+      await first;
+      return;
+    }
+    first = (async () => {
+      const [head] = await base.batch([check.read]);
+      check.verify((head?.results ?? []) as Record<string, unknown>[]);
+    })();
+    await first;
+  }
+
+  const wrapStatement = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const proxy: D1PreparedStatement = new Proxy(stmt, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (typeof value !== "function") return value;
+        switch (prop) {
+          case "bind":
+            return (...params: unknown[]) => wrapStatement(value.apply(target, params), sql);
+          case "all":
+          case "run":
+            return async () => (await trip([target]))[0];
+          case "first":
+            return async (column?: string) => {
+              const [result] = await trip([target]);
+              const row = (result?.results?.[0] ?? null) as Record<string, unknown> | null;
+              if (row === null || column === undefined) return row;
+              return row[column] ?? null;
+            };
+          case "raw":
+            return async (options?: { columnNames?: boolean }) => {
+              if (first || !rawIsSafe(sql)) {
+                if (!first) await settle();
+                else await first;
+                return value.call(target, options);
+              }
+              const [result] = await trip([target]);
+              const rows = (result?.results ?? []) as Record<string, unknown>[];
+              const arrays = rows.map((r) => Object.values(r));
+              return options?.columnNames ? [Object.keys(rows[0] ?? {}), ...arrays] : arrays;
+            };
+          default:
+            return value.bind(target);
+        }
+      },
+    });
+    targets.set(proxy, stmt);
+    return proxy;
+  };
+
+  const d1 = new Proxy(base, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query), query);
+      if (prop === "batch") return (statements: D1PreparedStatement[]) => trip(statements);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { d1, settle };
+}
