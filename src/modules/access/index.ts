@@ -20,6 +20,7 @@ export {
   recordLinkLoginStatement,
   recordLoginStatement,
   setPasswordStatement,
+  takenUsernames,
   userConstraintErrors,
   verifyEmailStatement,
 } from "./users/user-repository";

@@ -1,6 +1,7 @@
 /** One-time tokens (magic links, password reset, email verification): mint, read, use once. */
 export { TokenErrors } from "./errors";
 export {
+  hashWasUsed,
   KV_MIN_TTL_SECONDS,
   linkFor,
   newToken,
@@ -9,6 +10,7 @@ export {
   TOKEN_KINDS,
   type TokenKind,
   type TokenRecord,
+  useOnce,
   useToken,
   type ValidToken,
 } from "./token-service";

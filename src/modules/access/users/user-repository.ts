@@ -555,3 +555,14 @@ export function changeEmailStatement(
     r.at,
   );
 }
+
+/** Which of `names` are usernames already (lower-cased): for picking a free one for a new user. */
+export async function takenUsernames(db: Db, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const lowered = names.map((n) => n.toLowerCase());
+  const rows = await db
+    .select({ username: users.username })
+    .from(users)
+    .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(lowered)}))`);
+  return new Set(rows.map((r) => r.username.toLowerCase()));
+}
