@@ -299,6 +299,12 @@ describe("GET /auth/oauth/{provider}/callback: full flows", () => {
     expect(await userByEmail(who.email)).toMatchObject({ username: who.preferred_username, auth_provider: "oidc" });
   });
 
+  it("creates a new user with an email the provider has not verified as unverified", async () => {
+    const who = person({ email_verified: false });
+    await expectSignedIn(await (await startSignIn("oidc", { claims: who })).callback(), "/");
+    expect(await userByEmail(who.email)).toMatchObject({ email_verified: 0, auth_provider: "oidc" });
+  });
+
   it("gives a new user a free username when the profile's is taken", async () => {
     const taken = await createUser();
     const who = person({ preferred_username: taken.username.toUpperCase() });
@@ -436,6 +442,12 @@ describe("GET /auth/oauth/{provider}/callback: the provider's answers", () => {
     const flow = await startSignIn("oidc", { claims: person() }, { client });
     clock.advance(400); // the fake's tokens live 5 minutes; the state still has 10
     await expectError(await flow.callback(), 400, "OAUTH_ID_TOKEN_INVALID");
+  });
+
+  it("answers an issuer that can't be reached with 400 OAUTH_PROVIDER_ERROR, not a 500", async () => {
+    const client = clientAt(manualClock(), { OIDC_ISSUER: "https://unreachable-issuer.example.test" });
+    const json = await expectError(await client.call(`${OAUTH}/oidc`, MANUAL), 400, "OAUTH_PROVIDER_ERROR");
+    expect(json.detail).toContain("discovery document");
   });
 
   it("answers a refusal by the provider with 400 OAUTH_PROVIDER_ERROR that says so", async () => {
