@@ -141,14 +141,22 @@ function reasonOf(err: InstanceType<typeof joseErrors.JOSEError>): string {
 const text = (v: unknown, max: number): string | null =>
   typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, max) : null;
 
+/** A usable email address, lower-cased: never cut to fit (that would be another address). */
+function emailOf(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const email = value.trim().toLowerCase();
+  return email.length <= 254 && z.email().safeParse(email).success ? email : null;
+}
+
 /** The profile in a verified ID token; an ID token without an email is refused. */
 function profileOfIdToken(setup: ProviderSetup, claims: JWTPayload): ProviderProfile {
-  const email = text(claims.email, 254)?.toLowerCase();
-  if (!email || !z.email().safeParse(email).success) {
-    throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE(PROVIDER_LABELS[setup.name]);
-  }
+  const label = PROVIDER_LABELS[setup.name];
+  const email = emailOf(claims.email);
+  if (!email) throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE(label);
+  const subject = String(claims.sub);
+  if (subject.length > 255) throw OAuthErrors.OAUTH_ID_TOKEN_INVALID(label, "its 'sub' claim is too long");
   return {
-    subject: String(claims.sub).slice(0, 255),
+    subject,
     email,
     emailVerified: claims.email_verified === true || claims.email_verified === "true",
     name: text(claims.name, 200),
@@ -178,11 +186,12 @@ async function githubProfile(accessToken: string): Promise<ProviderProfile> {
   if (!u.success || !list.success)
     throw OAuthErrors.OAUTH_PROVIDER_ERROR("GitHub", "its user API answered an unknown shape");
   const primary = list.data.find((e) => e.primary && e.verified);
-  if (!primary || !z.email().safeParse(primary.email).success) throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE("GitHub");
+  const email = emailOf(primary?.email);
+  if (!email) throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE("GitHub");
   const name = text(u.data.name, 200);
   return {
     subject: String(u.data.id),
-    email: primary.email.toLowerCase(),
+    email,
     emailVerified: true,
     name,
     givenName: null,

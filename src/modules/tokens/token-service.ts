@@ -124,7 +124,7 @@ export function useToken(
 /**
  * The single use of a one-time value that is not a link token (an OAuth `state`), by its hash, for
  * the batch it authorizes: recorded in `token_uses` like a link token's, so of N concurrent uses one
- * wins and the others fail with `used()`.
+ * wins; `isUse(constraint)` tells the batch's UNIQUE failure that is this use's.
  */
 export function useOnce(
   deps: Deps,
