@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { OAUTH_TEST_BINDINGS, oauthOutbound } from "./test/outbound/oauth";
 
 /** A fresh ES256 key per test run, in the same JWK form as the `JWT_PRIVATE_KEY` secret. */
 function testSigningKey(kid: string): string {
@@ -24,6 +25,8 @@ const providerInbox = new Map<string, number>();
  */
 async function outbound(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  const oauth = await oauthOutbound(request.clone());
+  if (oauth) return oauth;
   if (url.origin === "https://email-provider.test") {
     if (url.pathname === "/__sent")
       return Response.json({ count: providerInbox.get(url.searchParams.get("to") ?? "") ?? 0 });
@@ -60,6 +63,7 @@ export default defineConfig({
           EMAIL_API_KEY: "test-email-api-key",
           // Production D1 refuses more than 100 bound parameters a statement; hold every test to it.
           D1_MAX_BOUND_PARAMETERS: "100",
+          ...OAUTH_TEST_BINDINGS,
         },
         outboundService: outbound,
       },

@@ -22,6 +22,7 @@ import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
+import { oauthRoutes } from "./modules/oauth";
 import { registrationRoutes } from "./modules/registrations";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
@@ -92,6 +93,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", linkRoutes);
   app.route("/", mfaRoutes);
   app.route("/", integrationRoutes);
+  app.route("/", oauthRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

@@ -830,6 +830,10 @@ describe("every route is protected", () => {
     "POST /api/v1/auth/confirm-email",
     // The second step of a sign-in: the mfa_token from the first step is the credential.
     "POST /api/v1/auth/mfa/verify",
+    // Sign-in with a provider: a browser navigation before any session exists.
+    "GET /api/v1/auth/oauth/providers",
+    "GET /api/v1/auth/oauth/{provider}",
+    "GET /api/v1/auth/oauth/{provider}/callback",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];
@@ -841,6 +845,7 @@ describe("every route is protected", () => {
       .replace("{username}", "admin")
       .replace("{email}", "admin@example.test")
       .replace("{session_id}", "00000000-0000-4000-8000-000000000000")
+      .replace("{provider}", "google")
       .replace(/\{(id|user_id|module_id)\}/g, "1");
 
   it("declares a security requirement for every operation but the public ones", () => {

@@ -43,6 +43,21 @@ export interface Config {
   sessionRetentionDays: number;
   /** `MFA_ENCRYPTION_KEY` (secret, 32 bytes base64url): encrypts TOTP secrets at rest; unset, TOTP can't be set up. */
   mfaEncryptionKey: string | undefined;
+  /** Sign-in providers whose client id and secret are set (`GOOGLE_*`, `GITHUB_*`, `OIDC_*`); the others are off. */
+  oauth: OAuthProviders;
+}
+
+/** An OAuth client registered with a provider. */
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The configured sign-in providers; `oidc` is any OpenID Connect issuer, found by discovery. */
+export interface OAuthProviders {
+  google?: OAuthClient;
+  github?: OAuthClient;
+  oidc?: OAuthClient & { issuer: string };
 }
 
 /** The rate-limit groups of the contract ("Rate limits"). */
@@ -65,6 +80,24 @@ const cache = new WeakMap<object, Config>();
 function str(env: RawEnv, key: string): string | undefined {
   const v = env[key];
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+}
+
+function oauthClient(env: RawEnv, prefix: string): OAuthClient | undefined {
+  const clientId = str(env, `${prefix}_CLIENT_ID`);
+  const clientSecret = str(env, `${prefix}_CLIENT_SECRET`);
+  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+}
+
+function oauthProviders(env: RawEnv): OAuthProviders {
+  const out: OAuthProviders = {};
+  const google = oauthClient(env, "GOOGLE");
+  const github = oauthClient(env, "GITHUB");
+  const oidc = oauthClient(env, "OIDC");
+  const issuer = str(env, "OIDC_ISSUER")?.replace(/\/+$/, "");
+  if (google) out.google = google;
+  if (github) out.github = github;
+  if (oidc && issuer) out.oidc = { ...oidc, issuer };
+  return out;
 }
 
 function int(env: RawEnv, key: string, fallback: number, min = 1): number {
@@ -126,6 +159,7 @@ export function configOf(env: object): Config {
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
     mfaEncryptionKey: str(e, "MFA_ENCRYPTION_KEY"),
+    oauth: oauthProviders(e),
   };
   cache.set(env, cfg);
   return cfg;

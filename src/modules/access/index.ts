@@ -20,6 +20,8 @@ export {
   recordLinkLoginStatement,
   recordLoginStatement,
   setPasswordStatement,
+  takenUsernames,
+  totpEnabledSql,
   userConstraintErrors,
   verifyEmailStatement,
 } from "./users/user-repository";

@@ -16,6 +16,7 @@ import {
   resendVerification,
   verifyMagicLink,
 } from "./link-service";
+import { MFA_VERIFY_PATH } from "./mfa-challenge";
 import { isSafeNext } from "./next-path";
 import { confirmEmailPage, magicLinkPage, messagePage, mfaCodePage, passwordResetPage } from "./pages";
 import {
@@ -37,7 +38,7 @@ export const FORM_POST_PATHS = [
   `${AUTH}/password-reset/confirm`,
   `${AUTH}/verify-email/confirm`,
   `${AUTH}/confirm-email`,
-  `${AUTH}/mfa/verify`,
+  MFA_VERIFY_PATH,
 ] as const;
 
 const ACCEPTED = {
@@ -124,7 +125,7 @@ export const linkRoutes = createRouter()
       const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
       const step = await verifyMagicLink(c.var.deps, token);
       if (!form) return c.json(await signInResponse(c, step, "Login successful"), 200);
-      if ("challenge" in step) return html(c, mfaCodePage(`${AUTH}/mfa/verify`, step.challenge.mfa_token));
+      if ("challenge" in step) return html(c, mfaCodePage(MFA_VERIFY_PATH, step.challenge.mfa_token));
       await tokenResponse(c, step.userId, step.pair, "Login successful");
       return c.redirect(step.next && isSafeNext(step.next) ? step.next : "/", 303);
     },

@@ -1,6 +1,10 @@
+import { API_PREFIX } from "../../app-info";
 import type { Deps } from "../../middleware/deps";
 import type { IssuedPair } from "../sessions";
 import { newToken } from "../tokens";
+
+/** Where the second step of a sign-in is posted (JSON or the code page's form). */
+export const MFA_VERIFY_PATH = `${API_PREFIX}/auth/mfa/verify`;
 
 /** An `mfa_token` (the second step of a sign-in) lives 5 minutes and works once. */
 export const MFA_TOKEN_TTL_SECONDS = 300;

@@ -2,6 +2,7 @@ import { API_PREFIX } from "../../app-info";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
 import { assertOwnPageForm, isForm, jsonOrForm } from "./forms";
+import { MFA_VERIFY_PATH } from "./mfa-challenge";
 import { disableTotp, enableTotp, setupTotp, verifyMfa } from "./mfa-service";
 import { isSafeNext } from "./next-path";
 import {
@@ -66,7 +67,7 @@ export const mfaRoutes = createRouter()
   .openapi(
     publicRoute({
       method: "post",
-      path: `${MFA}/verify`,
+      path: MFA_VERIFY_PATH,
       tags,
       summary: "Complete a sign-in with a TOTP or recovery code",
       description:

@@ -56,7 +56,7 @@ export const TokenPairSchema = z
 
 export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("JWKS");
 
-const Next = z
+export const Next = z
   .string()
   .max(NEXT_MAX_LENGTH)
   .refine(isSafeNext, "Must be a relative path of this site, such as /trainings")

@@ -1,6 +1,7 @@
 /** One-time tokens (magic links, password reset, email verification, MFA sign-in steps): mint, read, use once. */
 export { TokenErrors } from "./errors";
 export {
+  hashWasUsed,
   KV_MIN_TTL_SECONDS,
   LINK_KINDS,
   type LinkKind,
@@ -11,6 +12,7 @@ export {
   TOKEN_KINDS,
   type TokenKind,
   type TokenRecord,
+  useOnce,
   useToken,
   type ValidToken,
 } from "./token-service";

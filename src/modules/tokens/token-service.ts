@@ -126,3 +126,21 @@ export function useToken(
     forget: () => deps.tokens.delete(tokenKey(valid.hash)).catch(() => undefined),
   };
 }
+
+/**
+ * The single use of a one-time value that is not a link token (an OAuth `state`), by its hash, for
+ * the batch it authorizes: recorded in `token_uses` like a link token's, so of N concurrent uses one
+ * wins; `isUse(constraint)` tells the batch's UNIQUE failure that is this use's.
+ */
+export function useOnce(
+  deps: Deps,
+  use: { hash: string; kind: string; userId: number | null; at: string },
+): { statement: Statement; isUse(constraint: string): boolean } {
+  return {
+    statement: useTokenStatement(deps.d1, use),
+    isUse: (constraint) => constraint.includes("token_uses"),
+  };
+}
+
+/** True when the one-time value with this hash has been used (see `useOnce`). */
+export const hashWasUsed = (deps: Deps, hash: string): Promise<boolean> => tokenWasUsed(deps.db, hash);

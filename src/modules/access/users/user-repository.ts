@@ -483,7 +483,7 @@ export async function findLinkUser(db: Db, by: { id: number } | { email: string 
 }
 
 /** Whether the user has a TOTP second factor on (for a sign-in's reads: no extra round trip). */
-function totpEnabledSql() {
+export function totpEnabledSql() {
   return sql<boolean>`exists (select 1 from user_totp t where t.user_id = ${users.id} and t.enabled_at is not null)`.mapWith(
     Boolean,
   );
@@ -567,4 +567,15 @@ export function changeEmailStatement(
     r.newEmail,
     r.at,
   );
+}
+
+/** Which of `names` are usernames already (lower-cased): for picking a free one for a new user. */
+export async function takenUsernames(db: Db, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const lowered = names.map((n) => n.toLowerCase());
+  const rows = await db
+    .select({ username: users.username })
+    .from(users)
+    .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(lowered)}))`);
+  return new Set(rows.map((r) => r.username.toLowerCase()));
 }
