@@ -40,11 +40,11 @@ function rawIsSafe(sql: string): boolean {
 
 export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD1 {
   let first: Promise<unknown> | null = null;
-  const targets = new WeakMap<object, D1PreparedStatement>();
 
   /** Runs `statements` with the check, or (once the check is under way) after it. */
   async function trip(statements: D1PreparedStatement[]): Promise<D1Result[]> {
-    const real = statements.map((s) => targets.get(s) ?? s);
+    // The statements go on as they are (wrapped): the bindings under this one may recognise them.
+    const real = statements;
     if (first) {
       await first;
       return base.batch(real);
@@ -88,10 +88,10 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
             return (...params: unknown[]) => wrapStatement(value.apply(target, params), sql);
           case "all":
           case "run":
-            return async () => (await trip([target]))[0];
+            return async () => (await trip([proxy]))[0];
           case "first":
             return async (column?: string) => {
-              const [result] = await trip([target]);
+              const [result] = await trip([proxy]);
               const row = (result?.results?.[0] ?? null) as Record<string, unknown> | null;
               if (row === null || column === undefined) return row;
               return row[column] ?? null;
@@ -103,7 +103,7 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
                 else await first;
                 return value.call(target, options);
               }
-              const [result] = await trip([target]);
+              const [result] = await trip([proxy]);
               const rows = (result?.results ?? []) as Record<string, unknown>[];
               const arrays = rows.map((r) => Object.values(r));
               return options?.columnNames ? [Object.keys(rows[0] ?? {}), ...arrays] : arrays;
@@ -113,7 +113,6 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
         }
       },
     });
-    targets.set(proxy, stmt);
     return proxy;
   };
 
