@@ -43,6 +43,8 @@ export interface Deps {
   emailQueue: Queue;
   /** The `send_email` binding, for `EMAIL_TRANSPORT=cloudflare`. */
   sendEmail: SendEmail;
+  /** The `webhook-deliveries` queue: one message per (event, endpoint) delivery. */
+  webhookQueue: Queue;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -69,6 +71,7 @@ export function depsOf(
     tokens: env.TOKENS_KV,
     emailQueue: env.EMAIL_QUEUE,
     sendEmail: env.SEND_EMAIL,
+    webhookQueue: env.WEBHOOK_QUEUE,
   };
 }
 

@@ -3,3 +3,4 @@ export * from "./email";
 export * from "./events";
 export * from "./identity";
 export * from "./training";
+export * from "./webhooks";
