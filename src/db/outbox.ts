@@ -28,6 +28,12 @@ export interface OutboxOptions {
   params?: unknown[];
 }
 
+/**
+ * `when` for an event put directly AFTER a conditional write in the batch: recorded only when that
+ * write changed a row (SQLite's `changes()` counts the previous statement's rows).
+ */
+export const AFTER_A_CHANGE = "changes() > 0";
+
 /** An event as its outbox insert returns it: its id and the active endpoints subscribed to it (a JSON array of ids). */
 export interface RecordedEvent {
   id: number;
