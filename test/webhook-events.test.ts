@@ -12,7 +12,9 @@ async function events(event: string, field: string, value: number) {
   )
     .bind(event, value)
     .all<{ payload: string }>();
-  return results.map((r) => JSON.parse(r.payload) as { event: string; timestamp: string; data: Record<string, unknown> });
+  return results.map(
+    (r) => JSON.parse(r.payload) as { event: string; timestamp: string; data: Record<string, unknown> },
+  );
 }
 
 describe("every contract event is recorded in the outbox with its change", () => {

@@ -30,9 +30,13 @@ export function receiverUrl(kind: "ok" | "fail" | "gone" | "redirect") {
   return { url: `${RECEIVER}/${kind}/${tag}`, tag };
 }
 
-/** What the fake receiver got under `tag`. */
-export async function receivedBy(tag: string): Promise<ReceivedWebhook[]> {
-  return (await (await fetch(`${RECEIVER}/__received/${tag}`)).json()) as ReceivedWebhook[];
+/**
+ * What the fake receiver got under `tag` for the event `eventId` (endpoints created by tests also
+ * get the events other tests cause, so each test reads only its own).
+ */
+export async function receivedBy(tag: string, eventId: number): Promise<ReceivedWebhook[]> {
+  const all = (await (await fetch(`${RECEIVER}/__received/${tag}`)).json()) as ReceivedWebhook[];
+  return all.filter((r) => r.headers["webhook-id"] === `msg_${eventId}`);
 }
 
 /** Creates an endpoint through the API as the fixture admin; returns it with its secret. */
