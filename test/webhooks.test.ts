@@ -56,7 +56,9 @@ describe("webhook endpoints", () => {
 
   it("updates with PATCH and PUT, reactivation clears disabled_reason, and deletes (404 afterwards)", async () => {
     const { url } = receiverUrl("ok");
-    const { webhook } = await body(await send("POST", WEBHOOKS, { url, events: ["user.updated"] }, admin));
+    const { webhook } = await body(
+      await send("POST", WEBHOOKS, { url, events: ["user.updated"], description: "old" }, admin),
+    );
     const patched = await body(await send("PATCH", `${WEBHOOKS}/${webhook.id}`, { active: false }, admin));
     expect(patched.webhook).toMatchObject({ active: false, events: ["user.updated"] });
     await env.DB.prepare("UPDATE webhook_endpoints SET disabled_reason = 'x' WHERE id = ?1").bind(webhook.id).run();

@@ -103,9 +103,11 @@ export const webhookRoutes = createRouter()
     }),
     async (c) => c.json({ webhook: await getEndpoint(c.var.deps, c.req.valid("param").id) }, 200),
   )
-  .openapi(updateRoute("put"), async (c) =>
-    c.json({ webhook: await updateEndpoint(c.var.deps, c.req.valid("param").id, c.req.valid("json")) }, 200),
-  )
+  // PUT replaces the whole endpoint: a description it leaves out is cleared.
+  .openapi(updateRoute("put"), async (c) => {
+    const input = { description: null, ...c.req.valid("json") };
+    return c.json({ webhook: await updateEndpoint(c.var.deps, c.req.valid("param").id, input) }, 200);
+  })
   .openapi(updateRoute("patch"), async (c) =>
     c.json({ webhook: await updateEndpoint(c.var.deps, c.req.valid("param").id, c.req.valid("json")) }, 200),
   )
