@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { OAUTH_TEST_BINDINGS, oauthOutbound } from "./test/outbound/oauth";
+import { webhookReceiver } from "./test/outbound/webhooks";
 
 /** A fresh ES256 key per test run, in the same JWK form as the `JWT_PRIVATE_KEY` secret. */
 function testSigningKey(kid: string): string {
@@ -27,6 +28,8 @@ async function outbound(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const oauth = await oauthOutbound(request.clone());
   if (oauth) return oauth;
+  const webhook = await webhookReceiver(request);
+  if (webhook) return webhook;
   if (url.origin === "https://email-provider.test") {
     if (url.pathname === "/__sent")
       return Response.json({ count: providerInbox.get(url.searchParams.get("to") ?? "") ?? 0 });
@@ -63,6 +66,9 @@ export default defineConfig({
           EMAIL_API_KEY: "test-email-api-key",
           // Production D1 refuses more than 100 bound parameters a statement; hold every test to it.
           D1_MAX_BOUND_PARAMETERS: "100",
+          // Many tests replace DB with a wrapper (counting, failing); D1 sessions would go around it.
+          // test/d1-sessions.test.ts turns them on.
+          D1_SESSIONS: "off",
           ...OAUTH_TEST_BINDINGS,
         },
         outboundService: outbound,

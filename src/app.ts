@@ -27,6 +27,7 @@ import { registrationRoutes } from "./modules/registrations";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
+import { dispatchRecordedEvents, webhookRoutes } from "./modules/webhooks";
 
 /** Largest JSON body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -79,6 +80,8 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.use(`${API_PREFIX}/*`, rateLimit({ group: "defaultIp", key: "ip", fallback: true }));
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
+  // The webhook events a request records are dispatched after its response.
+  app.use(`${API_PREFIX}/*`, dispatchRecordedEvents());
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
@@ -94,6 +97,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", mfaRoutes);
   app.route("/", integrationRoutes);
   app.route("/", oauthRoutes);
+  app.route("/", webhookRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

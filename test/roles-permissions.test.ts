@@ -846,7 +846,7 @@ describe("every route is protected", () => {
       .replace("{email}", "admin@example.test")
       .replace("{session_id}", "00000000-0000-4000-8000-000000000000")
       .replace("{provider}", "google")
-      .replace(/\{(id|user_id|module_id)\}/g, "1");
+      .replace(/\{(id|user_id|module_id|delivery_id)\}/g, "1");
 
   it("declares a security requirement for every operation but the public ones", () => {
     const open = documented.filter((op) => !op.secured).map((op) => op.key);

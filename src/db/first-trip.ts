@@ -20,6 +20,17 @@ export interface FirstTripCheck {
   verify(rows: Record<string, unknown>[]): void;
 }
 
+/** How a statement of a checked binding gives up the statement it wraps (see `unwrapStatement`). */
+const WRAPPED = Symbol("first-trip.wrapped");
+
+/**
+ * The statement the bindings under a checked one see: what to remember when a binding below needs
+ * to recognise a statement in a batch (the outbox tap does).
+ */
+export function unwrapStatement<S extends object>(stmt: S): S {
+  return ((stmt as { [WRAPPED]?: S })[WRAPPED] ?? stmt) as S;
+}
+
 export interface CheckedD1 {
   d1: D1Database;
   /** Runs the check now if no statement has carried it yet (its error rejects). */
@@ -43,8 +54,8 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
 
   /** Runs `statements` with the check, or (once the check is under way) after it. */
   async function trip(statements: D1PreparedStatement[]): Promise<D1Result[]> {
-    // The statements go on as they are (wrapped): the bindings under this one may recognise them.
-    const real = statements;
+    // The bindings under this one get their own statements back (see `unwrapStatement`).
+    const real = statements.map(unwrapStatement);
     if (first) {
       await first;
       return base.batch(real);
@@ -81,6 +92,7 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
   const wrapStatement = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const proxy: D1PreparedStatement = new Proxy(stmt, {
       get(target, prop) {
+        if (prop === WRAPPED) return target;
         const value = Reflect.get(target, prop);
         if (typeof value !== "function") return value;
         switch (prop) {

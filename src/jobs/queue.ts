@@ -2,16 +2,19 @@ import type { Bindings } from "../env";
 import { systemClock } from "../lib/clock";
 import { depsOf } from "../middleware/deps";
 import { deliverEmails, failEmails } from "../modules/email";
+import { deliverWebhooks, failWebhookDeliveries } from "../modules/webhooks";
 
 /** The consumer of each queue (see `wrangler.toml`), by queue name. */
 const CONSUMERS: Record<string, (deps: ReturnType<typeof depsOf>, batch: MessageBatch<unknown>) => Promise<void>> = {
   emails: deliverEmails,
   "emails-dlq": failEmails,
+  "webhook-deliveries": deliverWebhooks,
+  "webhook-deliveries-dlq": failWebhookDeliveries,
 };
 
 /**
- * Queue consumer: dispatches each batch to its module. A queue without a consumer yet
- * (`webhook-deliveries`) has every message acknowledged and logged so that it can't poison the queue.
+ * Queue consumer: dispatches each batch to its module. A queue without a consumer has every message
+ * acknowledged and logged so that it can't poison the queue.
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, _ctx: ExecutionContext): Promise<void> {
   const consume = CONSUMERS[batch.queue];

@@ -41,8 +41,19 @@ export interface Config {
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
   sessionRetentionDays: number;
+  /** Webhook delivery (contract, "Webhooks"). */
+  webhooks: {
+    /** `WEBHOOK_ALLOW_PRIVATE_TARGETS`: http and private addresses allowed (local development only). */
+    allowPrivateTargets: boolean;
+    /** `WEBHOOK_RETRY_SCHEDULE`: seconds before each retry, in order. */
+    retrySchedule: number[];
+    /** `WEBHOOK_DISABLE_AFTER_DAYS`: an endpoint failing this long is disabled. */
+    disableAfterDays: number;
+  };
   /** `MFA_ENCRYPTION_KEY` (secret, 32 bytes base64url): encrypts TOTP secrets at rest; unset, TOTP can't be set up. */
   mfaEncryptionKey: string | undefined;
+  /** `D1_SESSIONS` (default on): requests use D1's Sessions API (read replicas, `x-d1-bookmark`); `off` turns it off. */
+  d1Sessions: boolean;
   /** Sign-in providers whose client id and secret are set (`GOOGLE_*`, `GITHUB_*`, `OIDC_*`); the others are off. */
   oauth: OAuthProviders;
 }
@@ -112,6 +123,17 @@ const perMinute = (env: RawEnv, group: string, fallback: number) => ({
   windowSeconds: 60,
 });
 
+/** The contract's default webhook retry delays: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+/** Comma-separated whole seconds (0 to 12 h, Queues' longest delay); anything malformed gives the default. */
+function retrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined) return DEFAULT_WEBHOOK_RETRY_SCHEDULE;
+  const delays = raw.split(",").map((d) => Number(d.trim()));
+  const ok = delays.length > 0 && delays.every((d) => Number.isInteger(d) && d >= 0 && d <= 43200);
+  return ok ? delays : DEFAULT_WEBHOOK_RETRY_SCHEDULE;
+}
+
 export function configOf(env: object): Config {
   const hit = cache.get(env);
   if (hit) return hit;
@@ -158,7 +180,13 @@ export function configOf(env: object): Config {
       str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
+    webhooks: {
+      allowPrivateTargets: str(e, "WEBHOOK_ALLOW_PRIVATE_TARGETS")?.toLowerCase() === "true",
+      retrySchedule: retrySchedule(str(e, "WEBHOOK_RETRY_SCHEDULE")),
+      disableAfterDays: int(e, "WEBHOOK_DISABLE_AFTER_DAYS", 5),
+    },
     mfaEncryptionKey: str(e, "MFA_ENCRYPTION_KEY"),
+    d1Sessions: str(e, "D1_SESSIONS")?.toLowerCase() !== "off",
     oauth: oauthProviders(e),
   };
   cache.set(env, cfg);

@@ -11,7 +11,7 @@ export function corsForAllowedOrigins(): MiddlewareHandler<AppEnv> {
     origin: (origin, c) => (c.var.deps.config.allowedOrigins.includes(origin) ? origin : null),
     credentials: true,
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Integration-Key", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Integration-Key", "X-Request-Id", "X-D1-Bookmark"],
     exposeHeaders: [
       "X-Request-Id",
       "X-RateLimit-Limit",
@@ -20,6 +20,7 @@ export function corsForAllowedOrigins(): MiddlewareHandler<AppEnv> {
       "RateLimit-Policy",
       "RateLimit",
       "Retry-After",
+      "X-D1-Bookmark",
     ],
     maxAge: 600,
   });

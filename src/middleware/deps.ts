@@ -43,6 +43,8 @@ export interface Deps {
   emailQueue: Queue;
   /** The `send_email` binding, for `EMAIL_TRANSPORT=cloudflare`. */
   sendEmail: SendEmail;
+  /** The `webhook-deliveries` queue: one message per (event, endpoint) delivery. */
+  webhookQueue: Queue;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -53,9 +55,10 @@ export function depsOf(
   clock: Clock,
   meta: RequestMeta = NO_META,
   rateCounters: RateCounters = new RateCounters(),
+  database: D1Database = env.DB,
 ): Deps {
   const config = configOf(env);
-  const d1 = config.d1MaxBoundParameters ? withParameterLimit(env.DB, config.d1MaxBoundParameters) : env.DB;
+  const d1 = config.d1MaxBoundParameters ? withParameterLimit(database, config.d1MaxBoundParameters) : database;
   return {
     clock,
     config,
@@ -69,6 +72,7 @@ export function depsOf(
     tokens: env.TOKENS_KV,
     emailQueue: env.EMAIL_QUEUE,
     sendEmail: env.SEND_EMAIL,
+    webhookQueue: env.WEBHOOK_QUEUE,
   };
 }
 
@@ -80,15 +84,53 @@ export function requestMeta(req: Request): RequestMeta {
   };
 }
 
+/** The response header that carries a D1 session bookmark, and the request header that hands it back. */
+export const BOOKMARK_HEADER = "x-d1-bookmark";
+/** What a D1 bookmark looks like (hex groups); anything else is ignored, not passed to D1. */
+const BOOKMARK_PATTERN = /^[0-9a-f]{1,16}(-[0-9a-f]{1,40}){1,6}$/i;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
- * Sets `c.var.deps` for the rest of the request, with the app's clock and rate-limit counters.
+ * The request's D1 session (D1's Sessions API, for read replication): anchored at the bookmark the
+ * client hands back in `x-d1-bookmark` (so it reads its own writes, on whatever replica is that
+ * recent), else a read may start on any replica (`first-unconstrained`) and a write on the primary
+ * (`first-primary`). Without replication every query goes to the primary, as before.
+ */
+function sessionOf(env: Bindings, method: string, bookmark: string | undefined): D1DatabaseSession | undefined {
+  const db = env.DB;
+  if (!configOf(env).d1Sessions || typeof db.withSession !== "function") return undefined;
+  const constraint = SAFE_METHODS.has(method) ? "first-unconstrained" : "first-primary";
+  if (bookmark && BOOKMARK_PATTERN.test(bookmark)) {
+    try {
+      return db.withSession(bookmark);
+    } catch {
+      // A bookmark D1 doesn't accept is no reason to fail the request: start where a new client would.
+    }
+  }
+  return db.withSession(constraint);
+}
+
+/**
+ * Sets `c.var.deps` for the rest of the request, with the app's clock and rate-limit counters, over
+ * the request's D1 session; answers the session's bookmark in `x-d1-bookmark`.
  *
  * @example
  *   app.use("*", provideDeps({ clock: systemClock, rateCounters: new RateCounters() }))
  */
 export function provideDeps(options: { clock: Clock; rateCounters: RateCounters }): MiddlewareHandler<AppEnv> {
   return async function provideDepsMiddleware(c, next) {
-    c.set("deps", depsOf(c.env, options.clock, requestMeta(c.req.raw), options.rateCounters));
-    return next();
+    const session = sessionOf(c.env, c.req.method, c.req.header(BOOKMARK_HEADER));
+    // A session has the two methods requests use (`prepare`, `batch`); the rest of D1's surface is not used on it.
+    const database = (session ?? c.env.DB) as D1Database;
+    c.set("deps", depsOf(c.env, options.clock, requestMeta(c.req.raw), options.rateCounters, database));
+    await next();
+    const bookmark = session?.getBookmark();
+    if (bookmark) {
+      try {
+        c.header(BOOKMARK_HEADER, bookmark);
+      } catch {
+        // A response with immutable headers (a static asset) reads nothing a bookmark would protect.
+      }
+    }
   };
 }

@@ -15,6 +15,8 @@ export const outboxEvents = sqliteTable(
     payload: text("payload").notNull(),
     createdAt: timestamps.createdAt,
     dispatchedAt: text("dispatched_at"),
+    /** Until when the relay that claimed the event is sending it (the cron relay's conditional claim). */
+    leasedUntil: text("leased_until"),
   },
   (t) => [index("outbox_events_pending_idx").on(t.dispatchedAt, t.id)],
 );

@@ -4,3 +4,4 @@ export * from "./events";
 export * from "./identity";
 export * from "./oauth";
 export * from "./training";
+export * from "./webhooks";

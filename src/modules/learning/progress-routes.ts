@@ -52,7 +52,7 @@ export const progressRoutes = createRouter()
       tags,
       summary: "Record a user's score in a module (enrolls the user if needed)",
       description:
-        "201 when this enrolls the user, 200 when it updates the score. `score` must lie within 0..max_score (422).",
+        "201 when this enrolls the user, 200 when it updates the score. `score` must lie within 0..max_score (422). Records the `progress.updated` webhook event.",
       permission: "progress:write",
       request: { params: ProgressParams, body: jsonBody(PutProgressBody) },
       responses: {

@@ -1,4 +1,5 @@
-import { runOne } from "../../db/statement";
+import { AFTER_A_CHANGE, outboxStatement } from "../../db/outbox";
+import { runBatch } from "../../db/statement";
 import type { AuthContext, Scope } from "../../lib/access";
 import { isoNow } from "../../lib/clock";
 import { invalid } from "../../lib/errors";
@@ -73,9 +74,18 @@ export async function recordProgress(
   const max = found.max_score;
   const outOfRange = () => invalid(["body", "score"], `score must be between 0 and ${max} (the module's max_score)`);
   if (score > max) throw outOfRange();
-  const [written] = await runOne(
+  const at = isoNow(deps.clock);
+  const [[written]] = await runBatch(
     deps.d1,
-    upsertProgressStatement(deps.d1, userId, moduleId, score, isoNow(deps.clock)),
+    [
+      upsertProgressStatement(deps.d1, userId, moduleId, score, at),
+      outboxStatement(
+        deps.d1,
+        "progress.updated",
+        { user_id: userId, module_id: moduleId, score, max_score: max },
+        { at, when: AFTER_A_CHANGE },
+      ),
+    ],
     // The user was deleted between the lookup and the write.
     { foreignKey: () => AccessErrors.USER_NOT_FOUND(userId) },
   );

@@ -1,4 +1,4 @@
-import { outboxStatement } from "../../db/outbox";
+import { AFTER_A_CHANGE, type DomainEvent, outboxStatement } from "../../db/outbox";
 import { runBatch } from "../../db/statement";
 import { type AuthContext, can, type Scope } from "../../lib/access";
 import { isoNow } from "../../lib/clock";
@@ -52,8 +52,16 @@ export async function register(
   if (userId !== auth.userId && !isManager(auth)) {
     throw HttpErrors.FORBIDDEN("Only registration managers can register other users");
   }
-  const { insert, overlaps } = registerStatements(deps.d1, userId, input.training_id, isoNow(deps.clock));
-  const [[inserted], conflicts] = await runBatch(deps.d1, [insert, overlaps], {
+  const at = isoNow(deps.clock);
+  const { insert, overlaps } = registerStatements(deps.d1, userId, input.training_id, at);
+  // Directly after the conditional insert: recorded when it inserted, with the new id.
+  const created = outboxStatement(
+    deps.d1,
+    "registration.created",
+    { user_id: userId, training_id: input.training_id, registered_by: auth.userId },
+    { at, when: AFTER_A_CHANGE, fill: { "$.data.registration_id": "last_insert_rowid()" } },
+  );
+  const [[inserted], , conflicts] = await runBatch(deps.d1, [insert, created, overlaps], {
     unique: () => RegistrationErrors.ALREADY_REGISTERED(userId, input.training_id),
   });
   if (!inserted) {
@@ -147,11 +155,11 @@ export async function updateRegistration(
   }
   const now = isoNow(deps.clock);
   const update = transitionStatement(deps.d1, id, reg.status, to, input.feedback_score ?? null, now);
-  const completes = to === "COMPLETED" && reg.status !== "COMPLETED";
+  const event = to === reg.status ? undefined : TRANSITION_EVENTS[to];
   // The event goes first: it is recorded only while the registration still has the status read,
   // which is exactly when the following UPDATE wins.
-  const results = completes
-    ? (await runBatch(deps.d1, [completedEvent(deps.d1, reg, now), update]))[1]
+  const results = event
+    ? (await runBatch(deps.d1, [transitionEvent(deps.d1, event, reg, now), update]))[1]
     : (await runBatch(deps.d1, [update]))[0];
   const updated = results[0];
   if (!updated) {
@@ -179,16 +187,23 @@ export async function registrationsOfTraining(
   return { rows, total };
 }
 
+/** The events a transition into a status records. */
+const TRANSITION_EVENTS: Partial<Record<RegistrationStatus, DomainEvent>> = {
+  COMPLETED: "registration.completed",
+  CANCELLED: "registration.cancelled",
+};
+
 /**
- * `registration.completed` for the outbox. Put it just BEFORE the conditional transition in the same
- * batch: it is recorded only while the registration still has the status read, which is exactly
- * when the following UPDATE wins.
+ * `registration.completed` / `registration.cancelled` for the outbox. Put it just BEFORE the
+ * conditional transition in the same batch: it is recorded only while the registration still has
+ * the status read, which is exactly when the following UPDATE wins.
  */
-function completedEvent(d1: D1Database, reg: RegistrationView, now: string) {
+function transitionEvent(d1: D1Database, event: DomainEvent, reg: RegistrationView, now: string) {
+  const when = event === "registration.completed" ? { completion_date: now } : { cancelled_at: now };
   return outboxStatement(
     d1,
-    "registration.completed",
-    { registration_id: reg.id, user_id: reg.user_id, training_id: reg.training_id, completion_date: now },
+    event,
+    { registration_id: reg.id, user_id: reg.user_id, training_id: reg.training_id, ...when },
     {
       at: now,
       when: "EXISTS (SELECT 1 FROM registrations WHERE id = ?3 AND status = ?4)",

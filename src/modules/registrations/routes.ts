@@ -36,7 +36,7 @@ const updateRoute = (method: "put" | "patch") =>
     path: `${REGISTRATIONS}/{id}`,
     tags,
     summary: "Change a registration's status or feedback",
-    description: `${ownOrManaged} Status moves REGISTERED → ATTENDED → COMPLETED (both need \`registrations:manage\`, else 403) or REGISTERED/ATTENDED → CANCELLED (the owner may cancel a REGISTERED one; once ATTENDED, only \`registrations:manage\`, else 403); any other move is 409 \`INVALID_STATUS_TRANSITION\`, also when a concurrent change got there first. \`feedback_score\` (1..5) is accepted once the registration is ATTENDED or COMPLETED (else 409 \`FEEDBACK_NOT_ALLOWED\`). Reaching COMPLETED records the \`registration.completed\` webhook event.`,
+    description: `${ownOrManaged} Status moves REGISTERED → ATTENDED → COMPLETED (both need \`registrations:manage\`, else 403) or REGISTERED/ATTENDED → CANCELLED (the owner may cancel a REGISTERED one; once ATTENDED, only \`registrations:manage\`, else 403); any other move is 409 \`INVALID_STATUS_TRANSITION\`, also when a concurrent change got there first. \`feedback_score\` (1..5) is accepted once the registration is ATTENDED or COMPLETED (else 409 \`FEEDBACK_NOT_ALLOWED\`). Reaching COMPLETED records the \`registration.completed\` webhook event, CANCELLED \`registration.cancelled\`.`,
     permission: "registrations:manage",
     scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateRegistrationBody) },
@@ -51,7 +51,7 @@ const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) =
 };
 
 const REGISTER_RULES =
-  "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user for published trainings that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared).";
+  "Registers the caller, or `user_id` for holders of `registrations:manage` (others: 403). Only published trainings (a draft is 404, or 409 `TRAINING_NOT_PUBLISHED` to those who manage trainings). 409 `ALREADY_REGISTERED` for a second active registration, 409 `TRAINING_FULL` when no seat is left, also under concurrency. Other active registrations of the user for published trainings that overlap in time are reported in `conflicts` with a `warning` (a training without `end_date` lasts `duration_minutes` from its `start_date`; undated trainings are not compared). Records the `registration.created` webhook event.";
 
 /** The body of a successful registration (`POST /registrations` and `POST /trainings/{id}/register`). */
 function registered({ registration, conflicts }: Awaited<ReturnType<typeof register>>) {
@@ -162,7 +162,7 @@ export const registrationRoutes = createRouter()
       path: `${REGISTRATIONS}/{id}`,
       tags,
       summary: "Cancel a registration",
-      description: `${ownOrManaged} Sets the status to CANCELLED (the row is kept); a completed or already cancelled registration is 409 \`INVALID_STATUS_TRANSITION\`; an ATTENDED one may be cancelled only with \`registrations:manage\` (else 403).`,
+      description: `${ownOrManaged} Sets the status to CANCELLED (the row is kept); a completed or already cancelled registration is 409 \`INVALID_STATUS_TRANSITION\`; an ATTENDED one may be cancelled only with \`registrations:manage\` (else 403). Records the \`registration.cancelled\` webhook event.`,
       permission: "registrations:manage",
       scope: "own",
       request: { params: IdParam },

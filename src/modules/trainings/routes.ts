@@ -23,7 +23,7 @@ const updateRoute = (method: "put" | "patch") =>
     tags,
     summary: "Update a training (any subset of its fields)",
     description:
-      "`PUT` and `PATCH` both take any subset of the fields; `null` clears an optional one. An unknown `instructor_id` is 404 `USER_NOT_FOUND`; lowering `max_participants` below the active registrations is 409 `MAX_PARTICIPANTS_BELOW_REGISTRATIONS`.",
+      "`PUT` and `PATCH` both take any subset of the fields; `null` clears an optional one. An unknown `instructor_id` is 404 `USER_NOT_FOUND`; lowering `max_participants` below the active registrations is 409 `MAX_PARTICIPANTS_BELOW_REGISTRATIONS`. Records the `training.updated` webhook event.",
     permission: "trainings:update",
     request: { params: IdParam, body: jsonBody(UpdateTrainingBody) },
     responses: { 200: json(TrainingEnvelope, "The updated training"), ...errors(404, 409) },
@@ -98,7 +98,7 @@ export const trainingRoutes = createRouter()
       tags,
       summary: "Delete a training without registrations",
       description:
-        "A training that has registrations (of any status) is not deleted: 409 `TRAINING_HAS_REGISTRATIONS`; set it to `DRAFT` instead.",
+        "A training that has registrations (of any status) is not deleted: 409 `TRAINING_HAS_REGISTRATIONS`; set it to `DRAFT` instead. Records the `training.deleted` webhook event.",
       permission: "trainings:delete",
       request: { params: IdParam },
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },

@@ -1,5 +1,5 @@
-import { outboxStatement } from "../../db/outbox";
-import { type ConstraintErrors, runBatch, runOne, theRow } from "../../db/statement";
+import { AFTER_A_CHANGE, outboxStatement } from "../../db/outbox";
+import { type ConstraintErrors, runBatch, theRow } from "../../db/statement";
 import { type AuthContext, can } from "../../lib/access";
 import { isoNow } from "../../lib/clock";
 import { invalid } from "../../lib/errors";
@@ -105,9 +105,18 @@ export async function updateTrainingById(deps: Deps, id: number, input: UpdateTr
     assertDateOrder(start, end);
   }
   await assertInstructor(deps, patch.instructor_id);
-  const [updated] = await runOne(
+  const at = isoNow(deps.clock);
+  const [[updated]] = await runBatch(
     deps.d1,
-    updateTrainingStatement(deps.d1, id, patch, isoNow(deps.clock)),
+    [
+      updateTrainingStatement(deps.d1, id, patch, at),
+      outboxStatement(
+        deps.d1,
+        "training.updated",
+        { training_id: id, changed: Object.keys(input) },
+        { at, when: AFTER_A_CHANGE },
+      ),
+    ],
     instructorGone(patch.instructor_id),
   );
   if (updated) return updated;
@@ -118,7 +127,10 @@ export async function updateTrainingById(deps: Deps, id: number, input: UpdateTr
 
 /** Deletes a training that has no registrations (see the delete route). */
 export async function deleteTraining(deps: Deps, id: number): Promise<void> {
-  const [deleted] = await runOne(deps.d1, deleteTrainingWithoutRegistrationsStatement(deps.d1, id));
+  const [[deleted]] = await runBatch(deps.d1, [
+    deleteTrainingWithoutRegistrationsStatement(deps.d1, id),
+    outboxStatement(deps.d1, "training.deleted", { training_id: id }, { at: isoNow(deps.clock), when: AFTER_A_CHANGE }),
+  ]);
   if (deleted) return;
   const registrations = (await countRegistrations(deps.db, id)).all;
   if (registrations === 0) throw TrainingErrors.TRAINING_NOT_FOUND(id);

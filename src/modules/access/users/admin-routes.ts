@@ -33,7 +33,7 @@ export const adminRoutes = createRouter()
       tags,
       summary: "Activate or deactivate a user",
       description:
-        "Deactivation revokes the user's sessions, so its tokens fail on the next request. The user may not hold permissions the caller lacks (403); the last active ADMIN can't be deactivated (409 LAST_ADMIN).",
+        "Deactivation revokes the user's sessions, so its tokens fail on the next request. The user may not hold permissions the caller lacks (403); the last active ADMIN can't be deactivated (409 LAST_ADMIN). Records the `user.deactivated` webhook event, or `user.updated` when it activates the user.",
       permission: "users:manage_access",
       request: { params: IdParam },
       responses: { 200: json(UserEnvelope, "The user with its new status"), ...errors(404, 409) },

@@ -30,7 +30,7 @@ const updateRoute = (method: "put" | "patch") =>
     tags,
     summary: "Update a user (partial, PUT and PATCH alike)",
     description:
-      "A user may edit its own profile (username, email, names, office_location, department, receive_email); another user's needs users:update (403) and may not hold permissions the caller lacks (403 PRIVILEGE_ESCALATION). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED), and the caller must hold every permission of each role it assigns or removes. Any other field (email_verified, password_hash, id, ...) is a 422. A user changing its own email changes nothing at once: the new address gets a link that confirms it (then it is verified) and the current one a notice; another user's email set by holders of users:update applies at once and resets email_verified; deactivation revokes all sessions; the last active ADMIN can't be demoted or deactivated (409 LAST_ADMIN).",
+      "A user may edit its own profile (username, email, names, office_location, department, receive_email); another user's needs users:update (403) and may not hold permissions the caller lacks (403 PRIVILEGE_ESCALATION). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED), and the caller must hold every permission of each role it assigns or removes. Any other field (email_verified, password_hash, id, ...) is a 422. A user changing its own email changes nothing at once: the new address gets a link that confirms it (then it is verified) and the current one a notice; another user's email set by holders of users:update applies at once and resets email_verified; deactivation revokes all sessions; the last active ADMIN can't be demoted or deactivated (409 LAST_ADMIN). Records the `user.updated` webhook event, and `user.deactivated` when `is_active` turns false.",
     permission: "users:update",
     scope: "own",
     request: { params: IdParam, body: jsonBody(UpdateUserBody) },
@@ -152,7 +152,7 @@ export const userRoutes = createRouter()
       tags,
       summary: "Deactivate a user (soft delete) and revoke its sessions",
       description:
-        "The user may not hold permissions the caller lacks (403); its sessions are revoked, so its tokens fail on the next request. The last active ADMIN can't be deleted (409 LAST_ADMIN).",
+        "The user may not hold permissions the caller lacks (403); its sessions are revoked, so its tokens fail on the next request. The last active ADMIN can't be deleted (409 LAST_ADMIN). Records the `user.deactivated` webhook event when the user was active.",
       permission: "users:delete",
       request: { params: IdParam },
       responses: { 200: json(MessageSchema, "Deactivated"), ...errors(404, 409) },

@@ -1,3 +1,4 @@
+import { outboxStatement } from "../../../db/outbox";
 import { jsonIds } from "../../../db/sql";
 import { type ConstraintErrors, runBatch, type Statement } from "../../../db/statement";
 import { type AuthContext, can, type Scope } from "../../../lib/access";
@@ -128,9 +129,12 @@ export async function updateUser(
   const deactivates = input.is_active === false;
   const statements: Statement[] = [];
   if (deactivates || plan.demotesSuperuser) statements.push(lastAdminGuardStatement(deps.d1, id));
+  if (deactivates) statements.push(userEvent(deps.d1, "user.deactivated", id, true, at));
+  const changedFields = Object.keys(applied).filter((k) => applied[k as keyof UpdateUserInput] !== undefined);
   statements.push(
     updateUserStatement(deps.d1, id, profileFields(applied, row), at),
     ...accessStatements(deps, id, plan),
+    outboxStatement(deps.d1, "user.updated", { user_id: id, changed: changedFields }, { at }),
   );
   if (ownEmailChange) statements.push(...ownEmailChange.statements);
   if (deactivates) {
@@ -168,12 +172,17 @@ async function runDeactivation<Row>(
   auth: AuthContext,
   id: number,
   change: Statement<Row>,
-  events: { event: string; revokeReason: string; at: string },
+  events: { event: string; revokeReason: string; at: string; mayReactivate: boolean },
 ): Promise<Row[]> {
-  const [, rows] = await runBatch(
+  // The webhook events go before the change, conditioned on the state it changes: each is recorded
+  // exactly when the change applies.
+  const outbox = [userEvent(deps.d1, "user.deactivated", id, true, events.at)];
+  if (events.mayReactivate) outbox.push(userEvent(deps.d1, "user.updated", id, false, events.at));
+  const results = await runBatch(
     deps.d1,
     [
       lastAdminGuardStatement(deps.d1, id),
+      ...outbox,
       change,
       revokeUserSessionsStatement(deps.d1, { userId: id, reason: events.revokeReason, at: events.at }),
       auditStatement(deps.d1, {
@@ -186,7 +195,26 @@ async function runDeactivation<Row>(
     ],
     lastAdminErrors,
   );
-  return rows as Row[];
+  return results[1 + outbox.length] as Row[];
+}
+
+/**
+ * A user event recorded only while the user's `is_active` is `whileActive`: put it just BEFORE the
+ * write that deactivates (`user.deactivated`) or reactivates (`user.updated`) the user.
+ */
+function userEvent(
+  d1: D1Database,
+  event: "user.deactivated" | "user.updated",
+  id: number,
+  whileActive: boolean,
+  at: string,
+) {
+  const data = event === "user.updated" ? { user_id: id, changed: ["is_active"] } : { user_id: id };
+  return outboxStatement(d1, event, data, {
+    at,
+    when: "EXISTS (SELECT 1 FROM users WHERE id = ?3 AND is_active = ?4)",
+    params: [id, whileActive ? 1 : 0],
+  });
 }
 
 /** DELETE `/users/{id}`: a soft delete (see the route): deactivates the user and revokes its sessions. */
@@ -197,6 +225,7 @@ export async function deactivateUser(deps: Deps, auth: AuthContext, id: number) 
     event: "user_deactivated",
     revokeReason: "user_deleted",
     at,
+    mayReactivate: false,
   });
 }
 
@@ -211,6 +240,7 @@ export async function toggleUserStatus(deps: Deps, auth: AuthContext, id: number
     event: "user_status_toggled",
     revokeReason: "user_status_toggled",
     at,
+    mayReactivate: true,
   });
   if (!toggled.length) throw AccessErrors.USER_NOT_FOUND(id);
   const row = await findUserViewById(deps.db, id);
