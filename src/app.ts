@@ -23,6 +23,7 @@ import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
+import { reportRoutes } from "./modules/reports";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
@@ -91,6 +92,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", emailRoutes);
   app.route("/", linkRoutes);
   app.route("/", integrationRoutes);
+  app.route("/", reportRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

@@ -2,4 +2,5 @@ export * from "./auth";
 export * from "./email";
 export * from "./events";
 export * from "./identity";
+export * from "./reports";
 export * from "./training";
