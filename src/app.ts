@@ -23,7 +23,7 @@ import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
-import { reportRoutes } from "./modules/reports";
+import { reportRoutes, UNSUBSCRIBE_PATH } from "./modules/reports";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
@@ -59,7 +59,10 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }),
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
-  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS }));
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS, anyFormPaths: [UNSUBSCRIBE_PATH] }),
+  );
   app.use(`${API_PREFIX}/*`, noStore());
   app.use(`${API_PREFIX}/*`, refuseDuplicateAuthCookies());
 

@@ -18,7 +18,8 @@ export interface ReportRow {
   created_at: string;
 }
 
-const reportColumns = {
+/** Columns of a report row. */
+export const reportColumns = {
   id: reports.id,
   name: reports.name,
   period_start: reports.periodStart,
