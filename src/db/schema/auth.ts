@@ -56,7 +56,7 @@ export const authEvents = sqliteTable(
   (t) => [
     index("auth_events_user_idx").on(t.userId, t.createdAt),
     // Reports count sign-ins of a period (`src/modules/reports`).
-    index("auth_events_event_created_idx").on(t.event, t.createdAt),
+    index("auth_events_event_created_idx").on(t.event, t.createdAt, t.userId),
   ],
 );
 

@@ -52,7 +52,7 @@ export const registrations = sqliteTable(
     uniqueIndex("registrations_active_unique").on(t.userId, t.trainingId).where(sql`${t.status} <> 'CANCELLED'`),
     index("registrations_training_idx").on(t.trainingId, t.status),
     // Reports count registrations and completions of a period (`src/modules/reports`).
-    index("registrations_registered_idx").on(t.registeredAt),
+    index("registrations_registered_idx").on(t.registeredAt, t.status, t.trainingId),
     index("registrations_completed_idx").on(t.completionDate),
   ],
 );
