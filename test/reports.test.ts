@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
 import { fixtureAdmin, userWithPermissions } from "./access-fixtures";
 import { signedIn } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { body, countingDb, env, expectError, send, unique } from "./helpers";
 
 const REPORTS = "/api/v1/reports";
 
@@ -173,7 +174,7 @@ describe("POST /reports/generate, GET /reports, GET /reports/{id}", () => {
     expect((await body(res)).report).toMatchObject({ id: report.id, figures: report.figures, delivered_to: [] });
   });
 
-  it("refuses a period that does not end after its start", async () => {
+  it("refuses a period that does not end after its start, or is longer than 366 days", async () => {
     const { token } = await fixtureAdmin();
     const res = await send(
       "POST",
@@ -182,6 +183,12 @@ describe("POST /reports/generate, GET /reports, GET /reports/{id}", () => {
       token,
     );
     await expectError(res, 422, "VALIDATION_ERROR");
+    const long = { period_start: "2024-01-01", period_end: "2025-01-02" };
+    const detail = (await expectError(await send("POST", `${REPORTS}/generate`, long, token), 422, "VALIDATION_ERROR"))
+      .detail;
+    expect(detail).toEqual([
+      { loc: ["body", "period_end"], msg: "A report covers at most 366 days", type: "value_error" },
+    ]);
   });
 
   it("lists reports created between two dates and refuses an end date before the start date", async () => {
@@ -203,6 +210,38 @@ describe("POST /reports/generate, GET /reports, GET /reports/{id}", () => {
   it("answers 404 for a report that does not exist", async () => {
     const { token } = await fixtureAdmin();
     await expectError(await send("GET", `${REPORTS}/999999`, undefined, token), 404, "REPORT_NOT_FOUND");
+  });
+});
+
+describe("report generation cost", () => {
+  it("takes the same D1 round trips whatever the data size: identity, one batch of aggregates, one write", async () => {
+    const { token } = await fixtureAdmin();
+    await app.request("/api/v1/hello", {}, env);
+    const tripsOfGenerate = async () => {
+      const { db, counter } = countingDb(env.DB);
+      const res = await app.request(
+        `${REPORTS}/generate`,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ period_start: "2021-06-01", period_end: "2021-07-01" }),
+        },
+        { ...env, DB: db },
+      );
+      expect(res.status).toBe(201);
+      return counter.trips;
+    };
+    const before = await tripsOfGenerate();
+    const popular = await training(unique("Busy "), null);
+    for (let day = 1; day <= 20; day++) {
+      const at = `2021-06-${String(day).padStart(2, "0")}T10:00:00.000Z`;
+      const user = await userCreatedAt(at);
+      await signIn(user, at);
+      await register(user, await training(unique("T "), 5), at);
+      await register(user, popular, at, "COMPLETED", at);
+    }
+    expect(await tripsOfGenerate()).toBe(before);
+    expect(before).toBe(3);
   });
 });
 
