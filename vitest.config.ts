@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { reportMailOutbound } from "./test/outbound/reports";
 
 /** A fresh ES256 key per test run, in the same JWK form as the `JWT_PRIVATE_KEY` secret. */
 function testSigningKey(kid: string): string {
@@ -24,6 +25,8 @@ const providerInbox = new Map<string, number>();
  */
 async function outbound(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  const reportMail = await reportMailOutbound(request.clone());
+  if (reportMail) return reportMail;
   if (url.origin === "https://email-provider.test") {
     if (url.pathname === "/__sent")
       return Response.json({ count: providerInbox.get(url.searchParams.get("to") ?? "") ?? 0 });

@@ -132,6 +132,36 @@ describe("POST /reports/send", () => {
     expect(Date.parse(delivery.sent_at)).not.toBeNaN();
   });
 
+  it("hands the unsubscribe headers to the http and cloudflare transports", async () => {
+    const { token } = await fixtureAdmin();
+    const report = await generate(token);
+    const user = await createUser();
+    await send("POST", `${REPORTS}/send`, { report_id: report.id, subject: "Headers" }, token);
+    const [email] = await reportEmailsOf(user);
+    const headers = JSON.parse(email?.headers ?? "{}");
+    const deliver = async (vars: Record<string, string>) => {
+      await env.DB.prepare("UPDATE emails SET status = 'queued' WHERE id = ?1").bind(email?.id).run();
+      const batch = createMessageBatch("emails", [
+        { id: "h1", timestamp: new Date(), attempts: 1, body: { key: email?.message_key } },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, { ...env, ...vars } as typeof env, ctx);
+      expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["h1"]);
+      return env.DB.prepare("SELECT status, last_error FROM emails WHERE id = ?1").bind(email?.id).first();
+    };
+    expect(await deliver({ EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://report-mail.test/send" })).toEqual({
+      status: "sent",
+      last_error: null,
+    });
+    const received = await (await fetch(`https://report-mail.test/__last?to=${encodeURIComponent(user.email)}`)).json();
+    expect(received).toMatchObject({ subject: "Headers", headers });
+    expect(headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(await deliver({ EMAIL_TRANSPORT: "cloudflare", EMAIL_FROM: "no-reply@example.test" })).toEqual({
+      status: "sent",
+      last_error: null,
+    });
+  });
+
   it("answers 404 for a report that does not exist", async () => {
     const { token } = await fixtureAdmin();
     await expectError(
