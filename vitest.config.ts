@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { OAUTH_TEST_BINDINGS, oauthOutbound } from "./test/outbound/oauth";
+import { reportMailOutbound } from "./test/outbound/reports";
 import { webhookReceiver } from "./test/outbound/webhooks";
 
 /** A fresh ES256 key per test run, in the same JWK form as the `JWT_PRIVATE_KEY` secret. */
@@ -30,6 +31,8 @@ async function outbound(request: Request): Promise<Response> {
   if (oauth) return oauth;
   const webhook = await webhookReceiver(request);
   if (webhook) return webhook;
+  const reportMail = await reportMailOutbound(request.clone());
+  if (reportMail) return reportMail;
   if (url.origin === "https://email-provider.test") {
     if (url.pathname === "/__sent")
       return Response.json({ count: providerInbox.get(url.searchParams.get("to") ?? "") ?? 0 });

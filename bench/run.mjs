@@ -4,72 +4,19 @@
 // (workerd, local D1/KV, no wrangler dev proxy) on 127.0.0.1 and loads it from this process with
 // autocannon. Run: `npm run bench` (writes bench/results.md).
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
-
-const root = new URL("..", import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-// The Miniflare that the project's wrangler uses (same workerd as `wrangler dev`).
-// Its v5 constructor takes a new config shape; `convertV4MiniflareOptions` accepts the documented v4 one.
-const { Miniflare, convertV4MiniflareOptions } = createRequire(require.resolve("wrangler/package.json"))("miniflare");
+import { buildBundle, root, startWorker } from "./miniflare.mjs";
 
 // 1. Build the bundle exactly as `wrangler deploy` would.
-execFileSync(process.execPath, ["scripts/wrangler.mjs", "deploy", "--dry-run", "--outdir", "dist"], {
-  cwd: root,
-  stdio: ["ignore", "ignore", "inherit"],
-});
+buildBundle();
 const bundle = readFileSync(`${root}dist/index.js`);
 const bundleKiB = (bundle.length / 1024).toFixed(1);
 const gzipKiB = (gzipSync(bundle, { level: 9 }).length / 1024).toFixed(1);
 
 // 2. Serve it with Miniflare and apply the migrations.
-const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-/** Starts the bundle in workerd with local D1/KV, `bindings` added to the defaults; migrations applied. */
-async function startWorker(bindings = {}) {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      workers: [
-        {
-          name: "api",
-          scriptPath: `${root}dist/index.js`,
-          modules: true,
-          compatibilityDate: "2026-10-20",
-          compatibilityFlags: ["nodejs_compat"],
-          d1Databases: ["DB"],
-          kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
-          queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
-          bindings: {
-            ENVIRONMENT: "bench",
-            JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),
-            PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
-            ADMIN_EMAIL: "admin@bench.test",
-            ADMIN_PASSWORD: "bench-admin-passphrase",
-            RATE_LIMITS_ENABLED: "false",
-            ...bindings,
-          },
-        },
-      ],
-    }),
-  );
-  const url = await mf.ready;
-  const db = await mf.getD1Database("DB");
-  for (const file of readdirSync(`${root}migrations`)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
-      .split("--> statement-breakpoint")
-      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-      .filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
-  return { mf, base: url.origin };
-}
 let { mf, base } = await startWorker();
 
 const post = (path, body, token) =>

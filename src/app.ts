@@ -24,6 +24,7 @@ import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { oauthRoutes } from "./modules/oauth";
 import { registrationRoutes } from "./modules/registrations";
+import { reportRoutes, UNSUBSCRIBE_PATH } from "./modules/reports";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
@@ -60,7 +61,10 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     }),
   );
   app.use(`${API_PREFIX}/*`, corsForAllowedOrigins());
-  app.use(`${API_PREFIX}/*`, bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS }));
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyGuard({ maxBytes: MAX_BODY_BYTES, formPaths: FORM_POST_PATHS, anyFormPaths: [UNSUBSCRIBE_PATH] }),
+  );
   app.use(`${API_PREFIX}/*`, noStore());
   app.use(`${API_PREFIX}/*`, refuseDuplicateAuthCookies());
 
@@ -98,6 +102,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", integrationRoutes);
   app.route("/", oauthRoutes);
   app.route("/", webhookRoutes);
+  app.route("/", reportRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

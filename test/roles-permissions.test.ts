@@ -834,6 +834,10 @@ describe("every route is protected", () => {
     "GET /api/v1/auth/oauth/providers",
     "GET /api/v1/auth/oauth/{provider}",
     "GET /api/v1/auth/oauth/{provider}/callback",
+    // RFC 8058 one-click unsubscribe of report emails: mail providers post it without a sign-in; the
+    // token signed for one user is the authority.
+    "GET /api/v1/unsubscribe",
+    "POST /api/v1/unsubscribe",
   ];
   /** Public routes served outside the OpenAPI document: the document itself and its two viewers. */
   const UNDOCUMENTED_PUBLIC_ROUTES = ["GET /docs", "GET /openapi.json", "GET /redoc"];
@@ -883,6 +887,7 @@ describe("every route is protected", () => {
       "/api/v1/registrations",
       "/api/v1/modules",
       "/api/v1/users/{id}/progress",
+      "/api/v1/reports",
     ]) {
       expect(
         secured.some((op) => op.path.startsWith(prefix)),

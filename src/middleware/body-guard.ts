@@ -7,6 +7,8 @@ export interface BodyGuardOptions {
   maxBytes: number;
   /** The only paths that also accept an HTML form post (`application/x-www-form-urlencoded`). */
   formPaths?: readonly string[];
+  /** Paths that take a form post as either encoding, `multipart/form-data` too (RFC 8058 one-click unsubscribe). */
+  anyFormPaths?: readonly string[];
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -27,13 +29,17 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
       throw HttpErrors.PAYLOAD_TOO_LARGE(options.maxBytes);
     },
   });
-  const formPaths = new Set(options.formPaths ?? []);
+  const formPaths = new Set([...(options.formPaths ?? []), ...(options.anyFormPaths ?? [])]);
+  const anyFormPaths = new Set(options.anyFormPaths ?? []);
   return async function bodyGuardMiddleware(c, next) {
     if (!BODY_METHODS.has(c.req.method) || !c.req.raw.body || c.req.header("content-length") === "0") return next();
     return limit(c, async () => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-      const isForm = type === "application/x-www-form-urlencoded" && formPaths.has(c.req.path.replace(/\/+$/, ""));
+      const path = c.req.path.replace(/\/+$/, "");
+      const isForm =
+        (type === "application/x-www-form-urlencoded" && formPaths.has(path)) ||
+        (type === "multipart/form-data" && anyFormPaths.has(path));
       if (!isJson && !isForm) throw HttpErrors.UNSUPPORTED_MEDIA_TYPE();
       await next();
     });

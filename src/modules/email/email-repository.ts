@@ -41,6 +41,8 @@ export interface NewEmail {
   text: string;
   html: string;
   secret: string | null;
+  /** Extra message headers, or none. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** Inserts a queued email (its user may be one inserted in the same batch, by username). */
@@ -48,8 +50,8 @@ export function insertEmailStatement(d1: D1Database, e: NewEmail, at: string): S
   const ref = e.user === null ? { sql: "?1", value: null } : userRefSql(e.user, 1);
   return statement(
     d1,
-    `INSERT INTO emails (user_id, message_key, kind, to_address, subject, text, html, secret, created_at, updated_at)
-     SELECT ${ref.sql}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9`,
+    `INSERT INTO emails (user_id, message_key, kind, to_address, subject, text, html, secret, headers, created_at, updated_at)
+     SELECT ${ref.sql}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9`,
     ref.value,
     e.messageKey,
     e.kind,
@@ -59,6 +61,7 @@ export function insertEmailStatement(d1: D1Database, e: NewEmail, at: string): S
     e.html,
     e.secret,
     at,
+    e.headers ? JSON.stringify(e.headers) : null,
   );
 }
 
@@ -71,6 +74,8 @@ export interface OutgoingEmail {
   text: string;
   html: string;
   attempts: number;
+  /** JSON object of extra headers, or null. */
+  headers: string | null;
 }
 
 /**
@@ -81,7 +86,7 @@ export function claimEmailStatement(d1: D1Database, messageKey: string, at: stri
   return statement(
     d1,
     `UPDATE emails SET attempts = attempts + 1, updated_at = ?2 WHERE message_key = ?1 AND status = 'queued'
-     RETURNING id, kind, to_address, subject, text, html, attempts`,
+     RETURNING id, kind, to_address, subject, text, html, attempts, headers`,
     messageKey,
     at,
   );

@@ -35,8 +35,23 @@ export interface EmailRequest {
   newEmail?: string | undefined;
 }
 
+/** An email whose content the caller wrote (a report), with extra headers. */
+export interface PreparedEmailRequest {
+  kind: EmailKind | "report";
+  to: string;
+  user: UserRef | null;
+  subject: string;
+  text: string;
+  html: string;
+  headers?: Record<string, string> | undefined;
+  /** A token inside the body, removed from the stored body once a real transport has sent it. */
+  secret: string | null;
+}
+
 /** A queued email: its statement joins the caller's batch; `enqueue()` runs after the batch. */
 export interface QueuedEmail {
+  /** The queue message's reference, also `emails.message_key`. */
+  messageKey: string;
   statements: Statement[];
   /** Sends the queue message for the stored email; call it once the batch has committed. */
   enqueue(): Promise<void>;
@@ -59,25 +74,62 @@ export function queueEmail(deps: Deps, req: EmailRequest): QueuedEmail {
     validMinutes: req.validMinutes,
     newEmail: req.newEmail,
   });
+  return queuePreparedEmail(deps, { kind: req.kind, to: req.to, user: req.user, ...rendered, secret: req.secret });
+}
+
+/**
+ * `queueEmail()` for a message the caller composed (subject, text, HTML, extra headers).
+ *
+ * @example
+ *   const mails = recipients.map((r) => queuePreparedEmail(deps, { kind: "report", to: r.email, user: r.id, subject, text, html, headers, secret: null }));
+ *   await runBatch(deps.d1, [...writes, ...mails.flatMap((m) => m.statements)]);
+ *   await enqueueEmails(deps, mails);
+ */
+export function queuePreparedEmail(deps: Deps, req: PreparedEmailRequest): QueuedEmail {
   const messageKey = crypto.randomUUID();
   const stmt = insertEmailStatement(
     deps.d1,
-    { messageKey, kind: req.kind, to: req.to, user: req.user, ...rendered, secret: req.secret },
+    {
+      messageKey,
+      kind: req.kind,
+      to: req.to,
+      user: req.user,
+      subject: req.subject,
+      text: req.text,
+      html: req.html,
+      secret: req.secret,
+      headers: req.headers,
+    },
     isoNow(deps.clock),
   );
   return {
+    messageKey,
     statements: [stmt],
-    async enqueue() {
-      try {
-        await deps.emailQueue.send({ key: messageKey } satisfies EmailMessageBody, { contentType: "json" });
-      } catch (err) {
-        // The email stays `queued` in D1; the request itself succeeded.
-        console.error(
-          JSON.stringify({ level: "error", msg: "email enqueue failed", key: messageKey, error: String(err) }),
-        );
-      }
-    },
+    enqueue: () => enqueueEmails(deps, [messageKey]),
   };
+}
+
+/** Queue messages per `sendBatch()` call at most (Cloudflare Queues' limit). */
+const QUEUE_BATCH = 100;
+
+/**
+ * Sends the queue messages of emails stored by a committed batch, 100 per call. A failure leaves the
+ * emails `queued` in D1 and is logged; the request itself succeeded.
+ */
+export async function enqueueEmails(deps: Deps, mails: readonly (QueuedEmail | string)[]): Promise<void> {
+  const keys = mails.map((m) => (typeof m === "string" ? m : m.messageKey));
+  for (let i = 0; i < keys.length; i += QUEUE_BATCH) {
+    const chunk = keys.slice(i, i + QUEUE_BATCH);
+    try {
+      await deps.emailQueue.sendBatch(
+        chunk.map((key) => ({ body: { key } satisfies EmailMessageBody, contentType: "json" as const })),
+      );
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: "error", msg: "email enqueue failed", keys: chunk.length, error: String(err) }),
+      );
+    }
+  }
 }
 
 /** `GET /admin/emails`: newest first. */
@@ -117,7 +169,8 @@ export async function deliverEmails(deps: Deps, batch: MessageBatch<unknown>): P
       continue;
     }
     try {
-      await transport({ from: config.email.from, to: email.to_address, ...email });
+      const headers = email.headers ? (JSON.parse(email.headers) as Record<string, string>) : undefined;
+      await transport({ from: config.email.from, to: email.to_address, ...email, headers });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       await runOne(deps.d1, recordFailureStatement(deps.d1, email.id, reason, isoNow(deps.clock)));

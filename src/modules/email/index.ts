@@ -1,4 +1,13 @@
 /** The email module's public surface: the one sender, the queue consumers and `GET /admin/emails`. */
-export { deliverEmails, type EmailRequest, failEmails, type QueuedEmail, queueEmail } from "./email-service";
+export {
+  deliverEmails,
+  type EmailRequest,
+  enqueueEmails,
+  failEmails,
+  type PreparedEmailRequest,
+  type QueuedEmail,
+  queueEmail,
+  queuePreparedEmail,
+} from "./email-service";
 export { emailRoutes } from "./routes";
 export { escapeHtml, PRODUCT_NAME } from "./templates";

@@ -7,6 +7,8 @@ export interface Envelope {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers (a report's `List-Unsubscribe`); none for most emails. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** How long the HTTP provider may take before the attempt counts as failed. */
@@ -27,7 +29,14 @@ const recordTransport: Transport = async () => {};
 function cloudflareTransport(binding: SendEmail): Transport {
   return async (m) => {
     try {
-      await binding.send({ from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+      await binding.send({
+        from: m.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        ...(m.headers ? { headers: m.headers } : {}),
+      });
     } catch (err) {
       throw new TransportError(
         `send_email refused the message: ${String((err as Error)?.message ?? err).slice(0, 200)}`,
@@ -38,7 +47,8 @@ function cloudflareTransport(binding: SendEmail): Transport {
 
 /**
  * `http`: a Resend/Postmark-style API: `POST EMAIL_HTTP_URL` with `Authorization: Bearer EMAIL_API_KEY`
- * and the JSON `{from, to, subject, text, html}`. Anything but a 2xx within `HTTP_TIMEOUT_MS` fails.
+ * and the JSON `{from, to, subject, text, html}` (and `headers`, an object, when the email has any, as
+ * Resend takes them). Anything but a 2xx within `HTTP_TIMEOUT_MS` fails.
  */
 function httpTransport(url: string | undefined, apiKey: string | undefined): Transport {
   return async (m) => {
@@ -49,7 +59,14 @@ function httpTransport(url: string | undefined, apiKey: string | undefined): Tra
       res = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ from: m.from, to: [m.to], subject: m.subject, text: m.text, html: m.html }),
+        body: JSON.stringify({
+          from: m.from,
+          to: [m.to],
+          subject: m.subject,
+          text: m.text,
+          html: m.html,
+          ...(m.headers ? { headers: m.headers } : {}),
+        }),
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
     } catch (err) {

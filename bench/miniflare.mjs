@@ -1,0 +1,64 @@
+// Shared by the benchmarks (run.mjs, reports.mjs): the built bundle served by Miniflare with local
+// D1/KV and the migrations applied.
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+export const root = new URL("..", import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+// The Miniflare that the project's wrangler uses (same workerd as `wrangler dev`).
+// Its v5 constructor takes a new config shape; `convertV4MiniflareOptions` accepts the documented v4 one.
+const { Miniflare, convertV4MiniflareOptions } = createRequire(require.resolve("wrangler/package.json"))("miniflare");
+
+/** Builds the bundle exactly as `wrangler deploy` would, into `dist/`. */
+export function buildBundle() {
+  execFileSync(process.execPath, ["scripts/wrangler.mjs", "deploy", "--dry-run", "--outdir", "dist"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+/** Starts the bundle in workerd with local D1/KV, `bindings` added to the defaults; migrations applied. */
+export async function startWorker(bindings = {}) {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      workers: [
+        {
+          name: "api",
+          scriptPath: `${root}dist/index.js`,
+          modules: true,
+          compatibilityDate: "2026-10-20",
+          compatibilityFlags: ["nodejs_compat"],
+          d1Databases: ["DB"],
+          kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
+          queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
+          bindings: {
+            ENVIRONMENT: "bench",
+            JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),
+            PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+            ADMIN_EMAIL: "admin@bench.test",
+            ADMIN_PASSWORD: "bench-admin-passphrase",
+            RATE_LIMITS_ENABLED: "false",
+            ...bindings,
+          },
+        },
+      ],
+    }),
+  );
+  const url = await mf.ready;
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync(`${root}migrations`)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
+      .split("--> statement-breakpoint")
+      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+      .filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  return { mf, base: url.origin, db };
+}
