@@ -876,6 +876,7 @@ describe("every route is protected", () => {
       "/api/v1/registrations",
       "/api/v1/modules",
       "/api/v1/users/{id}/progress",
+      "/api/v1/chat/",
     ]) {
       expect(
         secured.some((op) => op.path.startsWith(prefix)),

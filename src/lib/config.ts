@@ -41,6 +41,8 @@ export interface Config {
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
   sessionRetentionDays: number;
+  /** `CHAT_AI_MODEL`: the Workers AI model that phrases chat answers when the `AI` binding is present. */
+  chatModel: string;
 }
 
 /** The rate-limit groups of the contract ("Rate limits"). */
@@ -51,7 +53,8 @@ export type RateLimitGroup =
   | "registrations"
   | "userCreate"
   | "defaultIp"
-  | "defaultUserHourly";
+  | "defaultUserHourly"
+  | "chat";
 
 export const EMAIL_TRANSPORTS = ["record", "cloudflare", "http"] as const;
 export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
@@ -101,6 +104,7 @@ export function configOf(env: object): Config {
       userCreate: perMinute(e, "USER_CREATE", 5),
       defaultIp: perMinute(e, "DEFAULT_IP", 100),
       defaultUserHourly: { limit: int(e, "RATE_LIMIT_DEFAULT_USER_PER_HOUR", 1000), windowSeconds: 3600 },
+      chat: perMinute(e, "CHAT", 20),
     },
     publicUrl,
     magicLinkTtl: int(e, "MAGIC_LINK_TTL_SECONDS", 900),
@@ -123,6 +127,7 @@ export function configOf(env: object): Config {
       str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
+    chatModel: str(e, "CHAT_AI_MODEL") ?? "@cf/meta/llama-3.1-8b-instruct",
   };
   cache.set(env, cfg);
   return cfg;

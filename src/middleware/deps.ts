@@ -43,6 +43,15 @@ export interface Deps {
   emailQueue: Queue;
   /** The `send_email` binding, for `EMAIL_TRANSPORT=cloudflare`. */
   sendEmail: SendEmail;
+  /** Workers AI (`AI` binding), when declared: chat answers are then phrased by a model. */
+  ai: TextModel | undefined;
+  /** The chat WebSocket Durable Objects (`CHAT_SOCKETS`). */
+  chatSockets: Bindings["CHAT_SOCKETS"];
+}
+
+/** What chat needs of the Workers AI binding (`env.AI.run`), so that tests can hand it a fake. */
+export interface TextModel {
+  run(model: string, inputs: { messages: { role: string; content: string }[] }): Promise<unknown>;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -69,6 +78,9 @@ export function depsOf(
     tokens: env.TOKENS_KV,
     emailQueue: env.EMAIL_QUEUE,
     sendEmail: env.SEND_EMAIL,
+    // Not declared in wrangler.toml by default (Workers AI has no local mode): see the README.
+    ai: (env as { AI?: TextModel }).AI,
+    chatSockets: env.CHAT_SOCKETS,
   };
 }
 
