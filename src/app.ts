@@ -24,6 +24,7 @@ import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
 import { registrationRoutes } from "./modules/registrations";
+import { reportRoutes } from "./modules/reports";
 import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
@@ -92,6 +93,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", emailRoutes);
   app.route("/", linkRoutes);
   app.route("/", integrationRoutes);
+  app.route("/", reportRoutes);
   app.route("/", chatRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);

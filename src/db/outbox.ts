@@ -1,7 +1,7 @@
 import { type Statement, statement } from "./statement";
 
 /** Domain events delivered to webhooks. */
-export type DomainEvent = "user.registered" | "training.created" | "registration.completed";
+export type DomainEvent = "user.registered" | "training.created" | "registration.completed" | "report.generated";
 
 export interface OutboxOptions {
   /** When the event happened (the request's clock), as stored. */

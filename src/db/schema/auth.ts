@@ -53,7 +53,11 @@ export const authEvents = sqliteTable(
     detail: text("detail"),
     createdAt: timestamps.createdAt,
   },
-  (t) => [index("auth_events_user_idx").on(t.userId, t.createdAt)],
+  (t) => [
+    index("auth_events_user_idx").on(t.userId, t.createdAt),
+    // Reports count sign-ins of a period (`src/modules/reports`).
+    index("auth_events_event_created_idx").on(t.event, t.createdAt),
+  ],
 );
 
 /**

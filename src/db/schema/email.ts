@@ -25,6 +25,8 @@ export const emails = sqliteTable(
     lastError: text("last_error"),
     /** The one-time token inside the body; removed from the body once a real transport has delivered it. */
     secret: text("secret"),
+    /** Extra message headers as a JSON object (a report's `List-Unsubscribe`), or null. */
+    headers: text("headers"),
     sentAt: text("sent_at"),
     ...timestamps,
   },

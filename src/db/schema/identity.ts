@@ -28,6 +28,8 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex("users_username_unique").on(sql`lower(${t.username})`),
     uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
+    // Reports count the users who joined in a period (`src/modules/reports`).
+    index("users_created_idx").on(t.createdAt),
   ],
 );
 

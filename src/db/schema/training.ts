@@ -51,6 +51,9 @@ export const registrations = sqliteTable(
     // One active (not cancelled) registration per user and training.
     uniqueIndex("registrations_active_unique").on(t.userId, t.trainingId).where(sql`${t.status} <> 'CANCELLED'`),
     index("registrations_training_idx").on(t.trainingId, t.status),
+    // Reports count registrations and completions of a period (`src/modules/reports`).
+    index("registrations_registered_idx").on(t.registeredAt),
+    index("registrations_completed_idx").on(t.completionDate),
   ],
 );
 
