@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TextModel } from "../src/middleware/deps";
 import { fixtureAdmin } from "./access-fixtures";
-import { createTraining, signedIn } from "./factories";
+import { createTraining, createUser, signedIn, tokenFor } from "./factories";
 import { API, body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
 const SEND = "/api/v1/chat/send";
@@ -163,6 +163,98 @@ describe("permission filtering", () => {
     const answer = await ask(token, "How many registrations are there?");
     expect(answer.response).toContain("You have 1 registration.");
     expect(answer.sources).toEqual(["your registrations"]);
+  });
+});
+
+describe("the platform's figures (reports:read)", () => {
+  const DAY = 86_400;
+  /** Weeks in 2020: no other test of this file writes anything dated then. */
+  const T = Date.parse("2020-03-10T12:00:00.000Z");
+
+  /**
+   * In the week before last (T - 9 days): 1 sign-up, 2 registrations; in the last week (T - 2 days):
+   * 2 sign-ups, 3 registrations of which 1 completed. Returns an ADMIN's client and token at T.
+   */
+  async function seededWeeks(T: number) {
+    const clock = manualClock(T - 9 * DAY * 1000);
+    const client = clientAt(clock);
+    const { user: admin } = await fixtureAdmin();
+    const training = await createTraining((await fixtureAdmin()).token, { max_participants: 50 });
+    const at = () => Math.floor(clock.now() / 1000);
+    const signUp = async () => {
+      const username = unique("fig");
+      const res = await client.send("POST", "/api/v1/auth/register", {
+        username,
+        email: `${username}@example.test`,
+        password: "Figures-Password-2020!x",
+      });
+      expect(res.status).toBe(201);
+    };
+    const registration = async () => {
+      const user = await createUser();
+      const res = await client.send(
+        "POST",
+        `/api/v1/trainings/${training.id}/register`,
+        undefined,
+        await tokenFor(user.id, { now: at() }),
+      );
+      expect(res.status).toBe(201);
+      return (await body(res)).registration.id as number;
+    };
+    await signUp();
+    await registration();
+    await registration();
+    clock.advance(7 * DAY);
+    await signUp();
+    await signUp();
+    const done = await registration();
+    await registration();
+    await registration();
+    const adminToken = await tokenFor(admin.id, { now: at() });
+    for (const status of ["ATTENDED", "COMPLETED"]) {
+      expect((await client.send("PATCH", `/api/v1/registrations/${done}`, { status }, adminToken)).status).toBe(200);
+    }
+    clock.advance(2 * DAY);
+    return { client, clock, token: await tokenFor(admin.id, { now: at() }) };
+  }
+
+  it("answers counts and trends from the figures of the period and the one before", async () => {
+    const { client, token } = await seededWeeks(T);
+    const source = "platform figures of 2020-03-03 to 2020-03-10 and of 2020-02-25 to 2020-03-03 (as in reports)";
+
+    const trend = await ask(token, "What are the registration trends this week?", undefined, client);
+    expect(trend.response).toContain("In the last 7 days, compared with the 7 days before:");
+    expect(trend.response).toContain("registrations 3 (up 1, +50%, from 2)");
+    expect(trend.response).toContain("completions 1 (up 1, from 0)");
+    expect(trend.response).toContain("new users 2 (up 1, +100%, from 1)");
+    expect(trend.sources).toEqual([source]);
+
+    const users = await ask(token, "How many users are there?", undefined, client);
+    expect(users.response).toContain("There are 3 users (3 active accounts); 2 joined");
+
+    const registrations = await ask(token, "How many registrations were made this week?", undefined, client);
+    expect(registrations.response).toContain(
+      "3 registrations were made in the last 7 days (now 2 REGISTERED, 1 COMPLETED); 1 completed.",
+    );
+    expect(registrations.sources).toEqual([source]);
+  });
+
+  it("summarizes the latest report, for reports:read holders only", async () => {
+    await seededWeeks(Date.parse("2020-06-10T12:00:00.000Z"));
+    const { token } = await fixtureAdmin();
+    const name = unique("Weekly ");
+    const period = { period_start: "2020-06-03T12:00:00Z", period_end: "2020-06-10T12:00:00Z" };
+    expect((await send("POST", "/api/v1/reports/generate", { ...period, name }, token)).status).toBe(201);
+    const answer = await ask(token, "What does the latest report say?");
+    expect(answer.response).toMatch(
+      new RegExp(
+        `^The latest report, ${name} \\(2020-06-03 to 2020-06-10\\): 2 new users, \\d+ active users?, 3 registrations, 1 completion\\.`,
+      ),
+    );
+    expect(answer.sources).toEqual([`report "${name}" (2020-06-03 to 2020-06-10)`]);
+    const employee = await ask((await signedIn("EMPLOYEE")).token, "What does the latest report say?");
+    expect(employee.response).not.toContain(name);
+    expect(employee.response).toContain("for holders of `reports:read`");
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AuthContext } from "../../lib/access";
 import type { Deps } from "../../middleware/deps";
-import { type Change, figuresOfPeriod } from "./figures";
+import { type Change, figuresOfPeriod, latestReportFigures } from "./figures";
 import {
   type CatalogItem,
   FIGURES_REFUSAL,
@@ -18,6 +18,7 @@ import {
 export type Intent =
   | { kind: "count"; what: "users" | "trainings" | "registrations"; days: number }
   | { kind: "trend"; days: number }
+  | { kind: "latest-report" }
   | { kind: "popular" }
   | { kind: "seats" }
   | { kind: "my-progress" }
@@ -56,6 +57,7 @@ export function detectIntent(question: string, self: string): Intent {
   ) {
     return { kind: "my-registrations" };
   }
+  if (/\b(latest|last|newest|recent) report\b/.test(q)) return { kind: "latest-report" };
   const days = periodDays(q);
   if (/\b(trends?|compared?|comparison|change[sd]?|growth|grow|versus|vs|previous|evolution)\b/.test(q)) {
     return { kind: "trend", days };
@@ -111,6 +113,7 @@ export function capabilities(auth: AuthContext): string[] {
     list.push(
       "how many users or registrations there are (“how many users signed up this month?”)",
       "trends between periods (“what are the registration trends this month?”)",
+      "the latest report",
     );
   }
   if (auth.permissions.has("progress:read")) list.push("a user's progress (“what is the progress of alice?”)");
@@ -183,6 +186,13 @@ export async function answerBuiltIn(deps: Deps, auth: AuthContext, intent: Inten
     }
     case "count":
       return answerCount(deps, auth, intent.what, intent.days);
+    case "latest-report": {
+      const report = await latestReportFigures(deps, auth);
+      if (isRefusal(report)) return refused(report);
+      const { name, figures: f } = report.data;
+      const text = `The latest report, ${name} (${f.period.start.slice(0, 10)} to ${f.period.end.slice(0, 10)}): ${plural(f.new_users.current, "new user")}, ${plural(f.active_users.current, "active user")}, ${plural(f.registrations.current, "registration")}, ${plural(f.completions.current, "completion")}.`;
+      return { text, retrieved: [report] };
+    }
     case "trend": {
       const figures = await figuresOfPeriod(deps, auth, intent.days);
       if (isRefusal(figures)) return refused(figures);

@@ -93,7 +93,11 @@ export interface Exchange {
  * conversation is the user's newest (AUTOINCREMENT ids only grow), which is how the messages find
  * it inside the same transaction.
  */
-export function exchangeStatements(d1: D1Database, conversationId: number | undefined, e: Exchange) {
+export function exchangeStatements(
+  d1: D1Database,
+  conversationId: number | undefined,
+  e: Exchange,
+): readonly [Statement<StoredRow>, Statement<StoredRow>, Statement<StoredRow>] {
   const target =
     conversationId === undefined
       ? "id = (SELECT max(id) FROM chat_conversations WHERE user_id = ?1)"
