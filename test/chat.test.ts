@@ -464,12 +464,19 @@ describe("WebSocket /chat/connect", () => {
     ws.close();
   });
 
-  it("authenticates by the access_token cookie too", async () => {
+  it("authenticates by the access_token cookie too, from an allowed origin", async () => {
     const { token } = await signedIn("EMPLOYEE");
-    const { ws, next } = await openSocket({ Cookie: `access_token=${token}` });
+    const { ws, next } = await openSocket({ Cookie: `access_token=${token}`, Origin: "https://app.example.test" });
     ws.send(JSON.stringify({ message: "hello" }));
     expect((await next()).type).toBe("answer");
     ws.close();
+  });
+
+  it("refuses a cookie-authenticated handshake from another origin (cross-site WebSocket hijacking)", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const res = await connect({ Cookie: `access_token=${token}`, Origin: "https://evil.example" });
+    expect(res.webSocket).toBeNull();
+    await expectError(res, 403, "CSRF_ORIGIN_REJECTED");
   });
 
   it("refuses with 401 before the upgrade without a valid token, and 426 without the upgrade", async () => {

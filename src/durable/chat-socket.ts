@@ -38,11 +38,12 @@ export class ChatSocket extends DurableObject<Bindings> {
     if (close) ws.close(4401, "session ended");
   }
 
+  /** Completes the closing handshake the client began (1005/1006 are not codes one may send back). */
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     try {
-      ws.close(code, reason);
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
-      // Already closed.
+      // The runtime already answered the close.
     }
   }
 }

@@ -1,6 +1,7 @@
 import { API_PREFIX } from "../../app-info";
 import { ErrorSchema, errors, json, jsonBody } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
+import { assertSameOrigin } from "../../middleware/authenticate";
 import { rateLimit } from "../../middleware/rate-limit";
 import { createRouter, guardedRoute } from "../../middleware/route";
 import { conversationHistory, ownConversations, sendMessage } from "./chat-service";
@@ -77,7 +78,7 @@ export const chatRoutes = createRouter()
       path: `${CHAT}/connect`,
       tags,
       summary: "Chat over a WebSocket",
-      description: `Upgrade with \`Upgrade: websocket\`, authenticated by bearer token or the \`access_token\` cookie (401 before the upgrade otherwise; 426 \`UPGRADE_REQUIRED\` without the header; 429 \`TOO_MANY_CONNECTIONS\` beyond ${SOCKETS_PER_USER} open sockets per user). Send one JSON text message per question, \`{"message": "...", "conversation_id"?: 1}\`; each is answered by one JSON message, \`{"type": "answer", "data": {response, conversation_id, message_id, sources, answered_by}}\` (as \`POST /chat/send\`), or \`{"type": "error", "status", "code", "detail"}\`: \`MESSAGE_TOO_LARGE\` (over ${SOCKET_MAX_MESSAGE_BYTES} bytes), \`INVALID_MESSAGE\`, \`CHAT_RATE_LIMITED\` (over ${SOCKET_MESSAGES_PER_MINUTE} questions per connection per minute), \`CONVERSATION_NOT_FOUND\`, and \`SESSION_ENDED\` (the session was signed out or the account deactivated; the socket is then closed with code 4401). ${GROUNDING}`,
+      description: `Upgrade with \`Upgrade: websocket\`, authenticated by bearer token or the \`access_token\` cookie (401 before the upgrade otherwise; with the cookie, a handshake whose \`Origin\` is neither this origin nor one of \`ALLOWED_ORIGINS\` is 403 \`CSRF_ORIGIN_REJECTED\`; 426 \`UPGRADE_REQUIRED\` without the header; 429 \`TOO_MANY_CONNECTIONS\` beyond ${SOCKETS_PER_USER} open sockets per user). Send one JSON text message per question, \`{"message": "...", "conversation_id"?: 1}\`; each is answered by one JSON message, \`{"type": "answer", "data": {response, conversation_id, message_id, sources, answered_by}}\` (as \`POST /chat/send\`), or \`{"type": "error", "status", "code", "detail"}\`: \`MESSAGE_TOO_LARGE\` (over ${SOCKET_MAX_MESSAGE_BYTES} bytes), \`INVALID_MESSAGE\`, \`CHAT_RATE_LIMITED\` (over ${SOCKET_MESSAGES_PER_MINUTE} questions per connection per minute), \`CONVERSATION_NOT_FOUND\`, and \`SESSION_ENDED\` (the session was signed out or the account deactivated; the socket is then closed with code 4401). ${GROUNDING}`,
       permission: "authenticated",
       responses: {
         101: { description: "Switching Protocols: the WebSocket is open" },
@@ -86,6 +87,9 @@ export const chatRoutes = createRouter()
     }),
     async (c) => {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw ChatErrors.UPGRADE_REQUIRED();
+      // A handshake is a GET, which the cookie origin check lets through: without this, a page of another
+      // origin could open a socket with the user's cookie and read the answers (cross-site WebSocket hijacking).
+      if (c.var.auth.via === "cookie") assertSameOrigin(c.req.raw, c.var.deps.config.allowedOrigins);
       const sockets = c.var.deps.chatSockets;
       const stub = sockets.get(sockets.idFromName(`user:${c.var.auth.userId}`));
       // The identity comes from authenticate(), never from the client: the object trusts these headers
