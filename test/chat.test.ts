@@ -506,6 +506,14 @@ describe("WebSocket /chat/connect", () => {
     ws.close();
   });
 
+  it("refuses more than 5 open sockets per user with 429 before the upgrade", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    const open = [];
+    for (let i = 0; i < 5; i += 1) open.push(await openSocket({ Authorization: `Bearer ${token}` }));
+    await expectError(await connect({ Authorization: `Bearer ${token}` }), 429, "TOO_MANY_CONNECTIONS");
+    for (const { ws } of open) ws.close();
+  });
+
   it("limits the questions per connection", async () => {
     const { token } = await signedIn("EMPLOYEE");
     const { ws, next } = await openSocket({ Authorization: `Bearer ${token}` });

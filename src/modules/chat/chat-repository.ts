@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { findPage, pageResult, pageStatements } from "../../db/page";
 import { chatConversations, chatMessages } from "../../db/schema";
@@ -42,7 +42,7 @@ export function listConversations(db: Db, userId: number, page: Page) {
       from: chatConversations,
       columns: conversationColumns,
       where: eq(chatConversations.userId, userId),
-      orderBy: desc(chatConversations.updatedAt),
+      orderBy: sql`${chatConversations.updatedAt} DESC, ${chatConversations.id} DESC`,
     },
     page,
   );
