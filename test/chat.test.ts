@@ -79,6 +79,8 @@ describe("the built-in answerer", () => {
     const { token } = await signedIn("EMPLOYEE");
     const answer = await ask(token, "How many trainings are there?");
     expect(answer.response).toContain(`There are ${published?.n} published trainings.`);
+    const mine = await ask(token, "How many trainings can I register for?");
+    expect(mine.response).toContain(`There are ${published?.n} published trainings.`);
   });
 
   it("lists the caller's own registrations with their status", async () => {

@@ -49,11 +49,13 @@ export function detectIntent(question: string, self: string): Intent {
   if (someone && !NOT_A_NAME.has(someone)) {
     return someone === self.toLowerCase() ? { kind: "my-progress" } : { kind: "user-progress", username: someone };
   }
-  const aboutMe = /\b(my|i|me|am i)\b/.test(q);
-  if (aboutMe && /\b(progress|scores?|modules?|how am i doing)\b/.test(q)) return { kind: "my-progress" };
+  const iAm = /\b(i|i'm|am i|me)\b/.test(q);
+  if (/\bmy (progress|scores?|modules?)\b|\bhow am i doing\b/.test(q) || (iAm && /\b(progress|scores?)\b/.test(q))) {
+    return { kind: "my-progress" };
+  }
   if (
-    (aboutMe && /\b(registrations?|trainings?|courses?|enrol+ments?)\b/.test(q)) ||
-    /\b(registered for|signed up for|am i registered)\b/.test(q)
+    /\bmy (registrations?|trainings?|courses?|enrol+ments?|bookings?)\b/.test(q) ||
+    (iAm && /\b(registered|signed up|enrol+ed|booked)\b/.test(q))
   ) {
     return { kind: "my-registrations" };
   }
