@@ -18,6 +18,7 @@ import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { auditRoutes, recordForbidden } from "./modules/audit";
 import { authRoutes, FORM_POST_PATHS, linkRoutes, mfaRoutes } from "./modules/auth";
+import { chatRoutes } from "./modules/chat";
 import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
@@ -103,6 +104,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
   app.route("/", oauthRoutes);
   app.route("/", webhookRoutes);
   app.route("/", reportRoutes);
+  app.route("/", chatRoutes);
 
   const routeIndex = new RouteIndex(() => app.routes);
   app.notFound((c) => {

@@ -15,7 +15,7 @@ function layerOf(file: string): Layer {
   if (file.startsWith("src/db/")) return "db";
   if (file.startsWith("src/middleware/") || file === "src/env.ts") return "middleware";
   if (file.startsWith("src/modules/")) return "modules";
-  return "app"; // src/app.ts, src/index.ts, src/jobs/
+  return "app"; // src/app.ts, src/index.ts, src/jobs/, src/durable/ (Durable Object classes, like jobs: entry points)
 }
 
 /** The module a file belongs to (`src/modules/<name>/...`), if any. */

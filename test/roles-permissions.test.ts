@@ -888,6 +888,7 @@ describe("every route is protected", () => {
       "/api/v1/modules",
       "/api/v1/users/{id}/progress",
       "/api/v1/reports",
+      "/api/v1/chat/",
     ]) {
       expect(
         secured.some((op) => op.path.startsWith(prefix)),

@@ -86,3 +86,32 @@ describe("D1 round trips of every authenticated read", async () => {
     expect(counter.trips).toBe(READ_EXCEPTIONS[path]?.trips ?? 1);
   });
 });
+
+describe("D1 round trips of chat", () => {
+  it("POST /chat/send costs authentication, the data it reads and one batch that stores both messages", async () => {
+    const { token } = await signedIn("EMPLOYEE");
+    await app.request("/api/v1/hello", {}, env);
+    const trips = async (message: string, conversationId?: number) => {
+      const { db, counter } = countingDb(env.DB);
+      const res = await app.request(
+        "/api/v1/chat/send",
+        {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ message, conversation_id: conversationId }),
+        },
+        { ...env, DB: db },
+      );
+      expect(res.status).toBe(200);
+      return {
+        trips: counter.trips,
+        id: ((await res.json()) as { data: { conversation_id: number } }).data.conversation_id,
+      };
+    };
+    // Help reads nothing; the catalog is one batch; a known conversation adds its ownership check.
+    const first = await trips("hello");
+    expect(first.trips).toBe(2);
+    expect((await trips("Which trainings have free seats?")).trips).toBe(3);
+    expect((await trips("hello", first.id)).trips).toBe(3);
+  });
+});

@@ -41,6 +41,8 @@ export interface Config {
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
   sessionRetentionDays: number;
+  /** `CHAT_AI_MODEL`: the Workers AI model that phrases chat answers when the `AI` binding is present. */
+  chatModel: string;
   /** Webhook delivery (contract, "Webhooks"). */
   webhooks: {
     /** `WEBHOOK_ALLOW_PRIVATE_TARGETS`: http and private addresses allowed (local development only). */
@@ -79,7 +81,8 @@ export type RateLimitGroup =
   | "registrations"
   | "userCreate"
   | "defaultIp"
-  | "defaultUserHourly";
+  | "defaultUserHourly"
+  | "chat";
 
 export const EMAIL_TRANSPORTS = ["record", "cloudflare", "http"] as const;
 export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
@@ -158,6 +161,7 @@ export function configOf(env: object): Config {
       userCreate: perMinute(e, "USER_CREATE", 5),
       defaultIp: perMinute(e, "DEFAULT_IP", 100),
       defaultUserHourly: { limit: int(e, "RATE_LIMIT_DEFAULT_USER_PER_HOUR", 1000), windowSeconds: 3600 },
+      chat: perMinute(e, "CHAT", 20),
     },
     publicUrl,
     magicLinkTtl: int(e, "MAGIC_LINK_TTL_SECONDS", 900),
@@ -180,6 +184,7 @@ export function configOf(env: object): Config {
       str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
+    chatModel: str(e, "CHAT_AI_MODEL") ?? "@cf/meta/llama-3.1-8b-instruct",
     webhooks: {
       allowPrivateTargets: str(e, "WEBHOOK_ALLOW_PRIVATE_TARGETS")?.toLowerCase() === "true",
       retrySchedule: retrySchedule(str(e, "WEBHOOK_RETRY_SCHEDULE")),

@@ -45,6 +45,15 @@ export interface Deps {
   sendEmail: SendEmail;
   /** The `webhook-deliveries` queue: one message per (event, endpoint) delivery. */
   webhookQueue: Queue;
+  /** Workers AI (`AI` binding), when declared: chat answers are then phrased by a model. */
+  ai: TextModel | undefined;
+  /** The chat WebSocket Durable Objects (`CHAT_SOCKETS`). */
+  chatSockets: Bindings["CHAT_SOCKETS"];
+}
+
+/** What chat needs of the Workers AI binding (`env.AI.run`), so that tests can hand it a fake. */
+export interface TextModel {
+  run(model: string, inputs: { messages: { role: string; content: string }[] }): Promise<unknown>;
 }
 
 const NO_META: RequestMeta = { ip: null, userAgent: null };
@@ -73,6 +82,9 @@ export function depsOf(
     emailQueue: env.EMAIL_QUEUE,
     sendEmail: env.SEND_EMAIL,
     webhookQueue: env.WEBHOOK_QUEUE,
+    // Not declared in wrangler.toml by default (Workers AI has no local mode): see the README.
+    ai: (env as { AI?: TextModel }).AI,
+    chatSockets: env.CHAT_SOCKETS,
   };
 }
 

@@ -1,4 +1,5 @@
 export * from "./auth";
+export * from "./chat";
 export * from "./email";
 export * from "./events";
 export * from "./identity";

@@ -14,6 +14,7 @@ export {
   findCredentialsById,
   findLinkUser,
   findUserForChange,
+  findUserViewByUsername,
   isActiveUser,
   joinVerifiedDomainsStatements,
   type LinkUser,

@@ -1,8 +1,8 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { findPage } from "../../db/page";
 import { trainings } from "../../db/schema";
-import { containsText } from "../../db/sql";
+import { amongIds, containsText } from "../../db/sql";
 import { assignments, type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
 import type { TrainingFilters, TrainingView } from "./schemas";
@@ -145,4 +145,47 @@ export function deleteTrainingWithoutRegistrationsStatement(d1: D1Database, id: 
     "DELETE FROM trainings WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM registrations WHERE training_id = ?1) RETURNING id",
     id,
   );
+}
+
+/** A published training with its seats, as the chat's catalog lists it. */
+export interface CatalogEntry {
+  id: number;
+  title: string;
+  category: TrainingView["category"];
+  start_date: string | null;
+  max_participants: number | null;
+  /** Active (not cancelled) registrations. */
+  seats_taken: number;
+}
+
+/** Up to `limit` published trainings with their seats taken, soonest first, and how many are published, in one batch. */
+export async function findCatalogWithSeats(db: Db, limit: number): Promise<{ rows: CatalogEntry[]; total: number }> {
+  const published = eq(trainings.status, "PUBLISHED");
+  const [rows, totals] = await db.batch([
+    db
+      .select({
+        id: trainings.id,
+        title: trainings.title,
+        category: trainings.category,
+        start_date: trainings.startDate,
+        max_participants: trainings.maxParticipants,
+        seats_taken: sql<number>`${sql.raw(activeRegistrationsOf("trainings.id"))}`,
+      })
+      .from(trainings)
+      .where(published)
+      .orderBy(sql`${trainings.startDate} IS NULL`, trainings.startDate, trainings.id)
+      .limit(limit),
+    db.select({ n: count() }).from(trainings).where(published),
+  ]);
+  return { rows, total: totals[0]?.n ?? 0 };
+}
+
+/** The titles of trainings by id (any status: a caller's own registrations may be for a draft). */
+export async function findTrainingTitles(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: trainings.id, title: trainings.title })
+    .from(trainings)
+    .where(amongIds(trainings.id, ids));
+  return new Map(rows.map((r) => [r.id, r.title]));
 }

@@ -1,0 +1,49 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../env";
+import { systemClock } from "../lib/clock";
+import { depsOf } from "../middleware/deps";
+import { answerSocketMessage, ChatErrors, SOCKETS_PER_USER, type SocketState, socketIdentity } from "../modules/chat";
+
+/**
+ * The chat WebSockets of one user (`CHAT_SOCKETS.idFromName("user:<id>")`), held with the hibernation
+ * API: the object is evicted from memory while its sockets are idle and woken by the next message,
+ * so idle sockets cost nothing. What each socket needs between messages (the caller's identity, its
+ * rate window) is its attachment. The protocol itself is the chat module's (`answerSocketMessage`).
+ * Reached only from `GET /api/v1/chat/connect` after authentication, which forwards the caller's id.
+ */
+export class ChatSocket extends DurableObject<Bindings> {
+  /** Upgrades the request forwarded by the Worker; the caller's identity comes from its headers. */
+  override async fetch(request: Request): Promise<Response> {
+    const identity = socketIdentity(request.headers);
+    if (!identity || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Not a chat socket request", { status: 400 });
+    }
+    if (this.ctx.getWebSockets().length >= SOCKETS_PER_USER) {
+      const err = ChatErrors.TOO_MANY_CONNECTIONS(SOCKETS_PER_USER);
+      return Response.json({ detail: err.detail, status: "error", code: err.code }, { status: err.status });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const state: SocketState = { ...identity, windowStartMs: 0, count: 0 };
+    server.serializeAttachment(state);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** One question, one JSON answer (or error). */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const deps = depsOf(this.env, systemClock);
+    const { reply, state, close } = await answerSocketMessage(deps, ws.deserializeAttachment() as SocketState, message);
+    ws.serializeAttachment(state);
+    ws.send(JSON.stringify(reply));
+    if (close) ws.close(4401, "session ended");
+  }
+
+  /** Completes the closing handshake the client began (1005/1006 are not codes one may send back). */
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // The runtime already answered the close.
+    }
+  }
+}

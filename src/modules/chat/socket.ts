@@ -1,0 +1,111 @@
+import { loadAuthSubject } from "../../db/auth-subject";
+import { isoAt } from "../../lib/clock";
+import { AppError, HttpErrors } from "../../lib/errors";
+import type { Deps } from "../../middleware/deps";
+import { sendMessage } from "./chat-service";
+import { ChatErrors } from "./errors";
+import { SendBody, type SendResult } from "./schemas";
+
+/**
+ * The chat WebSocket's protocol, run by the `ChatSocket` Durable Object (src/durable/): the Worker
+ * authenticates the upgrade request and hands the caller's identity to the object in headers that only
+ * it can set (the object is reachable through its binding only); the object keeps it in the socket's
+ * attachment, which survives hibernation.
+ */
+
+/** Headers the Worker sets on the request it forwards to the Durable Object. */
+export const SOCKET_USER_HEADER = "X-Chat-User-Id";
+export const SOCKET_SESSION_HEADER = "X-Chat-Session-Id";
+
+/** Largest message accepted on the socket, in bytes (UTF-8). */
+export const SOCKET_MAX_MESSAGE_BYTES = 8 * 1024;
+/** Questions per connection per minute. */
+export const SOCKET_MESSAGES_PER_MINUTE = 10;
+/** Open chat sockets per user (one Durable Object holds them all). */
+export const SOCKETS_PER_USER = 5;
+
+/** What a socket remembers between messages (`serializeAttachment`). */
+export interface SocketState {
+  userId: number;
+  sessionId: string;
+  /** The current rate window's start (epoch ms) and the questions counted in it. */
+  windowStartMs: number;
+  count: number;
+}
+
+/** The identity the Worker forwarded, or undefined when the request did not come from it. */
+export function socketIdentity(headers: Headers): { userId: number; sessionId: string } | undefined {
+  const userId = Number(headers.get(SOCKET_USER_HEADER));
+  const sessionId = headers.get(SOCKET_SESSION_HEADER);
+  return Number.isSafeInteger(userId) && userId > 0 && sessionId ? { userId, sessionId } : undefined;
+}
+
+/** The JSON messages the socket sends: one per answer, one per error. */
+export type SocketReply =
+  | { type: "answer"; data: SendResult }
+  | { type: "error"; status: number; code: string; detail: string };
+
+const errorReply = (err: AppError): SocketReply => ({
+  type: "error",
+  status: err.status,
+  code: err.code,
+  detail:
+    typeof err.detail === "string" ? err.detail : err.detail.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; "),
+});
+
+/**
+ * Answers one socket message `{"message": "...", "conversation_id"?: n}` as `POST /chat/send` does,
+ * after the size limit, the per-connection rate and a check that the session that opened the socket
+ * is still valid (a logout or deactivation ends the socket: `close`).
+ */
+export async function answerSocketMessage(
+  deps: Deps,
+  state: SocketState,
+  raw: string | ArrayBuffer,
+): Promise<{ reply: SocketReply; state: SocketState; close?: boolean }> {
+  const bytes = typeof raw === "string" ? new TextEncoder().encode(raw).byteLength : raw.byteLength;
+  if (bytes > SOCKET_MAX_MESSAGE_BYTES) {
+    return { reply: errorReply(ChatErrors.MESSAGE_TOO_LARGE(SOCKET_MAX_MESSAGE_BYTES)), state };
+  }
+  const now = deps.clock.now();
+  const fresh = now - state.windowStartMs >= 60_000;
+  const counted = { ...state, windowStartMs: fresh ? now : state.windowStartMs, count: (fresh ? 0 : state.count) + 1 };
+  if (counted.count > SOCKET_MESSAGES_PER_MINUTE) {
+    const retryAfter = Math.max(1, Math.ceil((counted.windowStartMs + 60_000 - now) / 1000));
+    return { reply: errorReply(ChatErrors.CHAT_RATE_LIMITED(retryAfter)), state: { ...counted, count: state.count } };
+  }
+  const input = parseQuestion(raw);
+  if (input instanceof AppError) return { reply: errorReply(input), state: counted };
+
+  const subject = await loadAuthSubject(deps.d1, state.userId, state.sessionId, isoAt(now));
+  if (!subject || subject.sessionRevoked || !subject.isActive) {
+    return { reply: errorReply(ChatErrors.SESSION_ENDED()), state: counted, close: true };
+  }
+  try {
+    const data = await sendMessage(deps, { ...subject.context, via: "bearer" }, input);
+    return { reply: { type: "answer", data }, state: counted };
+  } catch (err) {
+    if (err instanceof AppError) return { reply: errorReply(err), state: counted };
+    console.error(JSON.stringify({ level: "error", msg: "chat socket message failed", error: String(err) }));
+    return { reply: errorReply(HttpErrors.INTERNAL_ERROR("Internal server error")), state: counted };
+  }
+}
+
+/** The question of a socket message, or the error that refuses it. */
+function parseQuestion(raw: string | ArrayBuffer) {
+  if (typeof raw !== "string") return ChatErrors.INVALID_MESSAGE("Messages are JSON text, not binary");
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return ChatErrors.INVALID_MESSAGE('A message is JSON: {"message": "...", "conversation_id"?: 1}');
+  }
+  const parsed = SendBody.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return ChatErrors.INVALID_MESSAGE(
+      issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "Invalid message",
+    );
+  }
+  return parsed.data;
+}
