@@ -8,7 +8,7 @@
 //
 //   node scripts/build.mjs            build, print the size
 //   node scripts/build.mjs --analyze  also print the largest inputs (esbuild's metafile)
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -28,10 +28,25 @@ const zodDir = dirname(require.resolve("zod/package.json"));
  * - zod's `fromJSONSchema` (builds zod schemas from JSON Schema) and `z.compile` (a JIT compiler
  *   that needs `new Function`, which Workers forbid; zod itself turns it off on Workers): never
  *   called; each export becomes a function that throws if it ever is.
+ * - the OpenAPI document: generated here, at build time, from the same app (`generateDocument`), and
+ *   served from the static assets by `src/openapi-document.deployed.ts`, which takes the place of
+ *   `src/openapi-document.ts`. At runtime `@hono/zod-openapi` then needs of
+ *   `@asteasolutions/zod-to-openapi` only what defining routes touches: `ZOD_TO_OPENAPI_AT_RUNTIME`.
  */
 const trimmed = {
   name: "trim-unused",
   setup(build) {
+    build.onResolve({ filter: /^\.\/openapi-document$/ }, (args) => ({
+      path: join(args.resolveDir, "openapi-document.deployed.ts"),
+    }));
+    build.onResolve({ filter: /^@asteasolutions\/zod-to-openapi$/ }, () => ({
+      path: "zod-to-openapi",
+      namespace: "runtime-stub",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "runtime-stub" }, () => ({
+      contents: ZOD_TO_OPENAPI_AT_RUNTIME,
+      loader: "js",
+    }));
     build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
       contents: 'export { default as en } from "./en.js";',
       resolveDir: join(zodDir, "v4/locales"),
@@ -44,6 +59,30 @@ const trimmed = {
   },
 };
 
+/**
+ * What `@hono/zod-openapi` uses of `@asteasolutions/zod-to-openapi` while routes are defined and
+ * requests validated, without the document generator: a registry that keeps nothing, and a
+ * `.openapi()` on zod schemas that returns the schema itself (it only adds documentation metadata;
+ * validation is zod's own). Generating a document from it throws.
+ */
+const ZOD_TO_OPENAPI_AT_RUNTIME = `
+export class OpenAPIRegistry {
+  definitions = [];
+  register(_refId, schema) { return schema; }
+  registerParameter(_refId, schema) { return schema; }
+  registerPath() {}
+  registerWebhook() {}
+  registerComponent(type, name, component) { return { name, ref: { $ref: "#/components/" + type + "/" + name }, component }; }
+}
+class NoGenerator { constructor() { throw new Error("the OpenAPI generator is not in the deployed bundle"); } }
+export { NoGenerator as OpenApiGeneratorV3, NoGenerator as OpenApiGeneratorV31, NoGenerator as OpenApiGeneratorV32 };
+export function extendZodWithOpenApi(zod) {
+  if (typeof zod.ZodType.prototype.openapi === "undefined") zod.ZodType.prototype.openapi = function () { return this; };
+}
+export function getOpenApiMetadata() { return {}; }
+export function getRefId() { return undefined; }
+`;
+
 /** A module with the same exports as `path`, each a function that throws when called. */
 function throwingStubOf(path) {
   const source = readFileSync(path, "utf8");
@@ -52,6 +91,36 @@ function throwingStubOf(path) {
   return body.join("\n");
 }
 
+/**
+ * The OpenAPI document of the app as `src/openapi-document.ts` generates it (with a placeholder
+ * origin in `servers`, replaced per request), written to public/docs-assets/openapi.json.
+ */
+async function generateDocument() {
+  const entry = join(root, "dist/openapi-generator.mjs");
+  await esbuild.build({
+    stdin: {
+      contents: `import { createApp } from "./src/app";
+import { documentFields } from "./src/openapi-document";
+export default createApp().getOpenAPI31Document(documentFields("https://api.example.com"));`,
+      resolveDir: root,
+      loader: "ts",
+      sourcefile: "openapi-generator.ts",
+    },
+    outfile: entry,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    conditions: ["workerd", "worker"],
+    logLevel: "warning",
+  });
+  const { default: document } = await import(`${entry}?${Date.now()}`);
+  rmSync(entry);
+  const out = join(root, "public/docs-assets/openapi.json");
+  writeFileSync(out, JSON.stringify(document));
+  console.log(`public/docs-assets/openapi.json: ${Object.keys(document.paths).length} paths`);
+}
+
+await generateDocument();
 mkdirSync(outdir, { recursive: true });
 const result = await esbuild.build({
   entryPoints: [join(root, "src/index.ts")],
