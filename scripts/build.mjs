@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: bundles the Worker for deployment into dist/worker/index.js (+ its source map),
-// the way wrangler would (esbuild, ES module, minified, names kept, `node:*`/`cloudflare:*` left to
+// the way wrangler would (esbuild, ES module, minified, `node:*`/`cloudflare:*` left to
 // the runtime), plus what wrangler's bundler cannot do because it takes no esbuild plugins: code
 // that the deployed Worker never runs is left out of the bundle (see `trimmed` below). `npm run
 // deploy` uploads this file as it is (`wrangler deploy --no-bundle`); `npm run dev` and the tests run
@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const root = new URL("..", import.meta.url).pathname;
+const ts = (await import("typescript")).default;
 const require = createRequire(import.meta.url);
 // The esbuild that wrangler itself bundles with: no extra dependency, the same version.
 const esbuild = createRequire(require.resolve("wrangler/package.json"))("esbuild");
@@ -31,7 +32,8 @@ const zodDir = dirname(require.resolve("zod/package.json"));
  * - the OpenAPI document: generated here, at build time, from the same app (`generateDocument`), and
  *   served from the static assets by `src/openapi-document.deployed.ts`, which takes the place of
  *   `src/openapi-document.ts`. At runtime `@hono/zod-openapi` then needs of
- *   `@asteasolutions/zod-to-openapi` only what defining routes touches: `ZOD_TO_OPENAPI_AT_RUNTIME`.
+ *   `@asteasolutions/zod-to-openapi` only what defining routes touches: `ZOD_TO_OPENAPI_AT_RUNTIME`,
+ *   and the text that only the document shows is left out of our sources: `withoutDocumentation`.
  */
 const trimmed = {
   name: "trim-unused",
@@ -52,7 +54,11 @@ const trimmed = {
       resolveDir: join(zodDir, "v4/locales"),
       loader: "js",
     }));
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/](classic[\\/]from-json-schema|core[\\/]compile)\.js$/ }, (args) => ({
+    build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({
+      contents: withoutDocumentation(readFileSync(args.path, "utf8"), args.path),
+      loader: "ts",
+    }));
+    build.onLoad({ filter: ZOD_UNUSED }, (args) => ({
       contents: throwingStubOf(args.path),
       loader: "js",
     }));
@@ -83,12 +89,77 @@ export function getOpenApiMetadata() { return {}; }
 export function getRefId() { return undefined; }
 `;
 
-/** A module with the same exports as `path`, each a function that throws when called. */
+/** Route definitions whose `summary` and `description` only the OpenAPI document reads. */
+const ROUTE_DEFINERS = new Set(["guardedRoute", "publicRoute", "createRoute"]);
+
+/**
+ * `text` (a source file) without what only the OpenAPI document reads, which the deployed Worker
+ * serves from the assets: the `summary` and `description` of route definitions, and the
+ * `.openapi("Name", { example, description })` calls on schemas (at runtime `.openapi()` returns the
+ * schema itself; see `ZOD_TO_OPENAPI_AT_RUNTIME`). An `.openapi(route, handler)` call, which
+ * registers a route, is kept: only calls whose arguments are all string or object literals go.
+ * What goes is overwritten with spaces (line breaks kept), so that every line and column that stays
+ * is where it was and the source map stays exact.
+ */
+function withoutDocumentation(text, fileName) {
+  if (!text.includes("Route(") && !text.includes(".openapi(")) return text;
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const cuts = [];
+  const visit = (node) => {
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      if (
+        ts.isIdentifier(callee) &&
+        ROUTE_DEFINERS.has(callee.text) &&
+        ts.isObjectLiteralExpression(node.arguments[0])
+      ) {
+        for (const property of node.arguments[0].properties) {
+          const name = property.name && ts.isIdentifier(property.name) ? property.name.text : undefined;
+          if (ts.isPropertyAssignment(property) && (name === "summary" || name === "description")) {
+            let end = property.end;
+            while (/\s/.test(text[end] ?? "")) end += 1;
+            cuts.push([property.getStart(source), text[end] === "," ? end + 1 : property.end]);
+          }
+        }
+      }
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        callee.name.text === "openapi" &&
+        node.arguments.every((a) => ts.isStringLiteral(a) || ts.isObjectLiteralExpression(a))
+      ) {
+        cuts.push([callee.expression.end, node.end]);
+        visit(callee.expression);
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  let out = text;
+  for (const [start, end] of cuts) {
+    out = out.slice(0, start) + out.slice(start, end).replace(/[^\n]/g, " ") + out.slice(end);
+  }
+  return out;
+}
+
+/** zod's modules that the deployed Worker never runs (see `trimmed`). */
+const ZOD_UNUSED =
+  /[\\/]zod[\\/]v4[\\/](classic[\\/]from-json-schema|core[\\/](compile|json-schema-processors|json-schema-generator|to-json-schema))\.js$/;
+
+/**
+ * A module with the same exports as `path`, each a function that throws when called; `create...`
+ * exports (zod's schema constructors call `createToJSONSchemaMethod(schema)` to attach a
+ * `.toJSONSchema()` method) return such a function instead.
+ */
 function throwingStubOf(path) {
   const source = readFileSync(path, "utf8");
   const names = [...source.matchAll(/^export (?:async )?(?:function\*?|class|const|let|var) (\w+)/gm)].map((m) => m[1]);
-  const body = names.map((n) => `export function ${n}() { throw new Error("${n}: not in the deployed bundle"); }`);
-  return body.join("\n");
+  const body = names.map((n) =>
+    n.startsWith("create")
+      ? `export function ${n}() { return () => fail("${n}"); }`
+      : `export function ${n}() { fail("${n}"); }`,
+  );
+  return `function fail(name) { throw new Error(name + ": not in the deployed bundle"); }\n${body.join("\n")}`;
 }
 
 /**
@@ -133,7 +204,10 @@ const result = await esbuild.build({
   conditions: ["workerd", "worker", "browser"],
   external: ["node:*", "cloudflare:*"],
   minify: true,
-  keepNames: true,
+  // wrangler keeps function and class names (`keep_names`); nothing here reads them, and the
+  // names cost 11 KiB gzipped. (jose names its errors after their class, `err.name`: those are
+  // all caught in src/lib/jwt.ts.)
+  keepNames: false,
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",
@@ -153,12 +227,16 @@ if (process.argv.includes("--analyze")) {
   for (const [file, { bytesInOutput }] of Object.entries(
     Object.entries(result.metafile.outputs).find(([f]) => f.endsWith(".js"))[1].inputs,
   )) {
-    const key = file.includes("node_modules/")
-      ? file.replace(/.*node_modules\/((@[^/]+\/)?[^/]+)(\/v4\/[^/]+)?.*/, "$1$3")
-      : file.replace(/^src\/(modules\/[^/]+|[^/]+).*/, "src/$1");
+    const key = process.argv.includes("--files")
+      ? file
+      : file.includes("node_modules/")
+        ? file.replace(/.*node_modules\/((@[^/]+\/)?[^/]+)(\/v4\/[^/]+)?.*/, "$1$3")
+        : file.replace(/^src\/(modules\/[^/]+|[^/]+).*/, "src/$1");
     groups.set(key, (groups.get(key) ?? 0) + bytesInOutput);
   }
-  for (const [key, bytes] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+  for (const [key, bytes] of [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, process.argv.includes("--files") ? 60 : 25)) {
     console.log(`${kib(bytes).padStart(7)} KiB  ${key}`);
   }
 }
