@@ -17,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -31,6 +31,7 @@ const esbuild = fromWrangler("esbuild");
 const DURATION = "8s";
 const API = "/api/v1";
 const tmp = mkdtempSync(join(tmpdir(), "bench-"));
+const loadBefore = loadavg()[0];
 
 try {
   execFileSync("wrk", ["--version"], { stdio: "ignore" });
@@ -412,7 +413,7 @@ const ratio = (r) => (r.ceiling ? (r.api.rps / r.ceiling.rps).toFixed(2) : "–"
 const fig = (m) => (m ? `${m.rps.toLocaleString("en")}` : "–");
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} at ${commit} with \`npm run bench\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, workerd via Miniflare (local D1/KV) on 127.0.0.1, load from \`wrk -t2 -d${DURATION}\` on the same machine.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} at ${commit} with \`npm run bench\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, workerd via Miniflare (local D1/KV) on 127.0.0.1, load from \`wrk -t2 -d${DURATION}\` on the same machine; load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after it (other work on the machine lowers every figure; the ratios less so).`,
   "",
   "| request | connections | ceiling req/s | API req/s | API / ceiling | API p50 ms | API p99 ms | API non-2xx |",
   "|---|---|---|---|---|---|---|---|",
