@@ -52,6 +52,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: "./wrangler.toml" },
+      // `npm run test:bundle`: the same tests against the deployed bundle (`npm run build` output).
+      ...(process.env.TEST_BUNDLE ? { main: "./dist/worker/index.js" } : {}),
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),

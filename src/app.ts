@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { getPath as honoGetPath } from "hono/utils/url";
-import { API_PREFIX, API_VERSION } from "./app-info";
+import { API_PREFIX } from "./app-info";
 import type { AppEnv } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
 import { AppError, HttpErrors } from "./lib/errors";
@@ -30,6 +30,7 @@ import { sessionRoutes } from "./modules/sessions";
 import { systemRoutes } from "./modules/system";
 import { trainingRoutes } from "./modules/trainings";
 import { dispatchRecordedEvents, webhookRoutes } from "./modules/webhooks";
+import { serveOpenApiDocument } from "./openapi-document";
 
 /** Largest JSON body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -135,16 +136,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     in: "cookie",
     name: "access_token",
   });
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Identity & Training API",
-      version: API_VERSION,
-      description:
-        'Identity, access control and training administration. Errors are `{detail, status: "error", code}`; validation errors are 422 with `detail` a list of `{loc, msg, type}`.',
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  serveOpenApiDocument(app);
   return app;
 }
 

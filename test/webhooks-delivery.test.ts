@@ -229,6 +229,9 @@ describe("dispatch from the request and the relay cron", () => {
     const other = await createEndpoint({ url: receiverUrl("ok").url, events: ["user.updated"] });
     const off = await createEndpoint({ url: receiverUrl("ok").url, events: ["training.created"], active: false });
     const { sent, queue } = recordingQueue();
+    // Warm this module instance (its admin bootstrap check runs once; under `npm run test:bundle`
+    // the requests above went to the bundle's instance, not this one).
+    await clientAt(manualClock()).send("GET", "/api/v1/hello");
     const { db, counter } = countingDb(env.DB);
     const client = clientAt(manualClock(), { WEBHOOK_QUEUE: queue, DB: db });
     const payload = { title: "Dispatch", category: "TECHNICAL", level: "BEGINNER" };

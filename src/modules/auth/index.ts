@@ -4,6 +4,6 @@ export { FORM_POST_PATHS, linkRoutes } from "./link-routes";
 export { MFA_VERIFY_PATH, mfaChallenge, type SignInStep } from "./mfa-challenge";
 export { mfaRoutes } from "./mfa-routes";
 export { isSafeNext } from "./next-path";
-export { messagePage, mfaCodePage, type Page } from "./pages";
+export { messagePage, mfaCodePage, type Page, page } from "./pages";
 export { authRoutes } from "./routes";
 export { Next } from "./schemas";

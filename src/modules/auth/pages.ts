@@ -32,7 +32,7 @@ footer { max-width: 28rem; margin: 1rem auto; text-align: center; font-size: 0.8
  * A small page of this API: no script, no external asset, its one inline style allowed by a nonce;
  * forms post to this origin only and the page can't be framed.
  */
-function page(title: string, content: string): Page {
+export function page(title: string, content: string): Page {
   const nonce = randomToken(16);
   const html = `<!doctype html>
 <html lang="en">

@@ -1,4 +1,5 @@
 import { randomToken } from "../../lib/encoding";
+import { messagePage, page } from "../auth";
 import { escapeHtml as e, PRODUCT_NAME } from "../email";
 import { changeText } from "./content";
 import type { Change, ReportFigures } from "./figures";
@@ -160,40 +161,12 @@ ${modules}
   return { html, csp };
 }
 
-/** The unsubscribe pages: a button that posts the token (GET), and the outcome. */
+/** The unsubscribe pages (this site's small page, see `auth`): a button that posts the token (GET), and the outcome. */
 export function unsubscribePage(title: string, message: string, form?: { action: string; token: string }): ReportPage {
-  const nonce = randomToken(16);
-  const body = form
-    ? `<form method="post" action="${e(form.action)}"><input type="hidden" name="token" value="${e(form.token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`
-    : "";
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${e(title)} · ${e(PRODUCT_NAME)}</title>
-<style nonce="${nonce}">body { margin: 0; font: 1rem/1.5 system-ui, sans-serif; background: #f4f5f7; color: #1a1a1a; }
-main { max-width: 28rem; margin: 12vh auto 0; padding: 1.5rem; background: #fff; border-radius: 0.5rem; box-shadow: 0 1px 4px rgb(0 0 0 / 0.12); }
-h1 { font-size: 1.4rem; margin: 0 0 0.75rem; }
-button { width: 100%; font: inherit; font-weight: 600; padding: 0.75rem; border: 0; border-radius: 0.3rem; background: #1d4ed8; color: #fff; cursor: pointer; min-height: 2.75rem; }
-button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-@media (max-width: 30rem) { main { margin: 0; border-radius: 0; box-shadow: none; min-height: 100vh; } }</style>
-</head>
-<body>
-<main>
-<h1>${e(title)}</h1>
-<p>${e(message)}</p>
-${body}
-</main>
-</body>
-</html>`;
-  const csp = [
-    "default-src 'none'",
-    `style-src 'nonce-${nonce}'`,
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join("; ");
-  return { html, csp };
+  if (!form) return messagePage(title, message);
+  return page(
+    title,
+    `<p>${e(message)}</p>
+<form method="post" action="${e(form.action)}"><input type="hidden" name="token" value="${e(form.token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+  );
 }
