@@ -1,4 +1,4 @@
-// Shared by the benchmarks (run.mjs, reports.mjs): the built bundle served by Miniflare with local
+// Shared by the benchmarks (run.mjs, reports.mjs): the deployed bundle served by Miniflare with local
 // D1/KV and the migrations applied.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -11,12 +11,22 @@ const require = createRequire(import.meta.url);
 // Its v5 constructor takes a new config shape; `convertV4MiniflareOptions` accepts the documented v4 one.
 const { Miniflare, convertV4MiniflareOptions } = createRequire(require.resolve("wrangler/package.json"))("miniflare");
 
-/** Builds the bundle exactly as `wrangler deploy` would, into `dist/`. */
+/** Builds the bundle as `npm run deploy` ships it (`scripts/build.mjs`), into `dist/worker/index.js`. */
 export function buildBundle() {
-  execFileSync(process.execPath, ["scripts/wrangler.mjs", "deploy", "--dry-run", "--outdir", "dist"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** Applies every migration of `migrations/`, in order, to a Miniflare D1 database. */
+export async function applyMigrations(db) {
+  for (const file of readdirSync(`${root}migrations`)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
+      .split("--> statement-breakpoint")
+      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+      .filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
 }
 
 const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -29,7 +39,7 @@ export async function startWorker(bindings = {}) {
       workers: [
         {
           name: "api",
-          scriptPath: `${root}dist/index.js`,
+          scriptPath: `${root}dist/worker/index.js`,
           modules: true,
           compatibilityDate: "2026-10-20",
           compatibilityFlags: ["nodejs_compat"],
@@ -51,14 +61,6 @@ export async function startWorker(bindings = {}) {
   );
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
-  for (const file of readdirSync(`${root}migrations`)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
-      .split("--> statement-breakpoint")
-      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-      .filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
+  await applyMigrations(db);
   return { mf, base: url.origin, db };
 }

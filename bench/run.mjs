@@ -15,11 +15,12 @@
 // Writes bench/results.md and the README's figures. Needs `wrk` (Debian: `apt-get install wrk`). About 4 minutes.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { applyMigrations } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -68,18 +69,6 @@ const size = { api: sizeOf(apiScript), ceiling: sizeOf(ceilingScript) };
 // 2. Serve them.
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const jwk = (key) => JSON.stringify({ ...key.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
-
-async function applyMigrations(db) {
-  for (const file of readdirSync(`${root}migrations`)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
-      .split("--> statement-breakpoint")
-      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-      .filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
-}
 
 /** Starts a Worker script in workerd with local D1/KV and the migrations applied. */
 async function startWorker(scriptPath, bindings = {}) {

@@ -64,6 +64,25 @@ describe("access tokens carry the caller's authorization", () => {
     expect(mine.trips).toBe(1);
   });
 
+  it("rotates a refresh token and reads the authorization the new access token carries in one round trip", async () => {
+    const { refresh } = await registered();
+    await app.request("/api/v1/hello", {}, env);
+    const { db, counter } = countingDb(env.DB);
+    const res = await app.request(
+      "/api/v1/auth/refresh",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: refresh }),
+      },
+      { ...env, DB: db },
+    );
+    expect(res.status).toBe(200);
+    expect(payloadOf((await body(res)).access_token).az.r).toEqual(["EMPLOYEE"]);
+    // The rotation with the authorization reads, then the user view of the answer.
+    expect(counter.trips).toBe(2);
+  });
+
   it("spends at most two round trips on a write", async () => {
     const admin = await adminSignedIn();
     const created = await counted("POST", "/api/v1/trainings", admin, {

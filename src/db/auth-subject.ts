@@ -27,13 +27,13 @@ export interface SessionStateRow {
   session_created_at: string | null;
 }
 
-interface GrantRow {
+export interface GrantRow {
   role_name: string;
   organization_id: number | null;
   permission: string | null;
 }
 
-interface MembershipRow {
+export interface MembershipRow {
   organization_id: number;
   is_admin: number;
 }
@@ -87,19 +87,13 @@ export function sessionIsOver(row: SessionStateRow, now: string): boolean {
   return !row.session_found || row.session_revoked_at !== null || expired;
 }
 
-/**
- * Everything authorization needs about a caller, in one D1 round trip (`batch()` of three reads):
- * the user's active flag, token cut-off and authorization version, the session's state, the
- * permissions of its current roles (global and organization-scoped) and its organization
- * memberships. Returns null when the user does not exist.
- */
-export async function loadAuthSubject(
+/** The three reads of a caller's authorization (`subjectOf` reads their rows), for a batch of their own or another's. */
+export function authSubjectStatements(
   db: D1Database,
   userId: number,
   sessionId: string,
-  now: string,
-): Promise<AuthSubject | null> {
-  const [users, grants, memberships] = await runBatch(db, [
+): [Statement<SessionStateRow>, Statement<GrantRow>, Statement<MembershipRow>] {
+  return [
     sessionStateStatement(db, userId, sessionId),
     statement<GrantRow>(
       db,
@@ -116,7 +110,16 @@ export async function loadAuthSubject(
       "SELECT organization_id, is_admin FROM organization_members WHERE user_id = ?1",
       userId,
     ),
-  ]);
+  ];
+}
+
+/** The caller's authorization from the rows of `authSubjectStatements`; null when the user does not exist. */
+export function subjectOf(
+  rows: [SessionStateRow[], GrantRow[], MembershipRow[]],
+  sessionId: string,
+  now: string,
+): AuthSubject | null {
+  const [users, grants, memberships] = rows;
   const user = users[0];
   if (!user) return null;
 
@@ -151,6 +154,21 @@ export async function loadAuthSubject(
     sessionRevoked: sessionIsOver(user, now),
     sessionLastUsedAt: user.session_last_used_at,
   };
+}
+
+/**
+ * Everything authorization needs about a caller, in one D1 round trip (`batch()` of three reads):
+ * the user's active flag, token cut-off and authorization version, the session's state, the
+ * permissions of its current roles (global and organization-scoped) and its organization
+ * memberships. Returns null when the user does not exist.
+ */
+export async function loadAuthSubject(
+  db: D1Database,
+  userId: number,
+  sessionId: string,
+  now: string,
+): Promise<AuthSubject | null> {
+  return subjectOf(await runBatch(db, authSubjectStatements(db, userId, sessionId)), sessionId, now);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { loadAuthSubject } from "../../db/auth-subject";
+import { type AuthSubject, authSubjectStatements, loadAuthSubject, subjectOf } from "../../db/auth-subject";
 import type { UserRef } from "../../db/sql";
 import { runBatch, type Statement } from "../../db/statement";
 import { authzClaimOf } from "../../lib/access";
@@ -31,15 +31,25 @@ export interface IssuedPair {
   refreshTtl: number;
 }
 
-/** Signs the token pair of session `sessionId` for `userId`, the refresh token being `refreshJti`. */
-async function signPair(deps: Deps, userId: number, sessionId: string, refreshJti: string, nowMs: number) {
+/**
+ * Signs the token pair of session `sessionId` for `userId`, the refresh token being `refreshJti`.
+ * The access token carries the caller's authorization (`subject`, read here unless the caller's own
+ * batch read it), so that requests need not read it again; `users.authz_version` (bumped by
+ * triggers whenever something is taken away) tells when it is stale.
+ */
+async function signPair(
+  deps: Deps,
+  userId: number,
+  sessionId: string,
+  refreshJti: string,
+  nowMs: number,
+  known?: AuthSubject | null,
+) {
   const ring = await deps.keys();
   const { accessTokenTtl, refreshTokenTtl } = deps.config;
   const nowSec = Math.floor(nowMs / 1000);
   const sub = String(userId);
-  // The access token carries the caller's authorization, so that requests need not read it again;
-  // `users.authz_version` (bumped by triggers on every change) tells when it is stale.
-  const subject = await loadAuthSubject(deps.d1, userId, sessionId, isoAt(nowMs));
+  const subject = known === undefined ? await loadAuthSubject(deps.d1, userId, sessionId, isoAt(nowMs)) : known;
   const az = subject ? authzClaimOf(subject.context, subject.authzVersion) : undefined;
   const [access, refresh] = await Promise.all([
     signToken(ring, "access", { sub, sid: sessionId, az }, accessTokenTtl, nowSec),
@@ -93,9 +103,9 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
   });
   const userId = Number(claims.sub);
   const newJti = randomToken(16);
-  const pair = await signPair(deps, userId, claims.sid, newJti, now);
   const rotation = { usedJti: claims.jti, sessionId: claims.sid, newJti, at };
-  const [rotated] = await runBatch(deps.d1, [
+  // The rotation and the reads of the authorization the new access token carries: one round trip.
+  const [rotated, , , users, grants, memberships] = await runBatch(deps.d1, [
     useRefreshTokenStatement(deps.d1, rotation),
     insertRotatedTokenStatement(deps.d1, {
       ...rotation,
@@ -106,8 +116,12 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
       { event: "refresh", user: userId, meta: deps.meta, at },
       { sql: ROTATED_TO_SQL, params: [claims.jti, newJti] },
     ),
+    ...authSubjectStatements(deps.d1, userId, claims.sid),
   ]);
-  if (rotated.length) return { userId, pair };
+  if (rotated.length) {
+    const subject = subjectOf([users, grants, memberships], claims.sid, at);
+    return { userId, pair: await signPair(deps, userId, claims.sid, newJti, now, subject) };
+  }
 
   // Not rotated: find out why, and revoke the family if this is a replay outside the grace window.
   const state = await findTokenState(deps.db, claims.jti, claims.sid);
