@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { systemClock } from "../src/lib/clock";
@@ -6,7 +12,7 @@ import { depsOf } from "../src/middleware/deps";
 import { queueEmail } from "../src/modules/email";
 import { fixtureAdmin } from "./access-fixtures";
 import { signedIn } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { body, clientAt, env, expectError, send, unique } from "./helpers";
 
 const PROVIDER = "https://email-provider.test";
 
@@ -205,5 +211,56 @@ describe("GET /admin/emails", () => {
   it("is refused to a user without emails:read", async () => {
     const { token } = await signedIn("KNOWLEDGE_MANAGER");
     await expectError(await send("GET", "/api/v1/admin/emails", undefined, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("the email relay (every-minute cron)", () => {
+  const failingQueue = {
+    async send() {
+      throw new Error("queue unavailable");
+    },
+    async sendBatch() {
+      throw new Error("queue unavailable");
+    },
+  } as unknown as Queue;
+
+  it("enqueues again, exactly once, an email whose queue message was lost, and leaves recent ones alone", async () => {
+    const username = unique("relay");
+    const email = `${username}@example.test`;
+    const res = await clientAt(systemClock, { EMAIL_QUEUE: failingQueue }).send("POST", "/api/v1/auth/register", {
+      username,
+      email,
+      password: "correct horse battery staple",
+    });
+    expect(res.status).toBe(201);
+    const row = await env.DB.prepare("SELECT message_key, status, attempts FROM emails WHERE to_address = ?1")
+      .bind(email)
+      .first<{ message_key: string; status: string; attempts: number }>();
+    expect(row).toMatchObject({ status: "queued", attempts: 0 });
+
+    const sentBy = async () => {
+      const sent: unknown[] = [];
+      const queue = {
+        async sendBatch(messages: Iterable<{ body: unknown }>) {
+          for (const m of messages) sent.push(m.body);
+        },
+      } as unknown as Queue;
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }),
+        { ...env, EMAIL_QUEUE: queue },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return sent.filter((b) => (b as { key: string }).key === row?.message_key);
+    };
+    // Within its grace the request's own message may still be on its way: left alone.
+    expect(await sentBy()).toEqual([]);
+    await env.DB.prepare("UPDATE emails SET updated_at = ?2 WHERE message_key = ?1")
+      .bind(row?.message_key, new Date(Date.now() - 3 * 60_000).toISOString())
+      .run();
+    expect(await sentBy()).toEqual([{ key: row?.message_key }]);
+    // Claimed: the next runs leave it to its new message.
+    expect(await sentBy()).toEqual([]);
   });
 });

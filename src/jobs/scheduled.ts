@@ -1,6 +1,7 @@
 import type { Bindings } from "../env";
 import { systemClock } from "../lib/clock";
 import { depsOf } from "../middleware/deps";
+import { relayQueuedEmails } from "../modules/email";
 import { runReportCron } from "../modules/reports";
 import { purgeExpired } from "../modules/retention";
 import { relayOutbox } from "../modules/webhooks";
@@ -13,7 +14,7 @@ export const RELAY_CRON = "* * * * *";
  * expired sessions and refresh tokens; harmless when repeated), then does its cron's report work
  * (`runReportCron`: the daily report, the weekly delivery), idempotent per scheduled time. Each part's
  * failure is logged and leaves the other part, and the next run, unaffected. The every-minute run
- * relays webhook events instead.
+ * relays instead what a request could not hand to its queue: webhook events and emails.
  */
 export async function handleScheduled(
   controller: ScheduledController,
@@ -21,8 +22,19 @@ export async function handleScheduled(
   _ctx: ExecutionContext,
 ): Promise<void> {
   if (controller.cron === RELAY_CRON) {
-    const relayed = await relayOutbox(depsOf(env, systemClock));
-    if (relayed) console.log(JSON.stringify({ level: "info", msg: "webhook events relayed", relayed }));
+    const deps = depsOf(env, systemClock);
+    // Each relay on its own: one failing leaves the other to run.
+    const [events, emails] = await Promise.allSettled([relayOutbox(deps), relayQueuedEmails(deps)]);
+    for (const [what, result] of [
+      ["webhook events", events],
+      ["emails", emails],
+    ] as const) {
+      if (result.status === "rejected") {
+        console.error(JSON.stringify({ level: "error", msg: `${what} relay failed`, error: String(result.reason) }));
+      } else if (result.value) {
+        console.log(JSON.stringify({ level: "info", msg: `${what} relayed`, relayed: result.value }));
+      }
+    }
     return;
   }
   const deps = depsOf(env, systemClock);

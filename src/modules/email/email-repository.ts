@@ -126,3 +126,26 @@ export function markFailedStatement(d1: D1Database, messageKey: string, redact: 
     at,
   );
 }
+
+/**
+ * Claims up to `limit` emails that no consumer has touched (`queued`, no attempt) since `staleBefore`
+ * (their queue message was lost: the send after the batch failed, or the Worker stopped), stamping
+ * `updated_at` with `at` so that the next relay run leaves them alone while their new message is on
+ * its way. Returns their message keys.
+ */
+export function claimStaleQueuedEmailsStatement(
+  d1: D1Database,
+  at: string,
+  staleBefore: string,
+  limit: number,
+): Statement<{ message_key: string }> {
+  return statement(
+    d1,
+    `UPDATE emails SET updated_at = ?1
+      WHERE id IN (SELECT id FROM emails WHERE status = 'queued' AND attempts = 0 AND updated_at <= ?2 ORDER BY id LIMIT ?3)
+     RETURNING message_key`,
+    at,
+    staleBefore,
+    limit,
+  );
+}

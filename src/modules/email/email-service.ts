@@ -1,10 +1,11 @@
 import type { UserRef } from "../../db/sql";
 import { runBatch, runOne, type Statement } from "../../db/statement";
-import { isoNow } from "../../lib/clock";
+import { isoAt, isoNow } from "../../lib/clock";
 import type { Page } from "../../lib/pagination";
 import type { Deps } from "../../middleware/deps";
 import {
   claimEmailStatement,
+  claimStaleQueuedEmailsStatement,
   insertEmailStatement,
   listEmails,
   markFailedStatement,
@@ -199,4 +200,34 @@ export async function failEmails(deps: Deps, batch: MessageBatch<unknown>): Prom
       keys.map((k) => markFailedStatement(deps.d1, k, redact, at)),
     );
   for (const message of batch.messages) message.ack();
+}
+
+/** An email still untouched this long after its batch is taken for lost and sent to the queue again. */
+export const EMAIL_RELAY_GRACE_SECONDS = 120;
+/** Emails re-sent to the queue per relay run at most. */
+const EMAIL_RELAY_LIMIT = 500;
+
+/**
+ * The every-minute relay (cron) of emails whose queue message was lost (the send after their batch
+ * failed, or the Worker stopped before it): claims them with one conditional UPDATE and enqueues
+ * them again. The consumer sends an email only while it is `queued`, so a late original message
+ * finds it sent. Returns how many it relayed.
+ */
+export async function relayQueuedEmails(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const claimed = await runOne(
+    deps.d1,
+    claimStaleQueuedEmailsStatement(
+      deps.d1,
+      isoAt(now),
+      isoAt(now - EMAIL_RELAY_GRACE_SECONDS * 1000),
+      EMAIL_RELAY_LIMIT,
+    ),
+  );
+  if (claimed.length)
+    await enqueueEmails(
+      deps,
+      claimed.map((r) => r.message_key),
+    );
+  return claimed.length;
 }

@@ -8,6 +8,7 @@ export {
   type QueuedEmail,
   queueEmail,
   queuePreparedEmail,
+  relayQueuedEmails,
 } from "./email-service";
 export { emailRoutes } from "./routes";
 export { escapeHtml, PRODUCT_NAME } from "./templates";
