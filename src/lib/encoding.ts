@@ -42,3 +42,39 @@ export async function hmacSha256Hex(key: string, text: string): Promise<string> 
   const mac = await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(text));
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+const derivedKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * A key derived from a secret (`PASSWORD_PEPPER`) for one purpose with HKDF-SHA256, built once per
+ * isolate: how one secret yields separate keys (webhook sealing, unsubscribe links) that can't stand
+ * in for each other.
+ */
+export function derivedKey(
+  secret: string,
+  derivation: { salt: string; info: string },
+  algorithm: SubtleCryptoImportKeyAlgorithm,
+  usages: string[],
+): Promise<CryptoKey> {
+  const cacheKey = JSON.stringify([secret, derivation, algorithm, usages]);
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    const encoder = new TextEncoder();
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]).then((master) =>
+      crypto.subtle.deriveKey(
+        {
+          name: "HKDF",
+          hash: "SHA-256",
+          salt: encoder.encode(derivation.salt),
+          info: encoder.encode(derivation.info),
+        },
+        master,
+        algorithm,
+        false,
+        usages,
+      ),
+    );
+    derivedKeys.set(cacheKey, key);
+  }
+  return key;
+}

@@ -1,29 +1,11 @@
-import { base64urlEncode, timingSafeEqual } from "../../lib/encoding";
+import { base64urlEncode, derivedKey, timingSafeEqual } from "../../lib/encoding";
 
 /** What the token is for: part of the key derivation and of the signed message. */
 const PURPOSE = "report-email-unsubscribe:v1";
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
 /** The HMAC key of unsubscribe tokens: HKDF-SHA256 of `PASSWORD_PEPPER` for this purpose only. */
-function keyOf(pepper: string): Promise<CryptoKey> {
-  let key = keys.get(pepper);
-  if (!key) {
-    key = crypto.subtle
-      .importKey("raw", new TextEncoder().encode(pepper), "HKDF", false, ["deriveKey"])
-      .then((master) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(PURPOSE) },
-          master,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign"],
-        ),
-      );
-    keys.set(pepper, key);
-  }
-  return key;
-}
+const keyOf = (pepper: string) =>
+  derivedKey(pepper, { salt: "", info: PURPOSE }, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 
 async function mac(pepper: string, userId: number): Promise<Uint8Array> {
   const signature = await crypto.subtle.sign(

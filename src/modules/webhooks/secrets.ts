@@ -1,7 +1,7 @@
-import { base64urlDecode, base64urlEncode } from "../../lib/encoding";
+import { derivedKey } from "../../lib/encoding";
+import { open, seal } from "../../lib/secret-box";
 
 const SECRET_PREFIX = "whsec_";
-const SEALED_PREFIX = "v1.";
 const encoder = new TextEncoder();
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
@@ -12,39 +12,18 @@ export function newSigningSecret(): string {
   return `${SECRET_PREFIX}${toBase64(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
-async function deriveSealingKey(pepper: string): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey("raw", encoder.encode(pepper), "HKDF", false, ["deriveKey"]);
-  const params = { name: "HKDF", hash: "SHA-256", salt: encoder.encode("webhook-secrets"), info: encoder.encode("v1") };
-  return crypto.subtle.deriveKey(params, base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-}
+/** The AES-GCM key that seals secrets at rest, derived (HKDF-SHA256) from `PASSWORD_PEPPER` for this use only. */
+const sealingKey = (pepper: string) =>
+  derivedKey(pepper, { salt: "webhook-secrets", info: "v1" }, { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]);
 
-/** The AES-GCM key that seals secrets at rest, derived (HKDF-SHA256) from `PASSWORD_PEPPER`, once per pepper. */
-const sealingKeys = new Map<string, Promise<CryptoKey>>();
-function sealingKey(pepper: string): Promise<CryptoKey> {
-  let key = sealingKeys.get(pepper);
-  if (!key) {
-    key = deriveSealingKey(pepper);
-    sealingKeys.set(pepper, key);
-  }
-  return key;
-}
-
-/** A secret as stored: `v1.<iv>.<ciphertext>` (base64url), AES-GCM under the pepper-derived key. */
+/** A secret as stored: `v1.<iv>.<ciphertext>` (`lib/secret-box`), AES-GCM under the pepper-derived key. */
 export async function sealSecret(pepper: string, secret: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await sealingKey(pepper), encoder.encode(secret));
-  return `${SEALED_PREFIX}${base64urlEncode(iv)}.${base64urlEncode(new Uint8Array(sealed))}`;
+  return seal(await sealingKey(pepper), encoder.encode(secret), "");
 }
 
 /** The secret of a stored `sealSecret()` value (throws when it was sealed under another pepper or altered). */
 export async function openSecret(pepper: string, stored: string): Promise<string> {
-  const [iv = "", data = ""] = stored.slice(SEALED_PREFIX.length).split(".");
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: base64urlDecode(iv) },
-    await sealingKey(pepper),
-    base64urlDecode(data),
-  );
-  return new TextDecoder().decode(plain);
+  return new TextDecoder().decode(await open(await sealingKey(pepper), stored, ""));
 }
 
 /**
