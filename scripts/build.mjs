@@ -8,6 +8,7 @@
 //
 //   node scripts/build.mjs            build, print the size
 //   node scripts/build.mjs --analyze  also print the largest inputs (esbuild's metafile)
+//   node scripts/build.mjs --readable into dist/profile/ instead, unminified with names kept (for bench/profile.mjs)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -18,7 +19,8 @@ const ts = (await import("typescript")).default;
 const require = createRequire(import.meta.url);
 // The esbuild that wrangler itself bundles with: no extra dependency, the same version.
 const esbuild = createRequire(require.resolve("wrangler/package.json"))("esbuild");
-const outdir = join(root, "dist/worker");
+const readable = process.argv.includes("--readable");
+const outdir = join(root, readable ? "dist/profile" : "dist/worker");
 const zodDir = dirname(require.resolve("zod/package.json"));
 
 /**
@@ -191,7 +193,7 @@ export default createApp().getOpenAPI31Document(documentFields("https://api.exam
   console.log(`public/docs-assets/openapi.json: ${Object.keys(document.paths).length} paths`);
 }
 
-await generateDocument();
+if (!readable) await generateDocument();
 mkdirSync(outdir, { recursive: true });
 const result = await esbuild.build({
   entryPoints: [join(root, "src/index.ts")],
@@ -203,11 +205,11 @@ const result = await esbuild.build({
   mainFields: ["browser", "module", "main"],
   conditions: ["workerd", "worker", "browser"],
   external: ["node:*", "cloudflare:*"],
-  minify: true,
+  minify: !readable,
   // wrangler keeps function and class names (`keep_names`); nothing here reads them, and the
   // names cost 11 KiB gzipped. (jose names its errors after their class, `err.name`: those are
   // all caught in src/lib/jwt.ts.)
-  keepNames: false,
+  keepNames: readable,
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",

@@ -94,6 +94,49 @@ describe("conventions", () => {
   it("allows no other origin through CORS", async () => {
     const evil = await call("/api/v1/hello", { headers: { Origin: "https://evil.example" } });
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    expect(evil.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(evil.headers.get("access-control-expose-headers")).toBeNull();
+    expect(evil.headers.get("vary")).toBe("Origin");
+    const preflight = await call("/api/v1/hello", {
+      method: "OPTIONS",
+      headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers a preflight with the allowed methods and headers, and the security headers", async () => {
+    const res = await call("/api/v1/trainings/12", {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example.test", "Access-Control-Request-Method": "PATCH" },
+    });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
+    expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(res.headers.get("access-control-allow-headers")).toContain("Authorization");
+    expect(res.headers.get("access-control-max-age")).toBe("600");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("gives a cross-origin error answer the CORS headers too, so that the page can read it", async () => {
+    const res = await call("/api/v1/auth/me", { headers: { Origin: "https://app.example.test" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.test");
+    expect(res.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("puts no API headers (no-store, CORS) on pages outside the API, and keeps a page's own CSP", async () => {
+    const res = await call("/docs", { headers: { Origin: "https://app.example.test" } });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("content-security-policy")).not.toContain("default-src 'none'");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+
+  it("replaces an ill-formed X-Request-Id with a new one", async () => {
+    const res = await call("/api/v1/hello", { headers: { "X-Request-Id": "bad id\twith spaces" } });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

@@ -8,7 +8,6 @@ import {
   sessionStateStatement,
   touchSessionStatement,
 } from "../db/auth-subject";
-import { dbOf } from "../db/client";
 import { withFirstTrip } from "../db/first-trip";
 import { runOne } from "../db/statement";
 import type { AppEnv } from "../env";
@@ -17,6 +16,7 @@ import { isoAt } from "../lib/clock";
 import { HttpErrors } from "../lib/errors";
 import { verifyToken } from "../lib/jwt";
 import { afterResponse } from "./background";
+import { depsOver } from "./deps";
 
 export const ACCESS_COOKIE = "access_token";
 export const REFRESH_COOKIE = "refresh_token";
@@ -95,7 +95,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         touchSession(c, deps.d1, claims.sid, row.session_last_used_at, now);
       },
     });
-    c.set("deps", { ...deps, d1: checked.d1, db: dbOf(checked.d1) });
+    c.set("deps", depsOver(deps, checked.d1));
     await next();
     // A route that never reached D1 has its token checked before its answer leaves.
     await checked.settle();

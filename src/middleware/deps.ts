@@ -68,11 +68,10 @@ export function depsOf(
 ): Deps {
   const config = configOf(env);
   const d1 = config.d1MaxBoundParameters ? withParameterLimit(database, config.d1MaxBoundParameters) : database;
-  return {
+  return withLazyDb({
     clock,
     config,
     d1,
-    db: dbOf(d1),
     counters: env.RATE_LIMIT_KV,
     pepper: env.PASSWORD_PEPPER,
     keys: () => keyRing(env.JWT_PRIVATE_KEY, env.JWT_PREVIOUS_PUBLIC_KEY, config.jwt),
@@ -85,7 +84,36 @@ export function depsOf(
     // Not declared in wrangler.toml by default (Workers AI has no local mode): see the README.
     ai: (env as { AI?: TextModel }).AI,
     chatSockets: env.CHAT_SOCKETS,
-  };
+  });
+}
+
+/**
+ * `deps` over another D1 binding (the request's checked one, or one that taps what it runs); the
+ * drizzle client over it is built when a read first needs it.
+ */
+export function depsOver(deps: Deps, d1: D1Database): Deps {
+  return withLazyDb({ ...deps, d1 });
+}
+
+/**
+ * `fields` with `db`, drizzle over `fields.d1`, built on first use (a request that reads nothing
+ * through drizzle builds none). A getter of the class, so that `{ ...deps }` copies no stale client.
+ */
+function withLazyDb(fields: Omit<Deps, "db">): Deps {
+  return new LazyDeps(fields);
+}
+
+interface LazyDeps extends Omit<Deps, "db"> {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the fields the constructor copies.
+class LazyDeps implements Deps {
+  #db: Db | undefined;
+  constructor(fields: Omit<Deps, "db">) {
+    Object.assign(this, fields);
+  }
+  get db(): Db {
+    this.#db ??= dbOf(this.d1);
+    return this.#db;
+  }
 }
 
 /** The request's IP and user agent. */
@@ -102,24 +130,41 @@ export const BOOKMARK_HEADER = "x-d1-bookmark";
 const BOOKMARK_PATTERN = /^[0-9a-f]{1,16}(-[0-9a-f]{1,40}){1,6}$/i;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The two methods requests use of a D1 session, and its bookmark. */
+interface RequestSession extends Pick<D1Database, "prepare" | "batch"> {
+  /** The bookmark of the last query, or null when the request ran none. */
+  getBookmark(): string | null;
+}
+
 /**
  * The request's D1 session (D1's Sessions API, for read replication): anchored at the bookmark the
  * client hands back in `x-d1-bookmark` (so it reads its own writes, on whatever replica is that
  * recent), else a read may start on any replica (`first-unconstrained`) and a write on the primary
- * (`first-primary`). Without replication every query goes to the primary, as before.
+ * (`first-primary`). Without replication every query goes to the primary, as before. The session is
+ * opened by the request's first query: a request that runs none opens none.
  */
-function sessionOf(env: Bindings, method: string, bookmark: string | undefined): D1DatabaseSession | undefined {
+function sessionOf(env: Bindings, method: string, bookmark: string | undefined): RequestSession | undefined {
   const db = env.DB;
   if (!configOf(env).d1Sessions || typeof db.withSession !== "function") return undefined;
-  const constraint = SAFE_METHODS.has(method) ? "first-unconstrained" : "first-primary";
-  if (bookmark && BOOKMARK_PATTERN.test(bookmark)) {
-    try {
-      return db.withSession(bookmark);
-    } catch {
-      // A bookmark D1 doesn't accept is no reason to fail the request: start where a new client would.
+  let session: D1DatabaseSession | undefined;
+  const open = (): D1DatabaseSession => {
+    if (session) return session;
+    if (bookmark && BOOKMARK_PATTERN.test(bookmark)) {
+      try {
+        session = db.withSession(bookmark);
+        return session;
+      } catch {
+        // A bookmark D1 doesn't accept is no reason to fail the request: start where a new client would.
+      }
     }
-  }
-  return db.withSession(constraint);
+    session = db.withSession(SAFE_METHODS.has(method) ? "first-unconstrained" : "first-primary");
+    return session;
+  };
+  return {
+    prepare: (query) => open().prepare(query),
+    batch: (statements) => open().batch(statements),
+    getBookmark: () => session?.getBookmark() ?? null,
+  };
 }
 
 /**
@@ -139,7 +184,8 @@ export function provideDeps(options: { clock: Clock; rateCounters: RateCounters 
     const bookmark = session?.getBookmark();
     if (bookmark) {
       try {
-        c.header(BOOKMARK_HEADER, bookmark);
+        // On the response itself: `c.header()` after the response exists would copy it.
+        c.res.headers.set(BOOKMARK_HEADER, bookmark);
       } catch {
         // A response with immutable headers (a static asset) reads nothing a bookmark would protect.
       }

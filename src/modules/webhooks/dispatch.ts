@@ -5,7 +5,7 @@ import { runOne } from "../../db/statement";
 import type { AppEnv } from "../../env";
 import { isoAt } from "../../lib/clock";
 import { afterResponse } from "../../middleware/background";
-import type { Deps } from "../../middleware/deps";
+import { type Deps, depsOver } from "../../middleware/deps";
 import { claimEventsStatement, type DeliveryKey, markDispatchedStatement } from "./delivery-repository";
 
 /** Queues take at most 100 messages a `sendBatch()`. */
@@ -40,7 +40,7 @@ export function dispatchRecordedEvents(): MiddlewareHandler<AppEnv> {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
     const recorded: RecordedEvent[] = [];
     const deps = c.var.deps;
-    c.set("deps", { ...deps, d1: tapOutbox(deps.d1, recorded) });
+    c.set("deps", depsOver(deps, tapOutbox(deps.d1, recorded)));
     await next();
     const keys = deliveryMessages(recorded);
     if (keys.length === 0) return;

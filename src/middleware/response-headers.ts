@@ -1,0 +1,92 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+
+/** Security headers on every response (helmet's set, with a CSP that allows nothing). */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", "max-age=63072000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+];
+
+export interface ResponseHeadersOptions {
+  /** Requests under this prefix are API requests: `Cache-Control: no-store` and CORS. */
+  apiPrefix: string;
+  /** The origins a browser may call the API from, with credentials (cookies). */
+  allowedOrigins(c: Context<AppEnv>): readonly string[];
+  /** Methods and request headers a preflight allows. */
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  /** Response headers a page of an allowed origin may read. */
+  exposeHeaders: readonly string[];
+  /** How long a browser may keep a preflight's answer (seconds). */
+  maxAgeSeconds: number;
+}
+
+/** A caller's `X-Request-Id` is kept when it is short and plain; otherwise a new one. */
+const REQUEST_ID = /^[\w\-=]{1,255}$/;
+
+/**
+ * The headers that do not depend on what a route does, set in one place: `X-Request-Id` (the
+ * caller's, when well formed, else a new UUID; also `c.var.requestId` for logs), the security
+ * headers, `Cache-Control: no-store` on API responses (personal data, and answers that depend on
+ * who asks), and CORS for `allowedOrigins` with credentials, preflights (`OPTIONS`) answered here.
+ *
+ * They are given to Hono before the route runs, so that the route's response is built once with
+ * them all; a route that sets one of them itself (a page's own CSP, the JWKS's cache lifetime)
+ * replaces the default. A response that was not built through the context (a static asset, a
+ * WebSocket upgrade) gets them afterwards, copied when its headers are immutable.
+ */
+export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHandler<AppEnv> {
+  const prefix = `${options.apiPrefix}/`;
+  const allowMethods = options.allowMethods.join(",");
+  const allowHeaders = options.allowHeaders.join(",");
+  const exposeHeaders = options.exposeHeaders.join(",");
+  const maxAge = String(options.maxAgeSeconds);
+  return async function responseHeadersMiddleware(c, next) {
+    const given = c.req.header("x-request-id");
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", requestId);
+    const headers: (readonly [string, string])[] = [["X-Request-Id", requestId], ...SECURITY_HEADERS];
+    const path = c.req.path;
+    if (path.startsWith(prefix) || path === options.apiPrefix) {
+      headers.push(["Cache-Control", "no-store"], ["Vary", "Origin"]);
+      const origin = c.req.header("origin");
+      if (origin !== undefined && options.allowedOrigins(c).includes(origin)) {
+        headers.push(
+          ["Access-Control-Allow-Origin", origin],
+          ["Access-Control-Allow-Credentials", "true"],
+          ["Access-Control-Expose-Headers", exposeHeaders],
+        );
+      }
+      if (c.req.method === "OPTIONS") {
+        headers.push(
+          ["Access-Control-Allow-Methods", allowMethods],
+          ["Access-Control-Allow-Headers", allowHeaders],
+          ["Access-Control-Max-Age", maxAge],
+        );
+        return c.body(null, 204, Object.fromEntries(headers));
+      }
+    }
+    for (const [name, value] of headers) c.header(name, value);
+    await next();
+    // A response built by `c.json()` & co. carries them all; one built elsewhere none.
+    if (c.res.headers.has("X-Request-Id")) return;
+    try {
+      for (const [name, value] of headers) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+    } catch {
+      // Immutable headers (a fetched response): a copy, which `c.res =` makes mutable.
+      const res = c.res;
+      c.res = new Response(res.body, res);
+      for (const [name, value] of headers) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+    }
+  };
+}
