@@ -415,7 +415,21 @@ describe("access tokens", () => {
       .setNotBefore(now)
       .setExpirationTime(now + 900)
       .sign(new TextEncoder().encode("a-guessable-shared-secret-000000"));
-    return { good, expired, tampered, notYet, refresh, wrongAud, none, hs256 };
+    // Signed with the real key, but naming a key the ring doesn't have, or none.
+    const ownKeyOtherKid = async (kid: string | undefined) =>
+      new SignJWT({ sid, token_use: "access" })
+        .setProtectedHeader({ alg: "ES256", typ: "at+jwt", ...(kid ? { kid } : {}) })
+        .setSubject(String(user.id))
+        .setJti("z")
+        .setIssuer("identity-training-api")
+        .setAudience("identity-training-api")
+        .setIssuedAt()
+        .setNotBefore(now)
+        .setExpirationTime(now + 900)
+        .sign(ring.privateKey);
+    const unknownKid = await ownKeyOtherKid("not-a-key-of-ours");
+    const noKid = await ownKeyOtherKid(undefined);
+    return { good, expired, tampered, notYet, refresh, wrongAud, none, hs256, unknownKid, noKid };
   }
 
   it("accepts a valid access token", async () => {
@@ -437,6 +451,8 @@ describe("access tokens", () => {
     ["a wrong-audience", "wrongAud"],
     ["an alg none", "none"],
     ["an HS256-signed", "hs256"],
+    ["an unknown-kid", "unknownKid"],
+    ["a kid-less", "noKid"],
     ["a malformed", "malformed"],
   ] as const)("refuses %s token with 401 INVALID_TOKEN", async (_, kind) => {
     const tokens = await accessTokens();

@@ -3,7 +3,7 @@ import { HttpErrors } from "../lib/errors";
 /**
  * A request's D1 binding whose first round trip also checks the caller's token, so that an
  * authenticated request spends no round trip of its own on authentication: the check's `read`
- * (and, before writes, its `guard`, which fails the whole batch when the token is no longer valid)
+ * (and, when the batch writes, its `guard`, which fails the whole batch when the token is no longer valid)
  * go first in the same `batch()` as the request's first statements, and `verify` judges the read
  * before any of those statements' results is handed back. Until that first trip has settled, later
  * calls wait for it, so nothing runs unchecked; a request that never reaches D1 is checked by
@@ -12,8 +12,8 @@ import { HttpErrors } from "../lib/errors";
 export interface FirstTripCheck {
   /** A read whose rows `verify` judges. */
   read: D1PreparedStatement;
-  /** A guard statement (see `guardStatement`) that fails its batch when the check would fail. */
-  guard: D1PreparedStatement;
+  /** A guard statement (see `guardStatement`) that fails its batch when the check would fail (built only for a batch that writes). */
+  guard(): D1PreparedStatement;
   /** The mark of `guard`'s failure. */
   guardMark: string;
   /** Throws the request's error when the rows of `read` say the token is no longer good. */
@@ -40,14 +40,27 @@ export interface CheckedD1 {
 /**
  * Single-table reads (no JOIN) or joins whose selected column names are all distinct can be answered
  * from a batch (whose rows are objects keyed by column name) as `raw()` arrays; a join selecting two
- * columns of one name can't, so such a statement runs after the check instead of with it.
+ * columns of one name can't, so such a statement runs after the check instead of with it. Judged once
+ * per query text (the texts come from the code, so there are few).
  */
 function rawIsSafe(sql: string): boolean {
-  if (!/\bjoin\b/i.test(sql)) return true;
-  const head = sql.slice(0, sql.search(/\bfrom\b/i));
-  const names = [...head.matchAll(/"([^"]+)"\s*(?:,|$)|\bas\s+"([^"]+)"/gi)].map((m) => m[2] ?? m[1]);
-  return new Set(names).size === names.length;
+  let safe = rawSafety.get(sql);
+  if (safe === undefined) {
+    safe = true;
+    if (/\bjoin\b/i.test(sql)) {
+      const head = sql.slice(0, sql.search(/\bfrom\b/i));
+      const names = [...head.matchAll(/"([^"]+)"\s*(?:,|$)|\bas\s+"([^"]+)"/gi)].map((m) => m[2] ?? m[1]);
+      safe = new Set(names).size === names.length;
+    }
+    if (rawSafety.size >= 1000) rawSafety.clear();
+    rawSafety.set(sql, safe);
+  }
+  return safe;
 }
+const rawSafety = new Map<string, boolean>();
+
+/** A statement that only reads (a plain SELECT): a batch of such needs no guard. */
+const READ_ONLY = /^\s*select\b/i;
 
 export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD1 {
   let first: Promise<unknown> | null = null;
@@ -60,11 +73,14 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
       await first;
       return base.batch(real);
     }
+    // Reads need no guard: their rows are judged before they are handed back. A batch that writes
+    // is led by the guard, which fails (and so rolls back) the whole batch for a dead token.
+    const writes = statements.some((stmt) => !reads.has(stmt));
     const withCheck = (async () => {
       try {
-        const [head, , ...rest] = await base.batch([check.read, check.guard, ...real]);
-        check.verify((head?.results ?? []) as Record<string, unknown>[]);
-        return rest;
+        const results = await base.batch(writes ? [check.read, check.guard(), ...real] : [check.read, ...real]);
+        check.verify((results[0]?.results ?? []) as Record<string, unknown>[]);
+        return results.slice(writes ? 2 : 1);
       } catch (err) {
         if (!String(err).includes(`${check.guardMark}:`)) throw err;
         // The guard refused: read again to answer with the precise reason.
@@ -89,6 +105,8 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
     await first;
   }
 
+  /** The wrapped statements that only read (see `READ_ONLY`); any other statement counts as a write. */
+  const reads = new WeakSet<D1PreparedStatement>();
   const wrapStatement = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const proxy: D1PreparedStatement = new Proxy(stmt, {
       get(target, prop) {
@@ -125,6 +143,7 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
         }
       },
     });
+    if (READ_ONLY.test(sql)) reads.add(proxy);
     return proxy;
   };
 

@@ -1,8 +1,8 @@
 import {
-  createLocalJWKSet,
   importJWK,
   type JSONWebKeySet,
   type JWK,
+  type JWTHeaderParameters,
   type JWTPayload,
   errors as joseErrors,
   jwtVerify,
@@ -39,10 +39,15 @@ export interface KeyRing extends TokenIdentity {
   kid: string;
   privateKey: CryptoKey;
   jwks: JSONWebKeySet;
-  verifySet: ReturnType<typeof createLocalJWKSet>;
+  /** The public key a token's header names by `kid` (imported once); throws for any other. */
+  verifyKey(header: JWTHeaderParameters): CryptoKey;
 }
 
 const rings = new Map<string, Promise<KeyRing>>();
+/** The ring of the last call, reused while the same strings come again (every request of an isolate). */
+let last:
+  | { privateJwk?: string; previousPublicJwk?: string; identity: TokenIdentity; ring: Promise<KeyRing> }
+  | undefined;
 
 /**
  * The signing key from `JWT_PRIVATE_KEY` (an EC P-256 private JWK with a `kid`) and the public keys
@@ -54,6 +59,9 @@ export function keyRing(
   previousPublicJwk: string | undefined,
   identity: TokenIdentity,
 ): Promise<KeyRing> {
+  if (last?.identity === identity && last.privateJwk === privateJwk && last.previousPublicJwk === previousPublicJwk) {
+    return last.ring;
+  }
   const cacheKey = `${privateJwk ?? ""}|${previousPublicJwk ?? ""}|${identity.issuer}|${identity.audience}`;
   let ring = rings.get(cacheKey);
   if (!ring) {
@@ -61,6 +69,10 @@ export function keyRing(
     ring.catch(() => rings.delete(cacheKey));
     rings.set(cacheKey, ring);
   }
+  last = { privateJwk, previousPublicJwk, identity, ring };
+  ring.catch(() => {
+    if (last?.ring === ring) last = undefined;
+  });
   return ring;
 }
 
@@ -81,7 +93,14 @@ async function buildRing(
     if (prev.kid && prev.kid !== priv.kid) keys.push(publicPart(prev));
   }
   const jwks = { keys };
-  return { ...identity, kid: priv.kid, privateKey, jwks, verifySet: createLocalJWKSet(jwks) };
+  const publicKeys = new Map<string, CryptoKey>();
+  for (const jwk of keys) publicKeys.set(jwk.kid as string, (await importJWK(jwk, JWT_ALG)) as CryptoKey);
+  const verifyKey = (header: JWTHeaderParameters): CryptoKey => {
+    const key = header.kid === undefined ? undefined : publicKeys.get(header.kid);
+    if (!key) throw HttpErrors.INVALID_TOKEN();
+    return key;
+  };
+  return { ...identity, kid: priv.kid, privateKey, jwks, verifyKey };
 }
 
 function publicPart(jwk: JWK): JWK {
@@ -118,7 +137,7 @@ export async function signToken(
  */
 export async function verifyToken(ring: KeyRing, token: string, type: TokenType, nowMs: number): Promise<TokenClaims> {
   try {
-    const { payload, protectedHeader } = await jwtVerify(token, ring.verifySet, {
+    const { payload, protectedHeader } = await jwtVerify(token, ring.verifyKey, {
       algorithms: [JWT_ALG],
       issuer: ring.issuer,
       audience: ring.audience,

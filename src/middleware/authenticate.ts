@@ -80,7 +80,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const issued = { userId, sessionId: claims.sid, iatSeconds: claims.iat ?? 0, authzVersion: snapshot.version };
     const checked = withFirstTrip(deps.d1, {
       read: sessionStateStatement(deps.d1, userId, claims.sid),
-      guard: sessionGuardStatement(deps.d1, issued, now),
+      guard: () => sessionGuardStatement(deps.d1, issued, now),
       guardMark: SESSION_INVALID,
       verify: (rows) => {
         const row = rows[0] as SessionStateRow | undefined;

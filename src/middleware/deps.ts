@@ -100,18 +100,16 @@ export function depsOver(deps: Deps, d1: D1Database): Deps {
  * through drizzle builds none). A getter of the class, so that `{ ...deps }` copies no stale client.
  */
 function withLazyDb(fields: Omit<Deps, "db">): Deps {
-  return new LazyDeps(fields);
+  return new LazyDeps(fields) as unknown as Deps;
 }
 
-interface LazyDeps extends Omit<Deps, "db"> {}
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the fields the constructor copies.
-class LazyDeps implements Deps {
+class LazyDeps {
   #db: Db | undefined;
   constructor(fields: Omit<Deps, "db">) {
     Object.assign(this, fields);
   }
   get db(): Db {
-    this.#db ??= dbOf(this.d1);
+    this.#db ??= dbOf((this as unknown as Deps).d1);
     return this.#db;
   }
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
+import { prepared } from "../../../db/prepared";
 import { organizationMembers, permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
 import { amongIds, containsText, newUserIdSql } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
@@ -70,11 +71,19 @@ export interface UserViewRow {
   organizationIds: string;
 }
 
-/** One user's view row by id, or undefined. */
+/** One user's view row by id, or undefined (prepared: `GET /auth/me` and every user view read it). */
 export async function findUserViewById(db: Db, id: number): Promise<UserViewRow | undefined> {
-  const rows = await db.select(userViewColumns).from(users).where(eq(users.id, id)).limit(1);
+  const rows = await userViewById(db).all({ id });
   return rows[0] as UserViewRow | undefined;
 }
+const userViewById = prepared((db) =>
+  db
+    .select(userViewColumns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
 
 /** One user's view row by username (case-insensitive), or undefined. */
 export async function findUserViewByUsername(db: Db, username: string): Promise<UserViewRow | undefined> {
