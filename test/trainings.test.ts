@@ -238,6 +238,8 @@ describe("GET /trainings", () => {
       );
     expect(await ids("category=COMPLIANCE")).toEqual([a.id, b.id]);
     expect(await ids("category=COMPLIANCE&level=BEGINNER")).toEqual([b.id]);
+    // The same filters with other values (one prepared query per combination of filters, reused).
+    expect(await ids("level=ADVANCED&category=COMPLIANCE")).toEqual([a.id]);
     expect(await ids(`instructor_id=${instructor.id}`)).toEqual([c.id]);
     expect(await ids("status=DRAFT")).toEqual([d.id]);
     expect(await ids("status=PUBLISHED")).toEqual([a.id, b.id, c.id]);

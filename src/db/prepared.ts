@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { count, fillPlaceholders, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { Page } from "../lib/pagination";
 import type { Db } from "./client";
+import { type PageQuery, pageResult } from "./page";
 
 /** The D1 binding of the prepared query running now (each request has its own: session, token check). */
 const running = new AsyncLocalStorage<D1Database>();
@@ -70,5 +73,78 @@ export function prepared<Q extends object>(build: (db: Db) => Q): (db: Db) => Q 
         return (...args: unknown[]) => running.run(binding, () => value.apply(target, args));
       },
     });
+  };
+}
+
+/** What the batch of prepared queries needs of drizzle's prepared query (as its own `batch()` uses it). */
+interface BatchablePrepared {
+  getQuery(): { sql: string; params: unknown[] };
+  mapResult(result: unknown, isFromBatch?: boolean): unknown;
+}
+
+/**
+ * Runs prepared queries (of `prepared()`) as one `batch()` on `db`'s binding, with `values` for
+ * their placeholders: one round trip, each query's rows mapped as drizzle maps them.
+ */
+export async function batchPrepared<const Q extends readonly object[]>(
+  db: Db,
+  queries: Q,
+  values: Record<string, unknown>,
+): Promise<unknown[][]> {
+  const d1 = db.$client;
+  const statements = queries.map((q) => {
+    const { sql, params } = (q as unknown as BatchablePrepared).getQuery();
+    return d1.prepare(sql).bind(...fillPlaceholders(params, values));
+  });
+  const results = await d1.batch(statements);
+  return results.map((r, i) => (queries[i] as unknown as BatchablePrepared).mapResult(r, true) as unknown[]);
+}
+
+/** Filters as a list receives them: each either given or `undefined`. */
+type Filters = Record<string, unknown>;
+
+/**
+ * A list read through a page query and a count query prepared once per isolate for each combination
+ * of filters a request gives (its "shape": `?category=` alone, `?category=&level=`, none, ...).
+ * `build` gets the filters of the first request of a shape, to see which are given, and writes the
+ * list with `sql.placeholder(name)` for each filter's value (`limit` and `offset` are added);
+ * `values` are the placeholders' values for a request (by default its filters).
+ *
+ * @example
+ *   const page = preparedPage((f: Filters) => ({ from: trainings, columns, orderBy: trainings.id,
+ *     where: and(f.level ? eq(trainings.level, sql.placeholder("level")) : undefined) }));
+ *   const { rows, total } = await page<TrainingView>(db, filters, page);
+ */
+export function preparedPage<F extends Filters>(build: (given: F) => PageQuery) {
+  const shapes = new Map<string, readonly [object, object]>();
+  return async <Row>(
+    db: Db,
+    filters: F,
+    page: Page,
+    values: Filters = filters,
+  ): Promise<{ rows: Row[]; total: number }> => {
+    const shape = Object.keys(filters)
+      .filter((k) => filters[k] !== undefined)
+      .sort()
+      .join(",");
+    let queries = shapes.get(shape);
+    if (!queries) {
+      const q = build(filters);
+      const r = routed as unknown as Db;
+      queries = [
+        r
+          .select(q.columns)
+          .from(q.from)
+          .where(q.where)
+          .orderBy(q.orderBy)
+          .limit(sql.placeholder("limit"))
+          .offset(sql.placeholder("offset"))
+          .prepare(),
+        r.select({ n: count() }).from(q.from).where(q.where).prepare(),
+      ] as const;
+      shapes.set(shape, queries);
+    }
+    const [rows, totals] = await batchPrepared(db, queries, { ...values, limit: page.limit, offset: page.skip });
+    return pageResult<Row>(rows ?? [], (totals ?? []) as { n: number }[]);
   };
 }

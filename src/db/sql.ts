@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 
 /**
@@ -9,7 +9,16 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
  *   where.push(containsText(users.username, filter.search))
  */
 export function containsText(column: SQLiteColumn | SQL, text: string): SQL {
-  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return likeMatch(column, likePattern(text));
+}
+
+/** The LIKE pattern of `containsText()`: `text` in lower case, its `%`, `_` and `\\` escaped, between `%`s. */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+/** `column` (lower-cased, NULL as empty) LIKE `pattern` (of `likePattern()`; a value or a placeholder). */
+export function likeMatch(column: SQLiteColumn | SQL, pattern: string | SQLWrapper): SQL {
   return sql`lower(coalesce(${column}, '')) LIKE ${pattern} ESCAPE '\\'`;
 }
 

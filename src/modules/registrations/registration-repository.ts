@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { findPage, type PageQuery, pageResult, pageStatements } from "../../db/page";
+import { type PageQuery, pageResult, pageStatements } from "../../db/page";
+import { preparedPage } from "../../db/prepared";
 import { registrations, trainings } from "../../db/schema";
 import { type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
@@ -43,8 +44,17 @@ const listOf = (where: SQL | undefined): PageQuery => ({
 
 /** A page of registrations matching the filters, and their total. */
 export function listRegistrations(db: Db, filters: RegistrationFilters, page: Page) {
-  return findPage<RegistrationView>(db, listOf(filterWhere(filters)), page);
+  return registrationPage<RegistrationView>(db, filters, page);
 }
+const registrationPage = preparedPage((f: RegistrationFilters) =>
+  listOf(
+    and(
+      f.user_id !== undefined ? eq(registrations.userId, sql.placeholder("user_id")) : undefined,
+      f.training_id !== undefined ? eq(registrations.trainingId, sql.placeholder("training_id")) : undefined,
+      f.status ? eq(registrations.status, sql.placeholder("status")) : undefined,
+    ),
+  ),
+);
 
 /** A training's registrations page, its total, and whether the training exists, in one batch. */
 export async function listRegistrationsOfTraining(

@@ -1,8 +1,8 @@
-import { and, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { findPage } from "../../db/page";
+import { preparedPage } from "../../db/prepared";
 import { trainings } from "../../db/schema";
-import { amongIds, containsText } from "../../db/sql";
+import { amongIds, likeMatch, likePattern } from "../../db/sql";
 import { assignments, type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
 import type { TrainingFilters, TrainingView } from "./schemas";
@@ -52,21 +52,25 @@ export interface TrainingValues {
 
 /** A page of trainings matching the filters, and their total. */
 export function listTrainings(db: Db, filters: TrainingFilters, page: Page) {
-  const where: (SQL | undefined)[] = [
-    filters.category ? eq(trainings.category, filters.category) : undefined,
-    filters.level ? eq(trainings.level, filters.level) : undefined,
-    filters.status ? eq(trainings.status, filters.status) : undefined,
-    filters.instructor_id !== undefined ? eq(trainings.instructorId, filters.instructor_id) : undefined,
-    filters.search
-      ? sql`(${containsText(trainings.title, filters.search)} OR ${containsText(trainings.description, filters.search)})`
-      : undefined,
-  ];
-  return findPage<TrainingView>(
-    db,
-    { from: trainings, columns: trainingColumns, where: and(...where), orderBy: trainings.id },
-    page,
-  );
+  return trainingPage<TrainingView>(db, filters, page, {
+    ...filters,
+    search: filters.search === undefined ? undefined : likePattern(filters.search),
+  });
 }
+const trainingPage = preparedPage((f: TrainingFilters) => ({
+  from: trainings,
+  columns: trainingColumns,
+  orderBy: trainings.id,
+  where: and(
+    f.category ? eq(trainings.category, sql.placeholder("category")) : undefined,
+    f.level ? eq(trainings.level, sql.placeholder("level")) : undefined,
+    f.status ? eq(trainings.status, sql.placeholder("status")) : undefined,
+    f.instructor_id !== undefined ? eq(trainings.instructorId, sql.placeholder("instructor_id")) : undefined,
+    f.search
+      ? sql`(${likeMatch(trainings.title, sql.placeholder("search"))} OR ${likeMatch(trainings.description, sql.placeholder("search"))})`
+      : undefined,
+  ),
+}));
 
 /** One training by id, or undefined. */
 export async function findTraining(db: Db, id: number): Promise<TrainingView | undefined> {
