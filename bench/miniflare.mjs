@@ -29,6 +29,19 @@ export async function applyMigrations(db) {
   }
 }
 
+/**
+ * The bundle's `ASSETS` binding: the files of `public/` by path (the Worker reads its common-password
+ * list there, once per isolate). A service binding rather than Miniflare's asset router, which would
+ * sit in front of every request under load.
+ */
+export async function servePublic(request) {
+  try {
+    return new Response(readFileSync(`${root}public${decodeURIComponent(new URL(request.url).pathname)}`));
+  } catch {
+    return new Response("Not Found", { status: 404 });
+  }
+}
+
 const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 /** Starts the bundle in workerd with local D1/KV, `bindings` added to the defaults; migrations applied. */
 export async function startWorker(bindings = {}) {
@@ -46,6 +59,7 @@ export async function startWorker(bindings = {}) {
           d1Databases: ["DB"],
           kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
           queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
+          serviceBindings: { ASSETS: servePublic },
           bindings: {
             ENVIRONMENT: "bench",
             JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { applyMigrations } from "./miniflare.mjs";
+import { applyMigrations, servePublic } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -87,6 +87,7 @@ async function startWorker(scriptPath, bindings = {}) {
           d1Databases: ["DB"],
           kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
           queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
+          serviceBindings: { ASSETS: servePublic },
           bindings,
         },
       ],

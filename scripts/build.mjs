@@ -4,7 +4,10 @@
 // the runtime), plus what wrangler's bundler cannot do because it takes no esbuild plugins: code
 // that the deployed Worker never runs is left out of the bundle (see `trimmed` below). `npm run
 // deploy` uploads this file as it is (`wrangler deploy --no-bundle`); `npm run dev` and the tests run
-// src/ directly, unchanged.
+// src/ directly, unchanged. Data the Worker needs but that would only weigh on the script is a static
+// asset under public/ instead, read through the ASSETS binding: the common-password list
+// (public/password-policy/common-passwords.gcs, see scripts/build-common-passwords.mjs) and, written
+// below, the OpenAPI document.
 //
 //   node scripts/build.mjs            build, print the size
 //   node scripts/build.mjs --analyze  also print the largest inputs (esbuild's metafile)

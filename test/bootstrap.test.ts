@@ -77,3 +77,18 @@ describe("first administrator and an existing account", () => {
     expect(await adminCount()).toBe(0);
   });
 });
+
+describe("first administrator without the common-password list", () => {
+  it("is refused, not created unchecked, while the list can't be loaded; a later run creates it", async () => {
+    await env.DB.prepare("DELETE FROM user_roles").run();
+    const unavailable = { fetch: async () => new Response("Not Found", { status: 404 }) } as unknown as Fetcher;
+    const bindings = { ...env, ADMIN_EMAIL: "later-admin@example.test" };
+    await expect(ensureAdmin({ ...bindings, ASSETS: unavailable })).rejects.toMatchObject({
+      status: 503,
+      code: "PASSWORD_POLICY_UNAVAILABLE",
+    });
+    expect(await adminCount()).toBe(0);
+    expect(await ensureAdmin(bindings)).toBe("created");
+    expect(await adminCount()).toBe(1);
+  });
+});

@@ -113,6 +113,11 @@ export const HttpErrors = defineErrors({
   }),
   INTERNAL_ERROR: (detail: string) => ({ status: 500, detail }),
   SERVICE_UNAVAILABLE: (detail: string) => ({ status: 503, detail }),
+  /** A password is about to be set but the common-password list can't be loaded: never set unchecked. */
+  PASSWORD_POLICY_UNAVAILABLE: () => ({
+    status: 503,
+    detail: "Passwords cannot be checked against the password policy right now; try again shortly",
+  }),
 });
 
 /** A 422 with one issue, for rules that a schema can't state (e.g. `end_date` before `start_date`). */

@@ -1,4 +1,4 @@
-import { isCommonPassword } from "./common-passwords";
+import { commonPasswords } from "./common-passwords";
 import { base64urlDecode, base64urlEncode, timingSafeEqual } from "./encoding";
 import { HttpErrors, invalid } from "./errors";
 
@@ -65,28 +65,40 @@ export function parseStored(stored: string): { iterations: number; salt: Uint8Ar
 }
 
 /**
- * Password policy for new passwords: length bounds, the common-password set (`isCommonPassword`), and
- * the context rule: not the account's own username or email, nor the email's local part (`context`),
- * alone or followed by a few digits or symbols. Throws a 422 located at `field`.
+ * Password policy for new passwords: length bounds, the common-password set (`commonPasswords`, read
+ * from the static assets `assets`, i.e. `deps.assets`), and the context rule: not the account's own
+ * username or email, nor the email's local part (`context`), alone or followed by a few digits or
+ * symbols. Throws a 422 located at `field`; 503 `PASSWORD_POLICY_UNAVAILABLE` when the set can't be
+ * loaded (never an unchecked password).
  */
-export function assertAcceptablePassword(
+export async function assertAcceptablePassword(
+  assets: Fetcher | undefined,
   password: string,
   field = "password",
   ...context: (string | null | undefined)[]
-): void {
+): Promise<void> {
   assertLength(password, field);
-  if (isCommonPassword(password) || isContextWord(password, context)) {
+  const common = await commonPasswords(assets);
+  if (common.includes(password) || isContextWord(password, context)) {
     throw invalid(["body", field], COMMON_MESSAGE, "value_error.common_password");
   }
 }
 
 const COMMON_MESSAGE = "This password is too common; choose a less guessable one";
 
-/** Why `password` fails the policy of `assertAcceptablePassword`, or undefined when it passes. */
-export function passwordProblem(password: string, ...context: (string | null | undefined)[]): string | undefined {
+/**
+ * Why `password` fails the policy of `assertAcceptablePassword`, or undefined when it passes; throws
+ * 503 `PASSWORD_POLICY_UNAVAILABLE` as it does.
+ */
+export async function passwordProblem(
+  assets: Fetcher | undefined,
+  password: string,
+  ...context: (string | null | undefined)[]
+): Promise<string | undefined> {
   if (password.length < PASSWORD_MIN_LENGTH) return `Password must have at least ${PASSWORD_MIN_LENGTH} characters`;
   if (password.length > PASSWORD_MAX_LENGTH) return `Password must have at most ${PASSWORD_MAX_LENGTH} characters`;
-  if (isCommonPassword(password) || isContextWord(password, context)) return COMMON_MESSAGE;
+  const common = await commonPasswords(assets);
+  if (common.includes(password) || isContextWord(password, context)) return COMMON_MESSAGE;
   return undefined;
 }
 

@@ -49,6 +49,8 @@ export interface Deps {
   ai: TextModel | undefined;
   /** The chat WebSocket Durable Objects (`CHAT_SOCKETS`). */
   chatSockets: Bindings["CHAT_SOCKETS"];
+  /** The static assets (`ASSETS`, `public/`): the password policy reads its common-password list there. */
+  assets: Fetcher;
 }
 
 /** What chat needs of the Workers AI binding (`env.AI.run`), so that tests can hand it a fake. */
@@ -84,6 +86,7 @@ export function depsOf(
     // Not declared in wrangler.toml by default (Workers AI has no local mode): see the README.
     ai: (env as { AI?: TextModel }).AI,
     chatSockets: env.CHAT_SOCKETS,
+    assets: env.ASSETS,
   });
 }
 

@@ -37,7 +37,8 @@ export async function ensureAdmin(
   if (!adminEmail || !adminPassword) return "skipped";
   if (await superuserExists(deps.db)) return "exists";
   // The most powerful account gets the same password policy as everyone (length, common list, own email).
-  const problem = passwordProblem(adminPassword, adminEmail);
+  // Without the common-password list this throws (503): no admin is created, and a later request retries.
+  const problem = await passwordProblem(deps.assets, adminPassword, adminEmail);
   if (problem) {
     console.error(JSON.stringify({ level: "error", msg: "ADMIN_PASSWORD refused; no admin created", reason: problem }));
     return "weak_password";

@@ -44,7 +44,7 @@ export async function register(
   input: RegisterInput,
   origin: string,
 ): Promise<{ userId: number; pair: IssuedPair }> {
-  assertAcceptablePassword(input.password, "password", input.username, input.email);
+  await assertAcceptablePassword(deps.assets, input.password, "password", input.username, input.email);
   const orgIds = [...new Set(input.organization_ids ?? [])];
   if (orgIds.length) {
     const domain = input.email.split("@")[1] ?? "";
@@ -165,7 +165,7 @@ export async function changePassword(
   const user = await findCredentialsById(deps.db, auth.userId);
   // The new password is judged before the current one is checked, so that a refused new password
   // does not spend an attempt.
-  assertAcceptablePassword(input.new_password, "new_password", user?.username);
+  await assertAcceptablePassword(deps.assets, input.new_password, "new_password", user?.username);
   if (input.new_password === input.current_password) {
     throw invalid(["body", "new_password"], "New password must differ from the current one");
   }

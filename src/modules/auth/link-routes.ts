@@ -174,7 +174,7 @@ export const linkRoutes = createRouter()
       tags,
       summary: "Set a new password with a reset token; every session of the user is revoked",
       description:
-        "JSON `{token, new_password}` answers 200 `{message}`; the form of the reset page (from this site only) answers a page. The password policy applies (422). Token errors as for magic links (`LINK_TOKEN_*`); a magic-link or verification token is 400 `LINK_TOKEN_WRONG_KIND`.",
+        "JSON `{token, new_password}` answers 200 `{message}`; the form of the reset page (from this site only) answers a page. The password policy applies (422). Token errors as for magic links (`LINK_TOKEN_*`); a magic-link or verification token is 400 `LINK_TOKEN_WRONG_KIND`. 503 `PASSWORD_POLICY_UNAVAILABLE` (the token stays unused) when the common-password list can't be loaded.",
       request: { body: jsonOrForm(PasswordResetConfirmBody) },
       responses: {
         200: {
@@ -184,7 +184,7 @@ export const linkRoutes = createRouter()
             "text/html": { schema: { type: "string" as const } },
           },
         },
-        ...errors(401, 403),
+        ...errors(401, 403, 503),
       },
     }),
     async (c) => {

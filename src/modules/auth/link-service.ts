@@ -185,7 +185,7 @@ export async function checkToken(deps: Deps, token: string, kind: TokenKind): Pr
 export async function confirmPasswordReset(deps: Deps, input: { token: string; new_password: string }) {
   const valid = await readToken(deps, input.token, "password_reset");
   const user = await tokenUser(deps, valid.record);
-  assertAcceptablePassword(input.new_password, "new_password", user.username);
+  await assertAcceptablePassword(deps.assets, input.new_password, "new_password", user.username);
   const hash = await hashPassword(input.new_password, deps.pepper);
   const at = isoNow(deps.clock);
   const use = useToken(deps, valid, user.id, at);

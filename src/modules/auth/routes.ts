@@ -40,9 +40,9 @@ export const authRoutes = createRouter()
       tags,
       summary: "Register a new user (role EMPLOYEE)",
       description:
-        "Signs the new user in (a session, cookies), records `user.registered` and queues the verification email (its link opens `GET /auth/verify-email?token=`), all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise); the user joins them once its email is verified (by the verification link, or a first sign-in by emailed link), never before. A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`.",
+        "Signs the new user in (a session, cookies), records `user.registered` and queues the verification email (its link opens `GET /auth/verify-email?token=`), all in one batch. `organization_ids` may only name active organizations whose `domain` is the email's domain (422 otherwise); the user joins them once its email is verified (by the verification link, or a first sign-in by emailed link), never before. A taken username or email is 409 `USERNAME_TAKEN` / `EMAIL_TAKEN`. The password policy applies (422); 503 `PASSWORD_POLICY_UNAVAILABLE` (nothing written) when the common-password list can't be loaded.",
       request: { body: jsonBody(RegisterBody) },
-      responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409) },
+      responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409, 503) },
     }),
     async (c) => {
       const { userId, pair } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
@@ -131,10 +131,10 @@ export const authRoutes = createRouter()
       tags,
       summary: "Change the caller's password; every other session is revoked",
       description:
-        "A wrong current password is 400 `INVALID_CURRENT_PASSWORD`; wrong current passwords are counted like failed logins, in a count of their own, and too many answer 429 `PASSWORD_CHECK_LOCKED` with `Retry-After`. The new password is judged (422) before the current one is checked. The caller's own session stays signed in.",
+        "A wrong current password is 400 `INVALID_CURRENT_PASSWORD`; wrong current passwords are counted like failed logins, in a count of their own, and too many answer 429 `PASSWORD_CHECK_LOCKED` with `Retry-After`. The new password is judged (422) before the current one is checked. The caller's own session stays signed in. 503 `PASSWORD_POLICY_UNAVAILABLE` (nothing written) when the common-password list can't be loaded.",
       permission: "authenticated",
       request: { body: jsonBody(ChangePasswordBody) },
-      responses: { 200: json(MessageSchema, "Password changed"), ...errors(429) },
+      responses: { 200: json(MessageSchema, "Password changed"), ...errors(429, 503) },
     }),
     async (c) => {
       await changePassword(c.var.deps, c.var.auth, c.req.valid("json"));

@@ -89,11 +89,11 @@ export const userRoutes = createRouter()
       tags,
       summary: "Create a user; without a password the user signs in by magic link",
       description:
-        "At most 5 per minute per caller (RATE_LIMIT_USER_CREATE_PER_MINUTE). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED) and the caller must hold every permission of the roles it assigns (403 PRIVILEGE_ESCALATION); without them the user gets EMPLOYEE.",
+        "At most 5 per minute per caller (RATE_LIMIT_USER_CREATE_PER_MINUTE). role, role_ids, organization_ids and is_active need users:manage_access (403 FIELD_NOT_ALLOWED) and the caller must hold every permission of the roles it assigns (403 PRIVILEGE_ESCALATION); without them the user gets EMPLOYEE. A password goes through the password policy (422); 503 `PASSWORD_POLICY_UNAVAILABLE` (nothing written) when the common-password list can't be loaded.",
       permission: "users:create",
       middleware: [rateLimit({ group: "userCreate", key: "user" })],
       request: { body: jsonBody(CreateUserBody) },
-      responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409) },
+      responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409, 503) },
     }),
     async (c) => {
       const user = await createUser(c.var.deps, c.var.auth, c.req.valid("json"));

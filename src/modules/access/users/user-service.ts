@@ -110,7 +110,9 @@ export function newUserStatements(
 /** Creates a user (see the create route): one batch, the user exists with its roles and memberships or not at all. */
 export async function createUser(deps: Deps, auth: AuthContext, input: CreateUserInput): Promise<UserView> {
   assertAccessFieldsAllowed(auth, input);
-  if (input.password !== undefined) assertAcceptablePassword(input.password, "password", input.username, input.email);
+  if (input.password !== undefined) {
+    await assertAcceptablePassword(deps.assets, input.password, "password", input.username, input.email);
+  }
   const plan = await planAccess(deps, auth, { roleIds: [], orgIds: [] }, input, { defaultRoleForNewUser: true });
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, deps.pepper);
   const at = isoNow(deps.clock);
