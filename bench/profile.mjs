@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { applyMigrations, root } from "./miniflare.mjs";
+import { applyMigrations, root, servePublic } from "./miniflare.mjs";
 
 const require = createRequire(import.meta.url);
 const fromWrangler = createRequire(require.resolve("wrangler/package.json"));
@@ -49,6 +49,7 @@ const mf = new Miniflare(
         d1Databases: ["DB"],
         kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
         queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
+        serviceBindings: { ASSETS: servePublic },
         bindings: {
           ENVIRONMENT: "bench",
           JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),

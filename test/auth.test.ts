@@ -375,6 +375,12 @@ describe("access tokens", () => {
     const res = await call(`/api/v1/auth/me?access_token=${json.access_token}`);
     expect(res.status).toBe(401);
     expect((await body(res)).code).toBe("INVALID_TOKEN");
+    // Also beside a valid bearer token, and with the parameter's name percent-encoded.
+    for (const query of [`x=1&refresh_token=${json.refresh_token}`, `access%5Ftoken=${json.access_token}`]) {
+      const both = await send("GET", `/api/v1/auth/me?${query}`, undefined, json.access_token);
+      expect(both.status).toBe(401);
+      expect((await body(both)).code).toBe("INVALID_TOKEN");
+    }
   });
 
   /** A valid access token and tokens that are each wrong in one way, for one user with a live session. */

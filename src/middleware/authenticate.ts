@@ -35,9 +35,14 @@ const logTouchFailure = (err: unknown) =>
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
-    const url = new URL(c.req.url);
-    if (url.searchParams.has("access_token") || url.searchParams.has("refresh_token")) {
-      throw HttpErrors.INVALID_TOKEN("Tokens are not accepted in the query string");
+    // (The query is parsed only when its text could hold such a parameter, plainly or percent-encoded.)
+    const href = c.req.url;
+    const q = href.indexOf("?");
+    if (q !== -1 && (href.includes("_token", q) || href.includes("%", q))) {
+      const query = new URL(href).searchParams;
+      if (query.has("access_token") || query.has("refresh_token")) {
+        throw HttpErrors.INVALID_TOKEN("Tokens are not accepted in the query string");
+      }
     }
     const header = c.req.header("authorization");
     let token: string | undefined;
@@ -149,7 +154,7 @@ export function singleCookie(req: Request, name: string): string | undefined {
  * reads it, so that a tossed cookie is noticed before any route acts on the first one.
  */
 export function refuseDuplicateAuthCookies(): MiddlewareHandler<AppEnv> {
-  return async function refuseDuplicateAuthCookiesMiddleware(c, next) {
+  return function refuseDuplicateAuthCookiesMiddleware(c, next) {
     singleCookie(c.req.raw, ACCESS_COOKIE);
     singleCookie(c.req.raw, REFRESH_COOKIE);
     return next();

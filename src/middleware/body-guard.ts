@@ -31,7 +31,7 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
   });
   const formPaths = new Set([...(options.formPaths ?? []), ...(options.anyFormPaths ?? [])]);
   const anyFormPaths = new Set(options.anyFormPaths ?? []);
-  return async function bodyGuardMiddleware(c, next) {
+  return function bodyGuardMiddleware(c, next) {
     if (!BODY_METHODS.has(c.req.method) || !c.req.raw.body || c.req.header("content-length") === "0") return next();
     return limit(c, async () => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";

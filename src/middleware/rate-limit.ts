@@ -1,8 +1,9 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { AppEnv } from "../env";
 import type { RateLimitGroup } from "../lib/config";
 import { HttpErrors } from "../lib/errors";
 import { afterResponse } from "./background";
+import type { Deps } from "./deps";
 
 /** KV's smallest `expirationTtl` (production refuses less; local KV does not check). */
 export const KV_MIN_TTL_SECONDS = 60;
@@ -104,45 +105,50 @@ export interface RateLimitOptions {
  *   app.use("/api/v1/trainings/*", rateLimit({ group: "trainings", key: "ip" }))
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
-  return async function rateLimitMiddleware(c, next) {
-    const { deps } = c.var;
+  return function rateLimitMiddleware(c, next) {
+    const deps = c.get("deps");
     if (!deps.config.rateLimitsEnabled || (options.when && !options.when(c))) return next();
     if (options.fallback && c.get("rateLimited")) return next();
-    const subject = options.key === "ip" ? (deps.meta.ip ?? "unknown") : String(c.var.auth?.userId ?? "anonymous");
-    const { limit, windowSeconds } = deps.config.rateLimits[options.group];
-    const nowMs = deps.clock.now();
-    const windowMs = windowSeconds * 1000;
-    const start = Math.floor(nowMs / windowMs) * windowMs;
-    const resetSeconds = (start + windowMs) / 1000;
-    const key = `rl:${options.group}:${subject}:${start}`;
-    const ttl = Math.max(KV_MIN_TTL_SECONDS, windowSeconds * 2);
-    c.set("rateLimited", true);
-
-    let counter: Counter;
-    try {
-      counter = await deps.rateCounters.counter(deps.counters, key, start + windowMs, nowMs);
-    } catch (err) {
-      console.error(
-        JSON.stringify({ level: "error", msg: "rate limit read failed; letting through", error: String(err) }),
-      );
-      return next();
-    }
-    const used = counter.base + counter.pending + 1;
-    const headers = limitHeaders(options.group, limit, Math.max(0, limit - used), resetSeconds, windowSeconds, nowMs);
-    if (used > limit) {
-      const retryAfter = Math.max(1, Math.ceil(resetSeconds - nowMs / 1000));
-      const error = HttpErrors.RATE_LIMITED(`Rate limit exceeded; try again in ${retryAfter} seconds`, retryAfter);
-      Object.assign(error.headers, headers);
-      throw error;
-    }
-    counter.pending += 1;
-    await afterResponse(c, deps.rateCounters.writeBack(deps.counters, key, counter, nowMs, ttl));
-    await next();
-    const shown = Number(c.res.headers.get("X-RateLimit-Remaining") ?? Number.POSITIVE_INFINITY);
-    if (Number(headers["X-RateLimit-Remaining"]) <= shown) {
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    }
+    return counted(c, next, deps, options);
   };
+}
+
+/** Counts the request against its limit (429 beyond it) and answers its limit headers. */
+async function counted(c: Context<AppEnv>, next: Next, deps: Deps, options: RateLimitOptions): Promise<void> {
+  const subject = options.key === "ip" ? (deps.meta.ip ?? "unknown") : String(c.var.auth?.userId ?? "anonymous");
+  const { limit, windowSeconds } = deps.config.rateLimits[options.group];
+  const nowMs = deps.clock.now();
+  const windowMs = windowSeconds * 1000;
+  const start = Math.floor(nowMs / windowMs) * windowMs;
+  const resetSeconds = (start + windowMs) / 1000;
+  const key = `rl:${options.group}:${subject}:${start}`;
+  const ttl = Math.max(KV_MIN_TTL_SECONDS, windowSeconds * 2);
+  c.set("rateLimited", true);
+
+  let counter: Counter;
+  try {
+    counter = await deps.rateCounters.counter(deps.counters, key, start + windowMs, nowMs);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: "error", msg: "rate limit read failed; letting through", error: String(err) }),
+    );
+    return next();
+  }
+  const used = counter.base + counter.pending + 1;
+  const headers = limitHeaders(options.group, limit, Math.max(0, limit - used), resetSeconds, windowSeconds, nowMs);
+  if (used > limit) {
+    const retryAfter = Math.max(1, Math.ceil(resetSeconds - nowMs / 1000));
+    const error = HttpErrors.RATE_LIMITED(`Rate limit exceeded; try again in ${retryAfter} seconds`, retryAfter);
+    Object.assign(error.headers, headers);
+    throw error;
+  }
+  counter.pending += 1;
+  await afterResponse(c, deps.rateCounters.writeBack(deps.counters, key, counter, nowMs, ttl));
+  await next();
+  const shown = Number(c.res.headers.get("X-RateLimit-Remaining") ?? Number.POSITIVE_INFINITY);
+  if (Number(headers["X-RateLimit-Remaining"]) <= shown) {
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  }
 }
 
 /** The rate-limit headers of one limit. */

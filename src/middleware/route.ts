@@ -51,7 +51,7 @@ export function describeAccess(access: Access): string {
 
 /** Checks `access` after `authenticate()` and resolves `c.var.scope`. */
 function authorize(access: Access): MiddlewareHandler<AppEnv> {
-  return async function authorizeMiddleware(c, next) {
+  return function authorizeMiddleware(c, next) {
     if (access.permission === "authenticated") return next();
     const auth = c.var.auth;
     let scope: Scope;
@@ -117,7 +117,13 @@ export function guardedRoute<R extends RouteConfig>(config: R & Access) {
   return createRoute({
     ...route,
     description: route.description ? `${rule} ${route.description}` : rule,
-    middleware: withMiddleware(route as RouteConfig, [authenticate(), perUserHourly, authorize(access)]),
+    // Any signed-in caller passes an "authenticated" route: no access check to run.
+    middleware: withMiddleware(
+      route as RouteConfig,
+      permission === "authenticated"
+        ? [authenticate(), perUserHourly]
+        : [authenticate(), perUserHourly, authorize(access)],
+    ),
     security: bearerSecurity,
     responses: { ...implicitErrors(route as RouteConfig, true), ...route.responses },
     "x-permission": permission === "authenticated" ? undefined : list(permission),

@@ -7,6 +7,8 @@ import type { Deps } from "../../middleware/deps";
 import { insertFirstAdminStatements, superuserExists } from "./users/user-repository";
 
 let done: Promise<void> | undefined;
+/** Set once `done` has settled successfully: later requests pass without waiting on it. */
+let ready = false;
 
 /**
  * Creates the first administrator from `ADMIN_EMAIL`/`ADMIN_PASSWORD` when no `ADMIN` exists.
@@ -14,19 +16,26 @@ let done: Promise<void> | undefined;
  * concurrent first requests in several isolates are safe (see `insertFirstAdminStatements`).
  */
 export function bootstrapAdmin(): MiddlewareHandler<AppEnv> {
-  return async function bootstrapAdminMiddleware(c, next) {
-    if (!done) {
-      done = ensureAdmin(c.var.deps).then(
-        () => undefined,
-        (err: unknown) => {
-          done = undefined;
-          console.error(JSON.stringify({ level: "error", msg: "admin bootstrap failed", error: String(err) }));
-        },
-      );
-    }
-    await done;
-    return next();
+  return function bootstrapAdminMiddleware(c, next) {
+    if (ready) return next();
+    return waitForAdmin(c.var.deps).then(() => next());
   };
+}
+
+/** The isolate's admin check, started by the first request and awaited by those that come before it ends. */
+function waitForAdmin(deps: Deps): Promise<void> {
+  if (!done) {
+    done = ensureAdmin(deps).then(
+      () => {
+        ready = true;
+      },
+      (err: unknown) => {
+        done = undefined;
+        console.error(JSON.stringify({ level: "error", msg: "admin bootstrap failed", error: String(err) }));
+      },
+    );
+  }
+  return done;
 }
 
 /** Creates the first administrator if none exists (see `bootstrapAdmin`); what it found or did. */

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { type RecordedEvent, tapOutbox } from "../../db/outbox";
 import { jsonIds } from "../../db/sql";
 import { runOne } from "../../db/statement";
@@ -36,28 +36,33 @@ export async function enqueueDeliveries(queue: Queue, keys: readonly DeliveryKey
  * logged; the relay sends those events later.
  */
 export function dispatchRecordedEvents(): MiddlewareHandler<AppEnv> {
-  return async function dispatchRecordedEventsMiddleware(c, next) {
-    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
-    const recorded: RecordedEvent[] = [];
-    const deps = c.var.deps;
-    c.set("deps", depsOver(deps, tapOutbox(deps.d1, recorded)));
-    await next();
-    const keys = deliveryMessages(recorded);
-    if (keys.length === 0) return;
-    await afterResponse(
-      c,
-      enqueueDeliveries(deps.webhookQueue, keys).catch((err) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "webhook dispatch failed; the relay will send it",
-            events: recorded.map((e) => e.id),
-            error: String(err),
-          }),
-        );
-      }),
-    );
+  return function dispatchRecordedEventsMiddleware(c, next) {
+    const method = c.req.method;
+    return method === "GET" || method === "HEAD" || method === "OPTIONS" ? next() : dispatchAfter(c, next);
   };
+}
+
+/** Runs the rest of a request that may record events, then dispatches what it recorded. */
+async function dispatchAfter(c: Context<AppEnv>, next: Next): Promise<void> {
+  const recorded: RecordedEvent[] = [];
+  const deps = c.var.deps;
+  c.set("deps", depsOver(deps, tapOutbox(deps.d1, recorded)));
+  await next();
+  const keys = deliveryMessages(recorded);
+  if (keys.length === 0) return;
+  await afterResponse(
+    c,
+    enqueueDeliveries(deps.webhookQueue, keys).catch((err) => {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "webhook dispatch failed; the relay will send it",
+          events: recorded.map((e) => e.id),
+          error: String(err),
+        }),
+      );
+    }),
+  );
 }
 
 /**
