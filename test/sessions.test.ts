@@ -160,4 +160,13 @@ describe("GET and DELETE /users/{id}/sessions", () => {
     const { token } = await fixtureAdmin();
     await expectError(await send("GET", "/api/v1/users/999999/sessions", undefined, token), 404, "USER_NOT_FOUND");
   });
+
+  it("does not list the sessions of a user more privileged than the caller (403, read in the same trip and dropped)", async () => {
+    const { token } = await userWithPermissions(["users:manage_access", "users:read"]);
+    const target = await fixtureAdmin();
+    const res = await send("GET", `/api/v1/users/${target.user.id}/sessions`, undefined, token);
+    const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
+    expect(JSON.stringify(json)).not.toContain("user_agent");
+    expect(json).not.toHaveProperty("sessions");
+  });
 });

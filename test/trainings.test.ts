@@ -203,6 +203,9 @@ describe("GET /trainings", () => {
     const all = await body(await send("GET", `${TRAININGS}?search=${tag}`, undefined, employee.token));
     expect(all).toEqual({ trainings: expect.any(Array), total: 3, skip: 0, limit: 100 });
     expect(all.trainings.map((t: { id: number }) => t.id)).toEqual(created.map((t) => t.id));
+    // A row of the list is the training as GET /trainings/{id} answers it, field for field, in order.
+    const one = await body(await send("GET", `${TRAININGS}/${created[0].id}`, undefined, employee.token));
+    expect(JSON.stringify(all.trainings[0])).toBe(JSON.stringify(one.training ?? one));
     const first = await body(await send("GET", `${TRAININGS}?search=${tag}&limit=2`, undefined, employee.token));
     expect(first).toMatchObject({ total: 3, skip: 0, limit: 2 });
     expect(first.trainings.map((t: { id: number }) => t.id)).toEqual([created[0].id, created[1].id]);

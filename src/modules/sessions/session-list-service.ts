@@ -1,3 +1,4 @@
+import { pageResult } from "../../db/page";
 import { runBatch } from "../../db/statement";
 import { isoNow } from "../../lib/clock";
 import { listOf, type Page } from "../../lib/pagination";
@@ -5,11 +6,35 @@ import type { Deps } from "../../middleware/deps";
 import { auditStatement } from "../audit";
 import { SessionErrors } from "./errors";
 import type { SessionView } from "./schemas";
-import { listOpenSessions, revokeOwnSessionStatement, revokeUserSessionsStatement } from "./session-repository";
+import {
+  listOpenSessions,
+  openSessionsStatements,
+  revokeOwnSessionStatement,
+  revokeUserSessionsStatement,
+  type SessionRow,
+} from "./session-repository";
 
 /** The open sessions of `userId`, `current` marking the one the request came with. */
 export async function listSessions(deps: Deps, userId: number, currentSessionId: string | null, page: Page) {
   const { rows, total } = await listOpenSessions(deps.db, userId, isoNow(deps.clock), page);
+  return sessionList(rows, total, currentSessionId, page);
+}
+
+/**
+ * `listSessions()` as a read to batch with others: its `queries`, and the list from their results
+ * (for a route that judges something else in the same round trip before it answers the list).
+ */
+export function sessionsRead(deps: Deps, userId: number, currentSessionId: string | null, page: Page) {
+  return {
+    queries: openSessionsStatements(deps.db, userId, isoNow(deps.clock), page),
+    list: (rows: unknown[], totals: { n: number }[]) => {
+      const { rows: found, total } = pageResult<SessionRow>(rows, totals);
+      return sessionList(found, total, currentSessionId, page);
+    },
+  };
+}
+
+function sessionList(rows: SessionRow[], total: number, currentSessionId: string | null, page: Page) {
   const sessions: SessionView[] = rows.map((r) => ({
     id: r.id,
     created_at: r.created_at,

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { findPage } from "../../db/page";
+import { findPage, type PageQuery, pageStatements } from "../../db/page";
 import { sessions } from "../../db/schema";
 import { type UserRef, userRefSql } from "../../db/sql";
 import { type Statement, statement } from "../../db/statement";
@@ -19,24 +19,28 @@ export interface SessionRow {
 
 /** A user's open sessions (not revoked, not expired at `now`), most recently used first, and their total. */
 export function listOpenSessions(db: Db, userId: number, now: string, page: Page) {
-  return findPage<SessionRow>(
-    db,
-    {
-      from: sessions,
-      columns: {
-        id: sessions.id,
-        created_at: sessions.createdAt,
-        last_used_at: sessions.lastUsedAt,
-        ip: sessions.ip,
-        user_agent: sessions.userAgent,
-        expires_at: sessions.expiresAt,
-      },
-      where: and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
-      orderBy: sql`${desc(sessions.lastUsedAt)}, ${desc(sessions.createdAt)}`,
-    },
-    page,
-  );
+  return findPage<SessionRow>(db, openSessionsOf(userId, now), page);
 }
+
+/** The page and count queries of `listOpenSessions()`, for a caller that batches them with its own. */
+export function openSessionsStatements(db: Db, userId: number, now: string, page: Page) {
+  return pageStatements(db, openSessionsOf(userId, now), page);
+}
+
+/** The open (not revoked, not expired) sessions of `userId`, most recently used first. */
+const openSessionsOf = (userId: number, now: string): PageQuery => ({
+  from: sessions,
+  columns: {
+    id: sessions.id,
+    created_at: sessions.createdAt,
+    last_used_at: sessions.lastUsedAt,
+    ip: sessions.ip,
+    user_agent: sessions.userAgent,
+    expires_at: sessions.expiresAt,
+  },
+  where: and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
+  orderBy: sql`${desc(sessions.lastUsedAt)}, ${desc(sessions.createdAt)}`,
+});
 
 /** Revokes session `sessionId` only if it belongs to `userId` and is still open; returns its id when it did. */
 export function revokeOwnSessionStatement(

@@ -2,8 +2,8 @@ import { API_PREFIX } from "../../../app-info";
 import { errors, IdParam, json } from "../../../lib/openapi";
 import { pageOf } from "../../../lib/pagination";
 import { createRouter, guardedRoute } from "../../../middleware/route";
-import { EndedSessions, endSessions, listSessions, SessionList, SessionListQuery } from "../../sessions";
-import { changeableUser } from "./user-update-service";
+import { EndedSessions, endSessions, SessionList, SessionListQuery, sessionsRead } from "../../sessions";
+import { changeableUser, changeableUserRead } from "./user-update-service";
 
 const BASE = `${API_PREFIX}/users/{id}/sessions`;
 const tags = ["Sessions"];
@@ -26,9 +26,14 @@ export const userSessionRoutes = createRouter()
     async (c) => {
       const { auth, deps } = c.var;
       const { id } = c.req.valid("param");
-      await changeableUser(deps, auth, id, "users:manage_access");
+      // The user, its privileges and its sessions in one round trip; the sessions are answered only
+      // once the caller is known to be allowed (otherwise dropped with the 404 or 403).
+      const target = changeableUserRead(deps, auth, id, "users:manage_access");
       const current = id === auth.userId ? auth.sessionId : null;
-      return c.json(await listSessions(deps, id, current, pageOf(c.req.valid("query"))), 200);
+      const sessions = sessionsRead(deps, id, current, pageOf(c.req.valid("query")));
+      const [rows, grants, page, totals] = await deps.db.batch([...target.queries, ...sessions.queries]);
+      target.judge(rows, grants);
+      return c.json(sessions.list(page, totals), 200);
     },
   )
   .openapi(

@@ -232,7 +232,13 @@ export function listUsers(db: Db, filter: UserFilter, page: Page) {
  * write rules need to know about the target of a change.
  */
 export async function findUserForChange(db: Db, id: number) {
-  const [rows, grants] = await db.batch([
+  const [rows, grants] = await db.batch(userForChangeStatements(db, id));
+  return userForChangeOf(rows, grants);
+}
+
+/** The queries of `findUserForChange()`, for a caller that batches them with its own. */
+export function userForChangeStatements(db: Db, id: number) {
+  return [
     db.select(userViewColumns).from(users).where(eq(users.id, id)).limit(1),
     db
       .selectDistinct({ key: sql<string>`${permissions.resource} || ':' || ${permissions.action}` })
@@ -241,7 +247,11 @@ export async function findUserForChange(db: Db, id: number) {
       .innerJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
       .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
       .where(and(eq(userRoles.userId, id), isNull(roles.organizationId))),
-  ]);
+  ] as const;
+}
+
+/** What `findUserForChange()` answers, from the results of `userForChangeStatements()`. */
+export function userForChangeOf(rows: unknown[], grants: { key: string }[]) {
   const row = rows[0] as UserViewRow | undefined;
   return row ? { row, permissionKeys: grants.map((g) => g.key) } : undefined;
 }

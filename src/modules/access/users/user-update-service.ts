@@ -27,6 +27,8 @@ import {
   unassignRolesStatement,
   updateUserStatement,
   userConstraintErrors,
+  userForChangeOf,
+  userForChangeStatements,
 } from "./user-repository";
 import { assertAccessFieldsAllowed, viewFor } from "./user-service";
 import type { UserView } from "./user-view";
@@ -38,7 +40,24 @@ import type { UserView } from "./user-view";
  */
 export async function changeableUser(deps: Deps, auth: AuthContext, id: number, permission: Permission) {
   const visible = canSeeUser(auth, id) || can(auth, permission);
-  const target = visible ? await findUserForChange(deps.db, id) : undefined;
+  return judgeChangeable(auth, id, visible ? await findUserForChange(deps.db, id) : undefined);
+}
+
+/**
+ * `changeableUser()` as a read to batch with others: its `queries`, and `judge()` of their results,
+ * which throws as `changeableUser()` does. A route batching more reads with it answers them only
+ * after `judge()` passed: what it read for a caller who may not see it is dropped.
+ */
+export function changeableUserRead(deps: Deps, auth: AuthContext, id: number, permission: Permission) {
+  const visible = canSeeUser(auth, id) || can(auth, permission);
+  return {
+    queries: userForChangeStatements(deps.db, id),
+    judge: (rows: unknown[], grants: { key: string }[]) =>
+      judgeChangeable(auth, id, visible ? userForChangeOf(rows, grants) : undefined),
+  };
+}
+
+function judgeChangeable<T extends { permissionKeys: string[] }>(auth: AuthContext, id: number, target: T | undefined) {
   if (!target) throw AccessErrors.USER_NOT_FOUND(id);
   if (id !== auth.userId) assertNotMorePrivileged(auth, target.permissionKeys);
   return target;
