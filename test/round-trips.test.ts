@@ -81,6 +81,36 @@ describe("D1 round trips of every authenticated read", async () => {
   });
 });
 
+describe("D1 round trips of signing in", () => {
+  it("POST /auth/login: the account's credentials, the failed-attempt reservation, then one batch that opens the session and reads what the answer and the token carry", async () => {
+    await app.request("/api/v1/hello", {}, env);
+    const { db, counter } = countingDb(env.DB);
+    const res = await app.request(
+      "/api/v1/auth/login",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }),
+      },
+      { ...env, DB: db },
+    );
+    expect(res.status).toBe(200);
+    const json = await res.json<{ user: { email: string; last_login: string | null }; access_token: string }>();
+    expect(json.user.email).toBe(env.ADMIN_EMAIL);
+    expect(json.user.last_login).not.toBeNull();
+    expect(counter.trips).toBe(3);
+    // The token carries the authorization read in that batch: /auth/me takes it in one round trip.
+    const me = countingDb(env.DB);
+    const meRes = await app.request(
+      "/api/v1/auth/me",
+      { headers: { Authorization: `Bearer ${json.access_token}` } },
+      { ...env, DB: me.db },
+    );
+    expect(meRes.status).toBe(200);
+    expect(me.counter.trips).toBe(1);
+  });
+});
+
 describe("D1 round trips of chat", () => {
   it("POST /chat/send costs authentication, the data it reads and one batch that stores both messages", async () => {
     const { token } = await signedIn("EMPLOYEE");

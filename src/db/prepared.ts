@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Page } from "../lib/pagination";
 import type { Db } from "./client";
 import { type PageQuery, pageResult } from "./page";
+import type { Statement } from "./statement";
 
 /** The D1 binding of the prepared query running now (each request has its own: session, token check). */
 const running = new AsyncLocalStorage<D1Database>();
@@ -176,5 +177,19 @@ export function preparedPage<F extends Filters>(build: (given: F) => PageQuery) 
     }
     const [rows, totals] = await batchPrepared(db, queries, { ...values, limit: page.limit, offset: page.skip });
     return pageResult<Row>(rows ?? [], (totals ?? []) as { n: number }[]);
+  };
+}
+
+/**
+ * A prepared query (of `prepared()`) as one statement of a caller's own batch on `d1`, with `values`
+ * for its placeholders; `rows()` maps the rows that statement returned as drizzle maps them.
+ */
+export function preparedStatement(query: object, d1: D1Database, values: Record<string, unknown>) {
+  const q = query as unknown as BatchablePrepared;
+  const { sql: text, params } = q.getQuery();
+  return {
+    statement: d1.prepare(text).bind(...fillPlaceholders(params, values)) as Statement,
+    rows: (results: unknown[]): unknown[] =>
+      rowsAsStored(q) ? results : (q.mapResult({ results }, true) as unknown[]),
   };
 }

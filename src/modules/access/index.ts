@@ -26,5 +26,6 @@ export {
   userConstraintErrors,
   verifyEmailStatement,
 } from "./users/user-repository";
-export { currentUser, newUserStatements, userViewById } from "./users/user-service";
+export { currentUser, newUserStatements, userViewById, userViewRead } from "./users/user-service";
+export type { UserView } from "./users/user-view";
 export { UserSchema } from "./users/user-view";

@@ -14,6 +14,7 @@ import {
   recordLoginStatement,
   setPasswordStatement,
   userConstraintErrors,
+  userViewRead,
 } from "../access";
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession, revokeUserSessionsStatement } from "../sessions";
@@ -146,13 +147,20 @@ export async function login(
     return { userId: user.id, challenge: mfa.challenge };
   }
   const session = openSession(deps, user.id);
-  await runBatch(deps.d1, [
+  // The writes, then what the answer shows (the user, as signed in) and what its token carries.
+  const writes = [
     ...session.statements,
     recordLoginStatement(deps.d1, user.id, rehash, at),
     ...throttle.releaseStatements(),
     auditStatement(deps.d1, { event: "login", user: user.id, meta: deps.meta, at }),
-  ]);
-  return { userId: user.id, pair: await session.sign(user.id) };
+  ];
+  const view = userViewRead(deps, user.id);
+  const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads(user.id)]);
+  return {
+    userId: user.id,
+    pair: await session.signWith(user.id, results),
+    user: view.view(results[writes.length] ?? []),
+  };
 }
 
 /** Changes the caller's password; every other session of the user is revoked (see the route). */

@@ -139,7 +139,7 @@ export async function verifyMagicLink(deps: Deps, token: string): Promise<SignIn
   // The link proved the mailbox either way; with TOTP on, the session waits for the code.
   const mfa = user.totpEnabled ? await mfaChallenge(deps, user, next) : null;
   const session = openSession(deps, user.id);
-  await runBatch(
+  const results = await runBatch(
     deps.d1,
     [
       use.statement,
@@ -153,6 +153,7 @@ export async function verifyMagicLink(deps: Deps, token: string): Promise<SignIn
         detail,
         at,
       }),
+      ...(mfa ? [] : session.reads(user.id)),
     ],
     use.errors,
   );
@@ -161,7 +162,7 @@ export async function verifyMagicLink(deps: Deps, token: string): Promise<SignIn
     await mfa.save();
     return { userId: user.id, challenge: mfa.challenge, next };
   }
-  return { userId: user.id, pair: await session.sign(user.id), next };
+  return { userId: user.id, pair: await session.signWith(user.id, results), next };
 }
 
 /** `POST /auth/password-reset`: an email for an active user, nothing for anyone else. */

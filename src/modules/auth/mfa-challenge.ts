@@ -1,5 +1,6 @@
 import { API_PREFIX } from "../../app-info";
 import type { Deps } from "../../middleware/deps";
+import type { UserView } from "../access";
 import type { IssuedPair } from "../sessions";
 import { newToken } from "../tokens";
 
@@ -20,7 +21,9 @@ export interface MfaChallenge {
 }
 
 /** A first factor passed for `user`: a session, or with TOTP on the challenge to finish it. */
-export type SignInStep = { userId: number; pair: IssuedPair } | { userId: number; challenge: MfaChallenge };
+export type SignInStep =
+  | { userId: number; pair: IssuedPair /** The user's view, when the sign-in's batch read it. */; user?: UserView }
+  | { userId: number; challenge: MfaChallenge };
 
 /**
  * The challenge of a sign-in whose first factor passed for a user with TOTP on: a one-time

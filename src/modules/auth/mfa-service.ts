@@ -199,7 +199,7 @@ export async function verifyMfa(
   const at = isoNow(deps.clock);
   const use = useToken(deps, valid, user.id, at);
   const session = openSession(deps, user.id);
-  await runBatch(
+  const results = await runBatch(
     deps.d1,
     [
       use.statement,
@@ -207,9 +207,10 @@ export async function verifyMfa(
       ...session.statements,
       ...throttle.releaseStatements(),
       auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
+      ...session.reads(user.id),
     ],
     { ...use.errors, ...codeSpentErrors(401) },
   );
   await use.forget();
-  return { userId: user.id, pair: await session.sign(user.id), next: valid.record.next ?? null };
+  return { userId: user.id, pair: await session.signWith(user.id, results), next: valid.record.next ?? null };
 }

@@ -1,13 +1,19 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { userViewById } from "../access";
+import { type UserView, userViewById } from "../access";
 import type { IssuedPair } from "../sessions";
 import { setAuthCookies } from "./cookies";
 import type { MfaChallenge, SignInStep } from "./mfa-challenge";
 
 /** Answers a token pair with the user, and sets the auth cookies. */
-export async function tokenResponse(c: Context<AppEnv>, userId: number, pair: IssuedPair, message: string) {
-  const user = await userViewById(c.var.deps, userId);
+export async function tokenResponse(
+  c: Context<AppEnv>,
+  userId: number,
+  pair: IssuedPair,
+  message: string,
+  known?: UserView,
+) {
+  const user = known ?? (await userViewById(c.var.deps, userId));
   setAuthCookies(c, pair);
   return {
     access_token: pair.accessToken,
@@ -26,5 +32,5 @@ export async function signInResponse(
   message: string,
 ): Promise<Awaited<ReturnType<typeof tokenResponse>> | MfaChallenge> {
   if ("challenge" in step) return step.challenge;
-  return tokenResponse(c, step.userId, step.pair, message);
+  return tokenResponse(c, step.userId, step.pair, message, step.user);
 }

@@ -72,7 +72,14 @@ async function signPair(
 export function openSession(
   deps: Deps,
   user: UserRef,
-): { statements: Statement[]; sign(userId: number): Promise<IssuedPair> } {
+): {
+  statements: Statement[];
+  sign(userId: number): Promise<IssuedPair>;
+  /** For a user known by id: the reads of what its access token carries, to put after `statements` in the same batch. */
+  reads(userId: number): ReturnType<typeof authSubjectStatements>;
+  /** `sign()` with the rows of `reads()`, which ended the batch whose `results` these are (no round trip of its own). */
+  signWith(userId: number, results: readonly unknown[]): Promise<IssuedPair>;
+} {
   const now = deps.clock.now();
   const at = isoAt(now);
   const sessionId = crypto.randomUUID();
@@ -84,6 +91,11 @@ export function openSession(
       insertRefreshTokenStatement(deps.d1, { jti: refreshJti, sessionId, expiresAt, at }),
     ],
     sign: (userId) => signPair(deps, userId, sessionId, refreshJti, now),
+    reads: (userId) => authSubjectStatements(deps.d1, userId, sessionId),
+    signWith: (userId, results) => {
+      const rows = results.slice(-3) as Parameters<typeof subjectOf>[0];
+      return signPair(deps, userId, sessionId, refreshJti, now, subjectOf(rows, sessionId, at));
+    },
   };
 }
 

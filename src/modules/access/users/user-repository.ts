@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
-import { prepared } from "../../../db/prepared";
+import { prepared, preparedStatement } from "../../../db/prepared";
 import { organizationMembers, permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
 import { amongIds, containsText, newUserIdSql } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
@@ -75,6 +75,11 @@ export interface UserViewRow {
 export async function findUserViewById(db: Db, id: number): Promise<UserViewRow | undefined> {
   const rows = await userViewById(db).all({ id });
   return rows[0] as UserViewRow | undefined;
+}
+/** `findUserViewById()` as a statement of the caller's own batch, and its row from that statement's rows. */
+export function userViewStatement(db: Db, id: number) {
+  const read = preparedStatement(userViewById(db), db.$client, { id });
+  return { statement: read.statement, row: (rows: unknown[]) => read.rows(rows)[0] as UserViewRow | undefined };
 }
 const userViewById = prepared((db) =>
   db

@@ -24,6 +24,7 @@ import {
   type UserFilter,
   type UserViewRow,
   userConstraintErrors,
+  userViewStatement,
 } from "./user-repository";
 import { toUserView, type UserView } from "./user-view";
 
@@ -52,6 +53,22 @@ export async function userViewById(deps: Deps, id: number): Promise<UserView> {
   const row = await findUserViewById(deps.db, id);
   if (!row) throw AccessErrors.USER_NOT_FOUND(id);
   return toUserView(row);
+}
+
+/**
+ * `userViewById()` as a read to batch with others: its `statement`, and the view from that
+ * statement's rows (404 when the user is gone).
+ */
+export function userViewRead(deps: Deps, id: number) {
+  const read = userViewStatement(deps.db, id);
+  return {
+    statement: read.statement,
+    view: (rows: unknown[]): UserView => {
+      const row = read.row(rows);
+      if (!row) throw AccessErrors.USER_NOT_FOUND(id);
+      return toUserView(row);
+    },
+  };
 }
 
 /** A page of users; `search` matches emails only for callers who may read them. */
