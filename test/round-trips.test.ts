@@ -111,6 +111,35 @@ describe("D1 round trips of signing in", () => {
   });
 });
 
+describe("D1 round trips of registering", () => {
+  it("POST /auth/register: one batch that creates the user, opens its session and reads what its token carries, then the user view", async () => {
+    await app.request("/api/v1/hello", {}, env);
+    const { db, counter } = countingDb(env.DB);
+    const name = `trips${crypto.randomUUID().slice(0, 8)}`;
+    const res = await app.request(
+      "/api/v1/auth/register",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: name, email: `${name}@example.test`, password: "a long enough passphrase" }),
+      },
+      { ...env, DB: db },
+    );
+    expect(res.status).toBe(201);
+    expect(counter.trips).toBe(2);
+    const { access_token } = await res.json<{ access_token: string }>();
+    const me = countingDb(env.DB);
+    const meRes = await app.request(
+      "/api/v1/auth/me",
+      { headers: { Authorization: `Bearer ${access_token}` } },
+      { ...env, DB: me.db },
+    );
+    expect(meRes.status).toBe(200);
+    expect(JSON.stringify(await meRes.json())).toContain(`"role":"EMPLOYEE"`);
+    expect(me.counter.trips).toBe(1);
+  });
+});
+
 describe("D1 round trips of chat", () => {
   it("POST /chat/send costs authentication, the data it reads and one batch that stores both messages", async () => {
     const { token } = await signedIn("EMPLOYEE");

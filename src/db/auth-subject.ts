@@ -1,5 +1,6 @@
 import type { AuthContext } from "../lib/access";
 import { isoAt } from "../lib/clock";
+import { type UserRef, userRefSql } from "./sql";
 import { guardStatement, runBatch, type Statement, statement } from "./statement";
 
 export interface AuthSubject {
@@ -38,8 +39,12 @@ export interface MembershipRow {
   is_admin: number;
 }
 
-/** The user's active flag, token cut-off and authorization version, and the session's state. */
-export function sessionStateStatement(d1: D1Database, userId: number, sessionId: string): Statement<SessionStateRow> {
+/**
+ * The user's active flag, token cut-off and authorization version, and the session's state. `user`
+ * is an id, or the username of a user the same batch creates (see `UserRef`).
+ */
+export function sessionStateStatement(d1: D1Database, user: UserRef, sessionId: string): Statement<SessionStateRow> {
+  const id = userRefSql(user, 1);
   return statement<SessionStateRow>(
     d1,
     `SELECT u.id, u.username, u.is_active, u.tokens_valid_after, u.authz_version,
@@ -47,8 +52,8 @@ export function sessionStateStatement(d1: D1Database, userId: number, sessionId:
             s.last_used_at AS session_last_used_at,
             (s.id IS NOT NULL) AS session_found, s.created_at AS session_created_at
        FROM users u LEFT JOIN sessions s ON s.id = ?2 AND s.user_id = u.id
-      WHERE u.id = ?1`,
-    userId,
+      WHERE u.id = ${id.sql}`,
+    id.value,
     sessionId,
   );
 }
@@ -90,11 +95,12 @@ export function sessionIsOver(row: SessionStateRow, now: string): boolean {
 /** The three reads of a caller's authorization (`subjectOf` reads their rows), for a batch of their own or another's. */
 export function authSubjectStatements(
   db: D1Database,
-  userId: number,
+  user: UserRef,
   sessionId: string,
 ): [Statement<SessionStateRow>, Statement<GrantRow>, Statement<MembershipRow>] {
+  const id = userRefSql(user, 1);
   return [
-    sessionStateStatement(db, userId, sessionId),
+    sessionStateStatement(db, user, sessionId),
     statement<GrantRow>(
       db,
       `SELECT r.name AS role_name, r.organization_id, p.resource || ':' || p.action AS permission
@@ -102,13 +108,13 @@ export function authSubjectStatements(
          JOIN roles r ON r.id = ur.role_id
          LEFT JOIN role_permissions rp ON rp.role_id = r.id
          LEFT JOIN permissions p ON p.id = rp.permission_id
-        WHERE ur.user_id = ?1`,
-      userId,
+        WHERE ur.user_id = ${id.sql}`,
+      id.value,
     ),
     statement<MembershipRow>(
       db,
-      "SELECT organization_id, is_admin FROM organization_members WHERE user_id = ?1",
-      userId,
+      `SELECT organization_id, is_admin FROM organization_members WHERE user_id = ${id.sql}`,
+      id.value,
     ),
   ];
 }

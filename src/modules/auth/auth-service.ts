@@ -64,7 +64,7 @@ export async function register(
   });
   // One batch, one transaction: the user, its role, memberships, session, outbox event and audit
   // record all exist, or (on a duplicate) none of them.
-  const [inserted] = await runBatch(
+  const results = await runBatch(
     deps.d1,
     [
       ...newUserStatements(deps.d1, {
@@ -93,12 +93,14 @@ export async function register(
       ...session.statements,
       auditStatement(deps.d1, { event: "register", user: ref, meta: deps.meta, at }),
       ...verification.statements,
+      // What the access token carries, read in the same batch (the new user by its username).
+      ...session.reads(),
     ],
     userConstraintErrors(deps.db, input),
   );
-  const { id } = theRow(inserted, "user insert");
+  const { id } = theRow(results[0], "user insert");
   await verification.after();
-  return { userId: id, pair: await session.sign(id) };
+  return { userId: id, pair: await session.signWith(id, results) };
 }
 
 /** Password login by username or email (see the login route for what each failure answers). */
@@ -155,7 +157,7 @@ export async function login(
     auditStatement(deps.d1, { event: "login", user: user.id, meta: deps.meta, at }),
   ];
   const view = userViewRead(deps, user.id);
-  const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads(user.id)]);
+  const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads()]);
   return {
     userId: user.id,
     pair: await session.signWith(user.id, results),

@@ -153,7 +153,7 @@ export async function verifyMagicLink(deps: Deps, token: string): Promise<SignIn
         detail,
         at,
       }),
-      ...(mfa ? [] : session.reads(user.id)),
+      ...(mfa ? [] : session.reads()),
     ],
     use.errors,
   );

@@ -207,7 +207,7 @@ export async function verifyMfa(
       ...session.statements,
       ...throttle.releaseStatements(),
       auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
-      ...session.reads(user.id),
+      ...session.reads(),
     ],
     { ...use.errors, ...codeSpentErrors(401) },
   );

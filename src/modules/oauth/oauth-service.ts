@@ -223,7 +223,7 @@ export async function completeOAuthSignIn(
   const use = useOnce(deps, { hash: signIn.stateHash, kind: "oauth_state", userId: existingId, at });
   const mfa = account.mfa ? await mfaChallenge(deps, account.mfa, signIn.next) : null;
   const session = openSession(deps, account.user);
-  const [first] = await runBatch(
+  const results = await runBatch(
     deps.d1,
     [
       ...account.statements,
@@ -236,6 +236,8 @@ export async function completeOAuthSignIn(
         detail: account.detail,
         at,
       }),
+      // What the access token carries, read in the same batch.
+      ...(mfa ? [] : session.reads()),
     ],
     {
       unique: async (name): Promise<AppError> => {
@@ -246,10 +248,10 @@ export async function completeOAuthSignIn(
       },
     },
   );
-  const userId = existingId ?? theRow(first as { id: number }[], "user insert").id;
+  const userId = existingId ?? theRow(results[0] as { id: number }[], "user insert").id;
   if (mfa) {
     await mfa.save();
     return { userId, challenge: mfa.challenge, next: signIn.next };
   }
-  return { userId, pair: await session.sign(userId), next: signIn.next };
+  return { userId, pair: await session.signWith(userId, results), next: signIn.next };
 }

@@ -65,19 +65,19 @@ async function signPair(
 }
 
 /**
- * Statements that open a session (a new refresh family) for a user, and `sign()` to mint its token
- * pair once the user id is known. The caller runs the statements in its own batch so that the
- * session exists exactly when the rest of its write does.
+ * Statements that open a session (a new refresh family) for a user, the reads of what its access
+ * token will carry, and `signWith()` to mint its token pair from their rows once the user id is
+ * known. The caller runs them all in its own batch, so that the session exists exactly when the rest
+ * of its write does, and signing costs no round trip of its own.
  */
 export function openSession(
   deps: Deps,
   user: UserRef,
 ): {
   statements: Statement[];
-  sign(userId: number): Promise<IssuedPair>;
-  /** For a user known by id: the reads of what its access token carries, to put after `statements` in the same batch. */
-  reads(userId: number): ReturnType<typeof authSubjectStatements>;
-  /** `sign()` with the rows of `reads()`, which ended the batch whose `results` these are (no round trip of its own). */
+  /** The reads of what the access token carries, to put after `statements` in the same batch. */
+  reads(): ReturnType<typeof authSubjectStatements>;
+  /** Signs the session's token pair with the rows of `reads()`, which ended the batch whose `results` these are. */
   signWith(userId: number, results: readonly unknown[]): Promise<IssuedPair>;
 } {
   const now = deps.clock.now();
@@ -90,8 +90,7 @@ export function openSession(
       insertSessionStatement(deps.d1, { id: sessionId, user, expiresAt, meta: deps.meta, at }),
       insertRefreshTokenStatement(deps.d1, { jti: refreshJti, sessionId, expiresAt, at }),
     ],
-    sign: (userId) => signPair(deps, userId, sessionId, refreshJti, now),
-    reads: (userId) => authSubjectStatements(deps.d1, userId, sessionId),
+    reads: () => authSubjectStatements(deps.d1, user, sessionId),
     signWith: (userId, results) => {
       const rows = results.slice(-3) as Parameters<typeof subjectOf>[0];
       return signPair(deps, userId, sessionId, refreshJti, now, subjectOf(rows, sessionId, at));
