@@ -42,17 +42,24 @@ export async function servePublic(request) {
   }
 }
 
-const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-/** Starts the bundle in workerd with local D1/KV, `bindings` added to the defaults; migrations applied. */
-export async function startWorker(bindings = {}) {
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+/** The public half of the key `startWorker()` signs with, as a JWK (what the ceiling Worker verifies with). */
+export const publicJwk = JSON.stringify({ ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
+
+/**
+ * Starts a Worker script (the bundle by default) in workerd with local D1/KV, `bindings` added to
+ * the defaults; migrations applied. `inspectorPort` turns on the V8 inspector (bench/profile.mjs).
+ */
+export async function startWorker(bindings = {}, { scriptPath = `${root}dist/worker/index.js`, inspectorPort } = {}) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      ...(inspectorPort ? { inspectorPort } : {}),
       workers: [
         {
           name: "api",
-          scriptPath: `${root}dist/worker/index.js`,
+          scriptPath,
           modules: true,
           compatibilityDate: "2026-10-20",
           compatibilityFlags: ["nodejs_compat"],

@@ -9,13 +9,10 @@
 //   node bench/profile.mjs /api/v1/auth/me       one path (a bearer token of a user is sent)
 //   PROFILE_TOP=60 node bench/profile.mjs ...     more rows
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { applyMigrations, root, servePublic } from "./miniflare.mjs";
+import { publicJwk, root, startWorker } from "./miniflare.mjs";
 
 const require = createRequire(import.meta.url);
-const fromWrangler = createRequire(require.resolve("wrangler/package.json"));
-const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
 const WebSocket = require("ws");
 const API = "/api/v1";
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
@@ -32,39 +29,11 @@ if (!process.env.PROFILE_SCRIPT) {
   });
 }
 
-const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const inspectorPort = 9300 + Math.floor(Math.random() * 500);
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    inspectorPort,
-    workers: [
-      {
-        name: "api",
-        scriptPath: script,
-        modules: true,
-        compatibilityDate: "2026-10-20",
-        compatibilityFlags: ["nodejs_compat"],
-        d1Databases: ["DB"],
-        kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
-        queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
-        serviceBindings: { ASSETS: servePublic },
-        bindings: {
-          ENVIRONMENT: "bench",
-          JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),
-          PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
-          ADMIN_EMAIL: "admin@bench.test",
-          ADMIN_PASSWORD: "bench-admin-passphrase",
-          RATE_LIMITS_ENABLED: process.env.RATE_LIMITS_ENABLED ?? "false",
-          JWT_PUBLIC_KEY: JSON.stringify({ ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),
-        },
-      },
-    ],
-  }),
+const { mf, base } = await startWorker(
+  { RATE_LIMITS_ENABLED: process.env.RATE_LIMITS_ENABLED ?? "false", JWT_PUBLIC_KEY: publicJwk },
+  { scriptPath: script, inspectorPort },
 );
-const base = (await mf.ready).origin;
-await applyMigrations(await mf.getD1Database("DB"));
 
 const call = async (method, path, body, token) => {
   const res = await fetch(`${base}${path}`, {

@@ -20,14 +20,12 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { applyMigrations, servePublic } from "./miniflare.mjs";
+import { startWorker as startShared } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 const fromWrangler = createRequire(require.resolve("wrangler/package.json"));
-// The Miniflare and esbuild that the project's wrangler uses (same workerd as `wrangler dev`).
-// Miniflare's v5 constructor takes a new config shape; `convertV4MiniflareOptions` accepts the v4 one.
-const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
+// The esbuild that the project's wrangler uses (bench/miniflare.mjs starts its Miniflare).
 const esbuild = fromWrangler("esbuild");
 const DURATION = "8s";
 const API = "/api/v1";
@@ -70,34 +68,11 @@ const size = { api: sizeOf(apiScript), ceiling: sizeOf(ceilingScript) };
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const jwk = (key) => JSON.stringify({ ...key.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
 
-/** Starts a Worker script in workerd with local D1/KV and the migrations applied. */
+/** Starts a Worker script in workerd with local D1/KV and the migrations applied; with its workerd pids. */
 async function startWorker(scriptPath, bindings = {}) {
   const before = workerdPids();
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      workers: [
-        {
-          name: "bench",
-          scriptPath,
-          modules: true,
-          compatibilityDate: "2026-10-20",
-          compatibilityFlags: ["nodejs_compat"],
-          d1Databases: ["DB"],
-          kvNamespaces: ["RATE_LIMIT_KV", "TOKENS_KV"],
-          queueProducers: { WEBHOOK_QUEUE: "webhook-deliveries", EMAIL_QUEUE: "emails" },
-          serviceBindings: { ASSETS: servePublic },
-          bindings,
-        },
-      ],
-    }),
-  );
-  const url = await mf.ready;
-  const db = await mf.getD1Database("DB");
-  await applyMigrations(db);
-  const pids = workerdPids().filter((p) => !before.includes(p));
-  return { mf, db, base: url.origin, pids };
+  const worker = await startShared(bindings, { scriptPath });
+  return { ...worker, pids: workerdPids().filter((p) => !before.includes(p)) };
 }
 
 const apiBindings = (extra = {}) => ({
