@@ -85,3 +85,18 @@ export async function startWorker(bindings = {}, { scriptPath = `${root}dist/wor
   await applyMigrations(db);
   return { mf, base: url.origin, db };
 }
+
+/** A JSON request to a started Worker at `base`; its JSON answer, or an error naming the status. */
+export async function call(base, method, path, body, token) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => undefined);
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}

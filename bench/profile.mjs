@@ -10,7 +10,7 @@
 //   PROFILE_TOP=60 node bench/profile.mjs ...     more rows
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { publicJwk, root, startWorker } from "./miniflare.mjs";
+import { call as callAt, publicJwk, root, startWorker } from "./miniflare.mjs";
 
 const require = createRequire(import.meta.url);
 const WebSocket = require("ws");
@@ -35,19 +35,7 @@ const { mf, base } = await startWorker(
   { scriptPath: script, inspectorPort },
 );
 
-const call = async (method, path, body, token) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body ? { "content-type": "application/json" } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-};
+const call = (method, path, body, token) => callAt(base, method, path, body, token);
 let token = "none";
 if (!process.env.PROFILE_SCRIPT) {
   const admin = await call("POST", `${API}/auth/login`, {

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { startWorker as startShared } from "./miniflare.mjs";
+import { call, startWorker as startShared } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -105,20 +105,6 @@ const rssMiB = (pids) =>
   );
 
 const api = await startWorker(apiScript, apiBindings());
-
-const call = async (base, method, path, body, token) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body ? { "content-type": "application/json" } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => undefined);
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-};
 
 // The data, created through the API: 100 published trainings, 40 users (ids for the registration
 // writes), a user registered for 3 trainings.
