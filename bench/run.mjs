@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { WORKER_BUNDLE_OPTIONS } from "../scripts/bundle-options.mjs";
 import { call, startWorker as startShared } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -48,15 +49,8 @@ const ceilingScript = `${root}dist/ceiling/index.js`;
 await esbuild.build({
   entryPoints: [`${root}bench/ceiling.js`],
   outfile: ceilingScript,
-  bundle: true,
-  format: "esm",
-  target: "es2024",
-  platform: "neutral",
-  mainFields: ["browser", "module", "main"],
-  conditions: ["workerd", "worker", "browser"],
+  ...WORKER_BUNDLE_OPTIONS,
   minify: true,
-  keepNames: true,
-  logLevel: "warning",
 });
 const sizeOf = (path) => {
   const bytes = readFileSync(path);

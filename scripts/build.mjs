@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { WORKER_BUNDLE_OPTIONS } from "./bundle-options.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const ts = (await import("typescript")).default;
@@ -201,13 +202,7 @@ mkdirSync(outdir, { recursive: true });
 const result = await esbuild.build({
   entryPoints: [join(root, "src/index.ts")],
   outfile: join(outdir, "index.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2024",
-  platform: "neutral",
-  mainFields: ["browser", "module", "main"],
-  conditions: ["workerd", "worker", "browser"],
-  external: ["node:*", "cloudflare:*"],
+  ...WORKER_BUNDLE_OPTIONS,
   minify: !readable,
   // wrangler keeps function and class names (`keep_names`); nothing here reads them, and the
   // names cost 11 KiB gzipped. (jose names its errors after their class, `err.name`: those are
@@ -217,7 +212,6 @@ const result = await esbuild.build({
   sourcesContent: false,
   legalComments: "none",
   metafile: true,
-  logLevel: "warning",
   plugins: [trimmed],
 });
 

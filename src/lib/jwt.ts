@@ -43,11 +43,14 @@ export interface KeyRing extends TokenIdentity {
   verifyKey(header: JWTHeaderParameters): CryptoKey;
 }
 
-const rings = new Map<string, Promise<KeyRing>>();
-/** The ring of the last call, reused while the same strings come again (every request of an isolate). */
-let last:
-  | { privateJwk?: string; previousPublicJwk?: string; identity: TokenIdentity; ring: Promise<KeyRing> }
-  | undefined;
+/**
+ * The ring built for each identity (`config.jwt`, one object per environment), with the key strings
+ * it was built from: every request of an isolate reuses it without building a cache key.
+ */
+const rings = new WeakMap<
+  TokenIdentity,
+  { privateJwk: string | undefined; previousPublicJwk: string | undefined; ring: Promise<KeyRing> }
+>();
 
 /**
  * The signing key from `JWT_PRIVATE_KEY` (an EC P-256 private JWK with a `kid`) and the public keys
@@ -59,19 +62,13 @@ export function keyRing(
   previousPublicJwk: string | undefined,
   identity: TokenIdentity,
 ): Promise<KeyRing> {
-  if (last?.identity === identity && last.privateJwk === privateJwk && last.previousPublicJwk === previousPublicJwk) {
-    return last.ring;
-  }
-  const cacheKey = `${privateJwk ?? ""}|${previousPublicJwk ?? ""}|${identity.issuer}|${identity.audience}`;
-  let ring = rings.get(cacheKey);
-  if (!ring) {
-    ring = buildRing(privateJwk, previousPublicJwk, identity);
-    ring.catch(() => rings.delete(cacheKey));
-    rings.set(cacheKey, ring);
-  }
-  last = { privateJwk, previousPublicJwk, identity, ring };
+  const known = rings.get(identity);
+  if (known && known.privateJwk === privateJwk && known.previousPublicJwk === previousPublicJwk) return known.ring;
+  const ring = buildRing(privateJwk, previousPublicJwk, identity);
+  rings.set(identity, { privateJwk, previousPublicJwk, ring });
+  // A ring that failed to build (a bad key) is built again next time, not remembered.
   ring.catch(() => {
-    if (last?.ring === ring) last = undefined;
+    if (rings.get(identity)?.ring === ring) rings.delete(identity);
   });
   return ring;
 }
