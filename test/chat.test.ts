@@ -508,6 +508,26 @@ describe("WebSocket /chat/connect", () => {
     ws.close();
   });
 
+  it("refuses a signed-out session's token before the socket is opened, so it holds no socket slot", async () => {
+    const name = unique("wsout");
+    const reg = await body(
+      await send("POST", "/api/v1/auth/register", {
+        username: name,
+        email: `${name}@example.test`,
+        password: "a long enough passphrase",
+      }),
+    );
+    expect((await send("POST", "/api/v1/auth/logout", undefined, reg.access_token)).status).toBeLessThan(300);
+    for (let i = 0; i < 6; i += 1) {
+      await expectError(await connect({ Authorization: `Bearer ${reg.access_token}` }), 401, "INVALID_TOKEN");
+    }
+    const login = await body(
+      await send("POST", "/api/v1/auth/login", { username: name, password: "a long enough passphrase" }),
+    );
+    const { ws } = await openSocket({ Authorization: `Bearer ${login.access_token}` });
+    ws.close();
+  });
+
   it("refuses more than 5 open sockets per user with 429 before the upgrade", async () => {
     const { token } = await signedIn("EMPLOYEE");
     const open = [];

@@ -123,6 +123,11 @@ describe("the SSRF guard when saving", () => {
     "https://[fe80::1]/x", // link-local
     "https://[ff02::1]/x", // multicast
     "https://[64:ff9b::a9fe:a9fe]/x", // NAT64
+    "https://[::ffff:0:127.0.0.1]/x", // IPv4-translated
+    "https://[2002:7f00:1::]/x", // 6to4 carrying 127.0.0.1
+    "https://[2002:a9fe:a9fe::1]/x", // 6to4 carrying 169.254.169.254
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x", // Teredo
+    "https://[100::1]/x", // discard-only
     "not a url",
   ];
   it.each(refused)("refuses %s with 422 on body.url", async (url) => {

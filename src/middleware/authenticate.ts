@@ -101,6 +101,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       },
     });
     c.set("deps", depsOver(deps, checked.d1));
+    // A WebSocket upgrade is handed to a Durable Object, outside D1, and its answer (the socket)
+    // can't be taken back: its token is checked before the route runs.
+    if (c.req.header("upgrade")?.toLowerCase() === "websocket") await checked.settle();
     await next();
     // A route that never reached D1 has its token checked before its answer leaves.
     await checked.settle();

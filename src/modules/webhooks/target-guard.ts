@@ -54,12 +54,20 @@ function privateIpv4(a: number, b: number, c: number): boolean {
   );
 }
 
-/** IPv6 ranges refused: unspecified, loopback, IPv4-mapped and -compatible, NAT64, ULA, link- and site-local, multicast, documentation. */
+/**
+ * IPv6 ranges refused: unspecified, loopback, IPv4-mapped, -compatible and -translated, NAT64,
+ * 6to4 and Teredo (both carry an IPv4 address to a relay), discard-only, ULA, link- and site-local,
+ * multicast, documentation.
+ */
 function privateIpv6(g: number[]): boolean {
   const [g0 = 0, g1 = 0] = g;
-  const zeroPrefix = g.slice(0, 5).every((x) => x === 0);
-  if (zeroPrefix && (g[5] === 0 || g[5] === 0xffff)) return true; // ::, ::1, ::a.b.c.d, ::ffff:a.b.c.d
+  const zeroPrefix = g.slice(0, 4).every((x) => x === 0);
+  // ::, ::1, ::a.b.c.d, ::ffff:a.b.c.d, and the IPv4-translated ::ffff:0:a.b.c.d
+  if (zeroPrefix && ((g[4] === 0 && (g[5] === 0 || g[5] === 0xffff)) || (g[4] === 0xffff && g[5] === 0))) return true;
   if (g0 === 0x64 && g1 === 0xff9b) return true; // NAT64 64:ff9b::/96 reaches IPv4 through a translator
+  if (g0 === 0x2002) return true; // 6to4 2002::/16
+  if (g0 === 0x2001 && g1 === 0) return true; // Teredo 2001::/32
+  if (g0 === 0x100 && g1 === 0 && g[2] === 0 && g[3] === 0) return true; // discard-only 100::/64
   if ((g0 & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
   if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0) return true; // link-local, site-local
   if ((g0 & 0xff00) === 0xff00) return true; // multicast
