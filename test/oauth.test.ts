@@ -108,6 +108,13 @@ const cookieOf = (res: Response, name: string) =>
     ?.slice(name.length + 1)
     .split(";")[0];
 
+/** A user whose email address is verified (a provider identity may be linked to it by that address). */
+async function verifiedUser(opts: Parameters<typeof createUser>[0] = {}) {
+  const user = await createUser(opts);
+  await env.DB.prepare("UPDATE users SET email_verified = 1 WHERE id = ?1").bind(user.id).run();
+  return user;
+}
+
 async function userByEmail(email: string) {
   return env.DB.prepare(
     `SELECT u.id, u.username, u.auth_provider, u.email_verified, u.password_hash, u.first_name, u.last_name,
@@ -301,10 +308,12 @@ describe("GET /auth/oauth/{provider}/callback: full flows", () => {
     expect(await userByEmail(who.email)).toMatchObject({ username: who.preferred_username, auth_provider: "oidc" });
   });
 
-  it("creates a new user with an email the provider has not verified as unverified", async () => {
+  it("creates no user from an email the provider has not verified (400 OAUTH_EMAIL_UNAVAILABLE)", async () => {
+    // Its creator could otherwise sign in to the address owner's account later, once the owner proves
+    // the address (by an emailed link) on an account whose identity the creator still holds.
     const who = person({ email_verified: false });
-    await expectSignedIn(await (await startSignIn("oidc", { claims: who })).callback(), "/");
-    expect(await userByEmail(who.email)).toMatchObject({ email_verified: 0, auth_provider: "oidc" });
+    await expectError(await (await startSignIn("oidc", { claims: who })).callback(), 400, "OAUTH_EMAIL_UNAVAILABLE");
+    expect(await userByEmail(who.email)).toBeNull();
   });
 
   it("gives a new user a free username when the profile's is taken", async () => {
@@ -317,8 +326,8 @@ describe("GET /auth/oauth/{provider}/callback: full flows", () => {
 });
 
 describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", () => {
-  it("links an existing user through an email the provider has verified, and verifies it", async () => {
-    const existing = await createUser();
+  it("links an existing user through an email both the provider and the account have verified", async () => {
+    const existing = await verifiedUser();
     const who = person({ email: existing.email.toUpperCase() });
     const me = await expectSignedIn(await (await startSignIn("google", { claims: who })).callback(), "/");
     expect(me.id ?? me.user?.id).toBe(existing.id);
@@ -326,8 +335,20 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
     expect(await userByEmail(existing.email)).toMatchObject({ email_verified: 1, auth_provider: "local" });
   });
 
+  it("never links to an account whose address nobody has proved (409, pre-account takeover)", async () => {
+    // Someone registered the victim's address with their own password; the victim then signs in with Google.
+    const squatter = await createUser();
+    const who = person({ email: squatter.email });
+    const res = await (await startSignIn("google", { claims: who })).callback();
+    await expectError(res, 409, "OAUTH_ACCOUNT_NOT_VERIFIED");
+    expect(cookieOf(res, "access_token")).toBeUndefined();
+    expect(await identitiesOf(squatter.id)).toEqual([]);
+    expect(await sessionsOf(squatter.id)).toBe(0);
+    expect(await userByEmail(squatter.email)).toMatchObject({ email_verified: 0 });
+  });
+
   it("asks an account with TOTP on for its code before signing it in", async () => {
-    const existing = await createUser();
+    const existing = await verifiedUser();
     const token = await tokenFor(existing.id);
     const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
     const secret = base32Decode(setup.secret);
@@ -353,7 +374,7 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
   });
 
   it("lets a user have several identities", async () => {
-    const existing = await createUser();
+    const existing = await verifiedUser();
     await expectSignedIn(
       await (await startSignIn("google", { claims: person({ email: existing.email }) })).callback(),
       "/",
@@ -375,7 +396,7 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
   });
 
   it("refuses a deactivated user, linked or matched by email (403 ACCOUNT_DISABLED)", async () => {
-    const existing = await createUser({ isActive: false });
+    const existing = await verifiedUser({ isActive: false });
     const byEmail = await (await startSignIn("google", { claims: person({ email: existing.email }) })).callback();
     await expectError(byEmail, 403, "ACCOUNT_DISABLED");
     expect(await identitiesOf(existing.id)).toEqual([]);

@@ -34,6 +34,10 @@ export const OAuthErrors = defineErrors({
     status: 409,
     detail: `An account with this email address exists, and ${provider} has not verified that the address is yours, so the two can't be linked: sign in to that account another way`,
   }),
+  OAUTH_ACCOUNT_NOT_VERIFIED: (provider: string) => ({
+    status: 409,
+    detail: `An account with this email address exists, but nobody has proved yet that the address is theirs, so ${provider} can't be linked to it: sign in to that account another way and verify its address first`,
+  }),
   OAUTH_IDENTITY_CONFLICT: () => ({
     status: 409,
     detail: "This account was linked by another sign-in at the same moment; sign in again",

@@ -121,8 +121,12 @@ async function refuseInactive(deps: Deps, userId: number, provider: ProviderName
 }
 
 /**
- * An identity already linked signs in its user; else the user with the same email, only when the
- * provider has verified that email (then it is linked); else a new user (role EMPLOYEE, no password).
+ * An identity already linked signs in its user; else the user with the same email, only when both
+ * the provider and the account have verified that email (then it is linked); else, with an email
+ * the provider has verified, a new user (role EMPLOYEE, no password). Linking to an account whose
+ * address nobody proved would hand the account to whoever registered the address first
+ * (pre-account takeover), and an account made from an unverified address would let its creator
+ * in to the mailbox owner's account later.
  */
 async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderProfile): Promise<SignInAccount> {
   const at = isoNow(deps.clock);
@@ -143,12 +147,12 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
   const existing = await findLinkUser(deps.db, { email: profile.email });
   if (existing) {
     if (!profile.emailVerified) throw OAuthErrors.OAUTH_EMAIL_NOT_VERIFIED(PROVIDER_LABELS[provider]);
+    if (!existing.emailVerified) throw OAuthErrors.OAUTH_ACCOUNT_NOT_VERIFIED(PROVIDER_LABELS[provider]);
     if (!existing.isActive) return refuseInactive(deps, existing.id, provider);
     return {
       user: existing.id,
       statements: [
         linkIdentityStatement(deps.d1, { ...link, user: existing.id }),
-        // The provider verified the address: so is the account's.
         recordLinkLoginStatement(deps.d1, existing.id, at),
         ...joinVerifiedDomainsStatements(deps.d1, existing.id, at),
       ],
@@ -156,6 +160,7 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
       ...(existing.totpEnabled ? { mfa: { id: existing.id, email: existing.email } } : {}),
     };
   }
+  if (!profile.emailVerified) throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE(PROVIDER_LABELS[provider]);
   const username = await freeUsername(deps, provider, profile);
   return {
     user: { username },
@@ -169,7 +174,7 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
           firstName: profile.givenName,
           lastName: profile.familyName,
           authProvider: provider,
-          emailVerified: profile.emailVerified,
+          emailVerified: true,
           lastLogin: at,
         },
         role: DEFAULT_ROLE,
