@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TextModel } from "../src/middleware/deps";
-import { fixtureAdmin } from "./access-fixtures";
+import { fixtureAdmin, userWithPermissions } from "./access-fixtures";
 import { createTraining, createUser, signedIn, tokenFor } from "./factories";
 import { API, body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
@@ -45,6 +45,22 @@ const storedAnswer = (id: number) =>
     .first<{ role: string; content: string; sources: string; answered_by: string }>();
 
 describe("the built-in answerer", () => {
+  it("refuses the catalog to a caller without trainings:read, as GET /trainings does", async () => {
+    const { token: adminToken } = await fixtureAdmin();
+    const training = await createTraining(adminToken, { max_participants: 3 });
+    const { token } = await userWithPermissions(["modules:read"]);
+    for (const question of [
+      "Which trainings have free seats?",
+      "What are the most popular trainings?",
+      "How many trainings are there?",
+    ]) {
+      const answer = await ask(token, question);
+      expect(answer.response).toContain("You may not see the training catalog");
+      expect(answer.response).not.toContain(training.title);
+      expect(answer.sources).toEqual([]);
+    }
+  });
+
   it("lists the trainings with free seats, from the catalog", async () => {
     const { token: adminToken } = await fixtureAdmin();
     const roomy = await createTraining(adminToken, { max_participants: 3 });

@@ -171,6 +171,17 @@ describe("POST /reports/send", () => {
     );
   });
 
+  it("refuses a subject of more than one line (it becomes a header), emailing no one", async () => {
+    const { token } = await fixtureAdmin();
+    for (const subject of ["Weekly\r\nBcc: someone@example.test", "Weekly\nfigures"]) {
+      const res = await send("POST", `${REPORTS}/send`, { report_id: 1, subject }, token);
+      const json = await expectError(res, 422, "VALIDATION_ERROR");
+      expect(json.detail[0].loc).toEqual(["body", "subject"]);
+    }
+    const { results } = await env.DB.prepare("SELECT id FROM emails WHERE subject LIKE '%Bcc:%'").all();
+    expect(results).toEqual([]);
+  });
+
   it("refuses an employee, and a holder of reports:read alone", async () => {
     const { token: admin } = await fixtureAdmin();
     const report = await generate(admin);

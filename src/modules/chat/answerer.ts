@@ -131,7 +131,8 @@ export async function answerBuiltIn(deps: Deps, auth: AuthContext, intent: Inten
         retrieved: [],
       };
     case "seats": {
-      const catalog = await trainingCatalog(deps);
+      const catalog = await trainingCatalog(deps, auth);
+      if (isRefusal(catalog)) return refused(catalog);
       const open = catalog.data.trainings.filter((t) => t.seats_free === null || t.seats_free > 0);
       const text =
         open.length === 0
@@ -142,7 +143,8 @@ export async function answerBuiltIn(deps: Deps, auth: AuthContext, intent: Inten
       return { text, retrieved: [catalog] };
     }
     case "popular": {
-      const catalog = await trainingCatalog(deps);
+      const catalog = await trainingCatalog(deps, auth);
+      if (isRefusal(catalog)) return refused(catalog);
       const top = [...catalog.data.trainings]
         .filter((t) => t.seats_taken > 0)
         .sort((a, b) => b.seats_taken - a.seats_taken || a.id - b.id)
@@ -212,7 +214,8 @@ async function answerCount(
   days: number,
 ): Promise<Answer> {
   if (what === "trainings") {
-    const catalog = await trainingCatalog(deps);
+    const catalog = await trainingCatalog(deps, auth);
+    if (isRefusal(catalog)) return refused(catalog);
     return {
       text: `There ${catalog.data.total === 1 ? "is" : "are"} ${plural(catalog.data.total, "published training")}.`,
       retrieved: [catalog],

@@ -20,12 +20,13 @@ const SYSTEM_PROMPT = [
  */
 export async function everythingVisible(deps: Deps, auth: AuthContext): Promise<Retrieved<unknown>[]> {
   const [catalog, registrations, progress, figures] = await Promise.all([
-    trainingCatalog(deps),
+    trainingCatalog(deps, auth),
     ownRegistrations(deps, auth),
     ownProgress(deps, auth),
     maySeeFigures(auth) ? figuresOfPeriod(deps, auth, 7) : undefined,
   ]);
-  const all: Retrieved<unknown>[] = [catalog, registrations, progress];
+  const all: Retrieved<unknown>[] = [registrations, progress];
+  if (!isRefusal(catalog)) all.unshift(catalog);
   if (figures && !isRefusal(figures)) all.push(figures);
   return all;
 }

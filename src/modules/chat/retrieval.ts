@@ -8,7 +8,7 @@ import { type CatalogEntry, findCatalogWithSeats, findTrainingTitles } from "../
 /**
  * The typed retrieval functions that ground every chat answer. Each one applies the caller's
  * permissions itself, before reading, so that no question can reach data the caller may not see:
- * the catalog is for everyone, registrations and progress are the caller's own, another user's
+ * the catalog needs `trainings:read`, registrations and progress are the caller's own, another user's
  * progress needs `progress:read`, platform figures need `reports:read` (see `figures.ts`).
  */
 
@@ -33,8 +33,15 @@ const OWN_REGISTRATIONS_LIMIT = 100;
 /** A catalog entry with its free seats (null: no seat limit). */
 export type CatalogItem = CatalogEntry & { seats_free: number | null };
 
-/** The published trainings with their seats, soonest first (any signed-in user). */
-export async function trainingCatalog(deps: Deps): Promise<Retrieved<{ trainings: CatalogItem[]; total: number }>> {
+/** A caller without `trainings:read` is told so, as `GET /trainings` would refuse it. */
+const CATALOG_REFUSAL: Refusal = { refused: "You may not see the training catalog (it needs trainings:read)." };
+
+/** The published trainings with their seats, soonest first (`trainings:read`, as `GET /trainings`). */
+export async function trainingCatalog(
+  deps: Deps,
+  auth: AuthContext,
+): Promise<Retrieved<{ trainings: CatalogItem[]; total: number }> | Refusal> {
+  if (!can(auth, "trainings:read")) return CATALOG_REFUSAL;
   const { rows, total } = await findCatalogWithSeats(deps.db, CATALOG_LIMIT);
   const trainings = rows.map((t) => ({
     ...t,

@@ -19,7 +19,7 @@ const tags = ["Chat"];
 const CHAT = `${API_PREFIX}/chat`;
 
 const GROUNDING =
-  "Answers come from the platform's data that the caller may see: the training catalog and its free seats (everyone), the caller's own registrations and progress, another user's progress (`progress:read`), the figures of the reports (`reports:read`). With the `AI` binding (Workers AI) a model phrases the answer from that data; without it, or when the model fails, a built-in answerer handles counts, trends between periods, the most popular trainings, free seats, my progress and my registrations, and otherwise says what it can answer. Every answer ends with the data it used (also in `sources`).";
+  "Answers come from the platform's data that the caller may see: the training catalog and its free seats (`trainings:read`, as `GET /trainings`), the caller's own registrations and progress, another user's progress (`progress:read`), the figures of the reports (`reports:read`). With the `AI` binding (Workers AI) a model phrases the answer from that data; without it, or when the model fails, a built-in answerer handles counts, trends between periods, the most popular trainings, free seats, my progress and my registrations, and otherwise says what it can answer. Every answer ends with the data it used (also in `sources`).";
 
 /** Chat (Synapse): questions answered from the platform's own data, over REST and a WebSocket. */
 export const chatRoutes = createRouter()

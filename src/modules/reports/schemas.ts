@@ -119,7 +119,13 @@ export const ReportListQuery = paginationQuery
 export const SendReportBody = z
   .object({
     report_id: z.number().int().positive(),
-    subject: z.string().trim().min(1).max(200),
+    // One line: it becomes the email's Subject header (no header injection).
+    subject: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\r\n]*$/, "The subject must be one line"),
   })
   .strict()
   .openapi("SendReport");
