@@ -7,7 +7,7 @@ import { purgeExpired } from "../modules/retention";
 import { relayOutbox } from "../modules/webhooks";
 
 /** The every-minute trigger: the webhook outbox relay. */
-export const RELAY_CRON = "* * * * *";
+const RELAY_CRON = "* * * * *";
 
 /**
  * Cron triggers (see `wrangler.toml`): every run purges what is past its retention (audit events,

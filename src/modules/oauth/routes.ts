@@ -6,7 +6,7 @@ import { AppError } from "../../lib/errors";
 import { errors, json } from "../../lib/openapi";
 import { singleCookie } from "../../middleware/authenticate";
 import { createRouter, publicRoute } from "../../middleware/route";
-import { isSafeNext, MFA_VERIFY_PATH, messagePage, mfaCodePage, setAuthCookies } from "../auth";
+import { html, isSafeNext, MFA_VERIFY_PATH, messagePage, mfaCodePage, setAuthCookies } from "../auth";
 import { finishOAuthSignIn, startOAuthSignIn } from "./oauth-service";
 import { configuredProviders, PROVIDER_LABELS } from "./providers";
 import { CallbackQuery, ProviderList, ProviderParam, StartQuery } from "./schemas";
@@ -27,8 +27,7 @@ const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 function failure(c: Context<AppEnv>, err: unknown) {
   const wantsHtml = (c.req.header("accept") ?? "").includes("text/html");
   if (!(err instanceof AppError) || err.status >= 500 || !wantsHtml) throw err;
-  const page = messagePage("Sign-in failed", String(err.detail), true);
-  return c.html(page.html, err.status as 400, { "Content-Security-Policy": page.csp });
+  return html(c, messagePage("Sign-in failed", String(err.detail), true), err.status as 400);
 }
 
 /** Sign-in with Google, GitHub and an OpenID Connect issuer. */
@@ -111,8 +110,7 @@ export const oauthRoutes = createRouter()
         );
         if ("challenge" in step) {
           // TOTP on: the page asks for the code and posts it, with the mfa_token, to finish the sign-in.
-          const page = mfaCodePage(MFA_VERIFY_PATH, step.challenge.mfa_token);
-          return c.html(page.html, 200, { "Content-Security-Policy": page.csp });
+          return html(c, mfaCodePage(MFA_VERIFY_PATH, step.challenge.mfa_token));
         }
         setAuthCookies(c, step.pair);
         return c.redirect(step.next && isSafeNext(step.next) ? step.next : "/", 303);

@@ -1,15 +1,9 @@
 import { randomToken } from "../../lib/encoding";
-import { messagePage, page } from "../auth";
+import { messagePage, type Page, page } from "../auth";
 import { escapeHtml as e, PRODUCT_NAME } from "../email";
 import { changeText } from "./content";
 import type { Change, ReportFigures } from "./figures";
 import type { StoredReport } from "./report-service";
-
-/** A rendered page and the Content-Security-Policy it is served with. */
-export interface ReportPage {
-  html: string;
-  csp: string;
-}
 
 const STYLE = `
 :root { color-scheme: light; }
@@ -103,7 +97,7 @@ ${rows}
  * tables of statuses and modules. No script and no external asset; the one inline style is allowed
  * by a nonce.
  */
-export function reportPage(report: StoredReport): ReportPage {
+export function reportPage(report: StoredReport): Page {
   const f = report.figures;
   const nonce = randomToken(16);
   const statuses = Object.entries(f.registrations_by_status)
@@ -162,7 +156,7 @@ ${modules}
 }
 
 /** The unsubscribe pages (this site's small page, see `auth`): a button that posts the token (GET), and the outcome. */
-export function unsubscribePage(title: string, message: string, form?: { action: string; token: string }): ReportPage {
+export function unsubscribePage(title: string, message: string, form?: { action: string; token: string }): Page {
   if (!form) return messagePage(title, message);
   return page(
     title,

@@ -6,8 +6,9 @@ import { AppError } from "../../lib/errors";
 import { errors, IdParam, json, jsonBody } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import { html, htmlResponse } from "../auth";
 import { reportCsv } from "./content";
-import { type ReportPage, reportPage, unsubscribePage } from "./html";
+import { reportPage, unsubscribePage } from "./html";
 import { generateReport, getReport, getReportDetail, listReportPage } from "./report-service";
 import {
   GenerateReportBody,
@@ -34,19 +35,13 @@ const TokenQuery = z.object({
     .openapi({ param: { name: "token", in: "query" }, description: "The token of the report email's link" }),
 });
 
-const htmlResponse = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
-
 /** The base of links in emails: `PUBLIC_URL`, else this request's origin. */
 const baseOf = (c: Context<AppEnv>) => c.var.deps.config.publicUrl ?? new URL(c.req.url).origin;
-
-function page(c: Context<AppEnv>, p: ReportPage, status: 200 | 400 = 200) {
-  return c.html(p.html, status, { "Content-Security-Policy": p.csp });
-}
 
 /** The page of a refused unsubscribe token (400). */
 function invalidLinkPage(c: Context<AppEnv>, err: unknown) {
   if (!(err instanceof AppError) || err.status !== 400) throw err;
-  return page(c, unsubscribePage("This link can't be used", String(err.detail)), 400);
+  return html(c, unsubscribePage("This link can't be used", String(err.detail)), 400);
 }
 
 /** Reports (Synapse): generate, list, read. */
@@ -119,7 +114,7 @@ export const reportRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: htmlResponse("The report page"), ...errors(404) },
     }),
-    async (c) => page(c, reportPage(await getReport(c.var.deps, c.req.valid("param").id))),
+    async (c) => html(c, reportPage(await getReport(c.var.deps, c.req.valid("param").id))),
   )
   .openapi(
     guardedRoute({
@@ -180,7 +175,7 @@ export const reportRoutes = createRouter()
       } catch (err) {
         return invalidLinkPage(c, err);
       }
-      return page(
+      return html(
         c,
         unsubscribePage("Unsubscribe from report emails", "Select the button to stop receiving report emails.", {
           action: `${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`,
@@ -206,6 +201,6 @@ export const reportRoutes = createRouter()
       } catch (err) {
         return invalidLinkPage(c, err);
       }
-      return page(c, unsubscribePage("Unsubscribed", "You will receive no more report emails."));
+      return html(c, unsubscribePage("Unsubscribed", "You will receive no more report emails."));
     },
   );

@@ -20,14 +20,14 @@ import { openSecret, signature } from "./secrets";
 import { refusedTarget } from "./target-guard";
 
 /** A receiver has this long to answer (contract: a 2xx within 15 seconds). */
-export const SEND_TIMEOUT_MS = 15_000;
+const SEND_TIMEOUT_MS = 15_000;
 /** The part of an answer's body that is read and kept. */
-export const RESPONSE_EXCERPT_BYTES = 1024;
+const RESPONSE_EXCERPT_BYTES = 1024;
 
 const DAY_MS = 86_400_000;
 
 /** The `webhook-id` of a delivery: the same on every attempt, so receivers can deduplicate. */
-export const webhookMessageId = (eventId: number) => `msg_${eventId}`;
+const webhookMessageId = (eventId: number) => `msg_${eventId}`;
 
 function deliveryKeyOf(body: unknown): DeliveryKey | undefined {
   const b = body as Partial<DeliveryKey> | null;

@@ -12,14 +12,14 @@ import { claimEventsStatement, type DeliveryKey, markDispatchedStatement } from 
 const SEND_BATCH = 100;
 
 /** How long the relay leaves a request's event to the request's own dispatch, and how long its claim lasts. */
-export const RELAY_GRACE_SECONDS = 120;
+const RELAY_GRACE_SECONDS = 120;
 const RELAY_LEASE_SECONDS = 120;
 /** Events the relay claims per round, and rounds per run. */
 const RELAY_CLAIM = 100;
 const RELAY_ROUNDS = 10;
 
 /** One message per (event, endpoint): the deliveries of `events`. */
-export function deliveryMessages(events: readonly RecordedEvent[]): DeliveryKey[] {
+function deliveryMessages(events: readonly RecordedEvent[]): DeliveryKey[] {
   return events.flatMap((e) => jsonIds(e.endpoint_ids).map((endpoint_id) => ({ event_id: e.id, endpoint_id })));
 }
 

@@ -20,9 +20,9 @@ import { newSigningSecret, sealSecret } from "./secrets";
 import { refusedTarget } from "./target-guard";
 
 /** How long the previous secret keeps signing after a rotation. */
-export const PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;
+const PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;
 
-export function endpointView(row: EndpointRow): WebhookView {
+function endpointView(row: EndpointRow): WebhookView {
   return { ...row, events: JSON.parse(row.events) as string[], active: Boolean(row.active) };
 }
 
