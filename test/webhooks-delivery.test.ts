@@ -151,7 +151,7 @@ describe("the webhook-deliveries consumer", () => {
     expect(row).toEqual({ active: 1, failing_since: null });
   });
 
-  it("checks the target again before sending: a URL now refused fails the delivery without a request", async () => {
+  it("checks the target again before sending: a URL now refused fails the delivery without a request and disables the endpoint", async () => {
     const { url, tag } = receiverUrl("ok");
     const { webhook } = await createEndpoint({ url });
     await env.DB.prepare("UPDATE webhook_endpoints SET url = 'https://169.254.169.254/latest' WHERE id = ?1")
@@ -164,6 +164,12 @@ describe("the webhook-deliveries consumer", () => {
     const delivery = await deliveryRow(eventId, webhook.id);
     expect(delivery).toMatchObject({ status: "failed" });
     expect((await attemptRows(delivery?.id ?? 0))[0]?.error).toContain("target refused");
+    // Every later event would fail the same way: the endpoint is disabled, with the reason.
+    const endpoint = await env.DB.prepare("SELECT active, disabled_reason FROM webhook_endpoints WHERE id = ?1")
+      .bind(webhook.id)
+      .first<{ active: number; disabled_reason: string }>();
+    expect(endpoint?.active).toBe(0);
+    expect(endpoint?.disabled_reason).toContain("target refused");
   });
 
   it("handles a batch of messages with two D1 round trips: one to read, one for every attempt record", async () => {

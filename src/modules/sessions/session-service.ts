@@ -93,6 +93,8 @@ export function openSession(
     reads: () => authSubjectStatements(deps.d1, user, sessionId),
     signWith: (userId, results) => {
       const rows = results.slice(-3) as Parameters<typeof subjectOf>[0];
+      // The rows must be those of reads(): a statement put after them would sign from others.
+      if (rows[0]?.[0]?.id !== userId) throw new Error("signWith: the batch must end with openSession().reads()");
       return signPair(deps, userId, sessionId, refreshJti, now, subjectOf(rows, sessionId, at));
     },
   };

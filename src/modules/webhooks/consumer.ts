@@ -151,8 +151,15 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
       }
       const refused = refusedTarget(d.url, allowPrivateTargets);
       if (refused) {
-        const record = { at, status: null, error: `target refused: ${refused}`, body: null, durationMs: 0 };
-        statements.push(insertAttemptStatement(d1, d.id, record), settleDeliveryStatement(d1, d.id, "failed", at));
+        // Refused now (the guard or WEBHOOK_ALLOW_PRIVATE_TARGETS changed since it was saved): every
+        // later event would fail the same way, so the endpoint is disabled, as for a 410.
+        const error = `target refused: ${refused}`;
+        const record = { at, status: null, error, body: null, durationMs: 0 };
+        statements.push(
+          insertAttemptStatement(d1, d.id, record),
+          settleDeliveryStatement(d1, d.id, "failed", at),
+          disableEndpointStatement(d1, d.endpoint_id, `The ${error} at ${at}`, at),
+        );
         return settle.push(() => message.ack());
       }
       const result = await attempt(deps, d);
