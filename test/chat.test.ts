@@ -110,6 +110,11 @@ describe("the built-in answerer", () => {
     const answer = await ask(token, "What am I registered for?");
     expect(answer.response).toContain(`You have 2 registrations: ${a.title} (REGISTERED); ${b.title} (REGISTERED).`);
     expect(answer.sources).toEqual(["your registrations"]);
+    // A training taken back to draft keeps its title from an employee, as GET /trainings/{id} does.
+    await env.DB.prepare("UPDATE trainings SET status = 'DRAFT' WHERE id = ?1").bind(b.id).run();
+    const later = await ask(token, "What am I registered for?");
+    expect(later.response).toContain(`training ${b.id} (REGISTERED)`);
+    expect(later.response).not.toContain(b.title);
   });
 
   it("gives the caller's own progress with its average", async () => {

@@ -206,6 +206,8 @@ describe("sign-in with TOTP on", () => {
     expect(res.status).toBe(200);
     const json = await body(res);
     expect(json).toMatchObject({ token_type: "bearer", user: { id: a.userId } });
+    // The sign-in is complete with the code: last_login is the time of this step.
+    expect(json.user.last_login).toBe(new Date(a.clock.now()).toISOString());
     expect(res.headers.get("set-cookie")).toContain("access_token=");
     const me = await a.client.send("GET", "/api/v1/auth/me", undefined, json.access_token);
     expect(me.status).toBe(200);

@@ -6,7 +6,7 @@ import { verifyPassword } from "../../lib/password";
 import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
 import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
 import type { Deps } from "../../middleware/deps";
-import { findCredentialsById, type LinkUser } from "../access";
+import { findCredentialsById, type LinkUser, recordLoginStatement } from "../access";
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession } from "../sessions";
 import { readToken, useToken } from "../tokens";
@@ -205,6 +205,8 @@ export async function verifyMfa(
       use.statement,
       ...spent.statements,
       ...session.statements,
+      // The sign-in ends here, with the second factor: so does last_login.
+      recordLoginStatement(deps.d1, user.id, null, at),
       ...throttle.releaseStatements(),
       auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
       ...session.reads(),

@@ -3,7 +3,7 @@ import type { Deps } from "../../middleware/deps";
 import { findUserViewByUsername } from "../access";
 import { progressOfUser } from "../learning";
 import { listOwnRegistrations } from "../registrations";
-import { type CatalogEntry, findCatalogWithSeats, findTrainingTitles } from "../trainings";
+import { type CatalogEntry, canSeeDrafts, findCatalogWithSeats, findTrainingTitles } from "../trainings";
 
 /**
  * The typed retrieval functions that ground every chat answer. Each one applies the caller's
@@ -64,7 +64,10 @@ export async function ownRegistrations(
   auth: AuthContext,
 ): Promise<Retrieved<{ registrations: OwnRegistration[]; total: number }>> {
   const { rows, total } = await listOwnRegistrations(deps, auth, {}, { skip: 0, limit: OWN_REGISTRATIONS_LIMIT });
-  const titles = await findTrainingTitles(deps.db, [...new Set(rows.map((r) => r.training_id))]);
+  // A training no longer published keeps its title from whoever may not see drafts, as GET /trainings/{id} does.
+  const titles = await findTrainingTitles(deps.db, [...new Set(rows.map((r) => r.training_id))], {
+    drafts: canSeeDrafts(auth),
+  });
   const registrations = rows.map((r) => ({
     training_id: r.training_id,
     title: titles.get(r.training_id) ?? `training ${r.training_id}`,

@@ -184,12 +184,16 @@ export async function findCatalogWithSeats(db: Db, limit: number): Promise<{ row
   return { rows, total: totals[0]?.n ?? 0 };
 }
 
-/** The titles of trainings by id (any status: a caller's own registrations may be for a draft). */
-export async function findTrainingTitles(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+/** The titles of trainings by id: published ones, and drafts too with `drafts` (for who may see them). */
+export async function findTrainingTitles(
+  db: Db,
+  ids: readonly number[],
+  options: { drafts: boolean },
+): Promise<Map<number, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .select({ id: trainings.id, title: trainings.title })
     .from(trainings)
-    .where(amongIds(trainings.id, ids));
+    .where(and(amongIds(trainings.id, ids), options.drafts ? undefined : eq(trainings.status, "PUBLISHED")));
   return new Map(rows.map((r) => [r.id, r.title]));
 }
