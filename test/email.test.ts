@@ -10,6 +10,7 @@ import worker from "../src/index";
 import { systemClock } from "../src/lib/clock";
 import { depsOf } from "../src/middleware/deps";
 import { queueEmail } from "../src/modules/email";
+import { CLAIM_STALE_QUEUED_EMAILS_SQL } from "../src/modules/email/email-repository";
 import { fixtureAdmin } from "./access-fixtures";
 import { signedIn } from "./factories";
 import { body, clientAt, env, expectError, send, unique } from "./helpers";
@@ -215,6 +216,13 @@ describe("GET /admin/emails", () => {
 });
 
 describe("the email relay (every-minute cron)", () => {
+  it("reads the untouched emails through their partial index, not by scanning every email ever sent", async () => {
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${CLAIM_STALE_QUEUED_EMAILS_SQL}`)
+      .bind("a", "b", 10)
+      .all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail)).toContain("SCAN emails USING INDEX emails_untouched_idx");
+  });
+
   const failingQueue = {
     async send() {
       throw new Error("queue unavailable");

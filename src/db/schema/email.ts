@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 import { users } from "./identity";
@@ -30,7 +31,12 @@ export const emails = sqliteTable(
     sentAt: text("sent_at"),
     ...timestamps,
   },
-  (t) => [uniqueIndex("emails_message_key_unique").on(t.messageKey), index("emails_created_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("emails_message_key_unique").on(t.messageKey),
+    index("emails_created_idx").on(t.createdAt),
+    // The every-minute relay looks only at emails no consumer has touched yet: a few rows, not the table.
+    index("emails_untouched_idx").on(t.id).where(sql`status = 'queued' AND attempts = 0`),
+  ],
 );
 
 /**

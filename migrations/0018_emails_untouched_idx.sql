@@ -1,0 +1,1 @@
+CREATE INDEX `emails_untouched_idx` ON `emails` (`id`) WHERE status = 'queued' AND attempts = 0;
