@@ -305,6 +305,14 @@ describe("sign-in with TOTP on", () => {
     const html = await page.text();
     expect(html).toContain('action="/api/v1/auth/mfa/verify"');
     const mfaToken = /name="mfa_token" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    // A mistyped code shows the page again, with the same token and the error, signing nothing in.
+    const typo = await a.client.call("/api/v1/auth/mfa/verify", formPost({ mfa_token: mfaToken, code: "000000" }));
+    expect(typo.status).toBe(401);
+    expect(typo.headers.get("content-type")).toContain("text/html");
+    expect(typo.headers.get("set-cookie")).toBeNull();
+    const again = await typo.text();
+    expect(again).toContain('role="alert"');
+    expect(again).toContain(`name="mfa_token" value="${mfaToken}"`);
     const done = await a.client.call(
       "/api/v1/auth/mfa/verify",
       formPost({ mfa_token: mfaToken, code: await codeAt() }),

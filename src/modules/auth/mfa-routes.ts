@@ -1,10 +1,14 @@
 import { API_PREFIX } from "../../app-info";
+import { AppError } from "../../lib/errors";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
-import { assertOwnPageForm, isForm, jsonOrForm } from "./forms";
+import { setAuthCookies } from "./cookies";
+import { AuthErrors } from "./errors";
+import { assertOwnPageForm, html, isForm, jsonOrForm } from "./forms";
 import { MFA_VERIFY_PATH } from "./mfa-challenge";
 import { disableTotp, enableTotp, setupTotp, verifyMfa } from "./mfa-service";
 import { isSafeNext } from "./next-path";
+import { mfaCodePage } from "./pages";
 import {
   MfaCodeBody,
   MfaDisableBody,
@@ -71,7 +75,7 @@ export const mfaRoutes = createRouter()
       tags,
       summary: "Complete a sign-in with a TOTP or recovery code",
       description:
-        "`mfa_token` from a sign-in that answered `mfa_required`, and a current 6-digit code (a code works once: the same or an older step is refused) or an unused recovery code. JSON answers the token pair and sets the cookies; a form post (the code page of this site only: another `Origin` is 403 `CSRF_ORIGIN_REJECTED`) sets the cookies and answers 303 to the emailed link's `next`. The `mfa_token` lives 5 minutes and works once (401 `LINK_TOKEN_EXPIRED`, `LINK_TOKEN_USED`, `LINK_TOKEN_INVALID`; a token of another kind is 400 `LINK_TOKEN_WRONG_KIND`). A wrong code is 401 `MFA_CODE_INVALID`, counted like wrong passwords (429 `MFA_LOCKED` with `Retry-After`).",
+        "`mfa_token` from a sign-in that answered `mfa_required`, and a current 6-digit code (a code works once: the same or an older step is refused) or an unused recovery code. JSON answers the token pair and sets the cookies; a form post (the code page of this site only: another `Origin` is 403 `CSRF_ORIGIN_REJECTED`) sets the cookies and answers 303 to the sign-in's `next` (the emailed link's or the provider sign-in's). The `mfa_token` lives 5 minutes and works once (401 `LINK_TOKEN_EXPIRED`, `LINK_TOKEN_USED`, `LINK_TOKEN_INVALID`; a token of another kind is 400 `LINK_TOKEN_WRONG_KIND`). A wrong code is 401 `MFA_CODE_INVALID` (a form post gets the code page again, with the error and the same `mfa_token`), counted like wrong passwords (429 `MFA_LOCKED` with `Retry-After`).",
       request: { body: jsonOrForm(MfaVerifyBody) },
       responses: {
         200: json(TokenPairSchema, "Signed in"),
@@ -81,11 +85,21 @@ export const mfaRoutes = createRouter()
     }),
     async (c) => {
       const form = isForm(c);
-      if (form) assertOwnPageForm(c);
-      const input = form ? c.req.valid("form") : c.req.valid("json");
-      const { userId, pair, next } = await verifyMfa(c.var.deps, input);
-      const response = await tokenResponse(c, userId, pair, "Login successful");
-      if (!form) return c.json(response, 200);
-      return c.redirect(next && isSafeNext(next) ? next : "/", 303);
+      if (!form) {
+        const { userId, pair } = await verifyMfa(c.var.deps, c.req.valid("json"));
+        return c.json(await tokenResponse(c, userId, pair, "Login successful"), 200);
+      }
+      assertOwnPageForm(c);
+      const input = c.req.valid("form");
+      let signedIn: Awaited<ReturnType<typeof verifyMfa>>;
+      try {
+        signedIn = await verifyMfa(c.var.deps, input);
+      } catch (err) {
+        // A mistyped code on the page: the page again, with the same mfa_token, to try once more.
+        if (!(err instanceof AppError) || err.code !== AuthErrors.MFA_CODE_INVALID.code) throw err;
+        return html(c, mfaCodePage(MFA_VERIFY_PATH, input.mfa_token, String(err.detail)), 401);
+      }
+      setAuthCookies(c, signedIn.pair);
+      return c.redirect(signedIn.next && isSafeNext(signedIn.next) ? signedIn.next : "/", 303);
     },
   );

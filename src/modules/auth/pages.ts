@@ -105,10 +105,10 @@ export function messagePage(title: string, message: string, isError = false): Pa
 }
 
 /** The second step of a form sign-in with TOTP on: the code of the authenticator app (or a recovery code). */
-export function mfaCodePage(action: string, mfaToken: string): Page {
+export function mfaCodePage(action: string, mfaToken: string, error?: string): Page {
   return page(
     "Enter your code",
-    `<form method="post" action="${e(action)}">
+    `${error ? `<p class="error" role="alert">${e(error)}</p>\n` : ""}<form method="post" action="${e(action)}">
 <input type="hidden" name="mfa_token" value="${e(mfaToken)}">
 <label for="code">Authentication code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required aria-describedby="code-hint">
