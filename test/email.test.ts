@@ -185,6 +185,18 @@ describe("the emails-dlq consumer", () => {
     expect(row?.text).not.toContain(secret);
   });
 
+  it("logs a dead-lettered report send continuation (its remaining recipients went unsent), and acks it", async () => {
+    const body = { report_send: { report_id: 7, subject: "Weekly figures", base: "https://api.example.test" } };
+    const batch = createMessageBatch("emails-dlq", [{ id: "r1", timestamp: new Date(), attempts: 6, body }]);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["r1"]);
+    const line = logged.mock.calls.map((c) => String(c[0])).find((l) => l.includes("not emails"));
+    logged.mockRestore();
+    expect(line).toContain('"subject":"Weekly figures"');
+  });
+
   it("leaves an email that was sent meanwhile as sent", async () => {
     const { to, key } = await storedEmail();
     await consume("emails", key);

@@ -199,6 +199,18 @@ export async function failEmails(deps: Deps, batch: MessageBatch<unknown>): Prom
       deps.d1,
       keys.map((k) => markFailedStatement(deps.d1, k, redact, at)),
     );
+  // This queue also carries report sends' continuations: one that used up its retries left its
+  // remaining recipients unsent, which only this line tells (its body names the report and subject).
+  const others = batch.messages.filter((m) => messageKeyOf(m.body) === undefined);
+  if (others.length) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "dead-lettered messages that are not emails (a report send's continuation: its remaining recipients were not emailed)",
+        messages: others.map((m) => ({ id: m.id, body: m.body })),
+      }),
+    );
+  }
   for (const message of batch.messages) message.ack();
 }
 
