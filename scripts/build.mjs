@@ -35,6 +35,15 @@ const zodDir = dirname(require.resolve("zod/package.json"));
  * - zod's `fromJSONSchema` (builds zod schemas from JSON Schema) and `z.compile` (a JIT compiler
  *   that needs `new Function`, which Workers forbid; zod itself turns it off on Workers): never
  *   called; each export becomes a function that throws if it ever is.
+ * - zod's `z` namespace as a value: `@hono/zod-openapi` imports `z` from zod, passes it to
+ *   `extendZodWithOpenApi(z)` and re-exports it, and our sources import `z` from there; a namespace
+ *   used as a value keeps every export of zod in the bundle. In the bundle `@hono/zod-openapi`
+ *   passes `{ ZodType }` instead (all the runtime stub below reads) and our sources import zod's
+ *   namespace directly (`import * as z`), whose property reads esbuild resolves to single exports,
+ *   so what no schema uses is left out (-13 KiB gzipped). In dev and tests the sources import
+ *   `z` from `@hono/zod-openapi` as written, which extends zod before any schema is built; in
+ *   the bundle the `.openapi(...)` calls on schemas are gone (`withoutDocumentation`), so nothing
+ *   depends on that order.
  * - the OpenAPI document: generated here, at build time, from the same app (`generateDocument`), and
  *   served from the static assets by `src/openapi-document.deployed.ts`, which takes the place of
  *   `src/openapi-document.ts`. At runtime `@hono/zod-openapi` then needs of
@@ -60,8 +69,22 @@ const trimmed = {
       resolveDir: join(zodDir, "v4/locales"),
       loader: "js",
     }));
+    build.onLoad({ filter: /[\\/]@hono[\\/]zod-openapi[\\/]dist[\\/]index\.mjs$/ }, (args) => ({
+      contents: replaceExactly(readFileSync(args.path, "utf8"), args.path, [
+        ['import { z } from "zod";', 'import { ZodType } from "zod";'],
+        ["extendZodWithOpenApi(z);", "extendZodWithOpenApi({ ZodType });"],
+        ["extendZodWithOpenApi, z };", "extendZodWithOpenApi };"],
+      ]),
+      loader: "js",
+    }));
     build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({
-      contents: withoutDocumentation(readFileSync(args.path, "utf8"), args.path),
+      contents: withoutDocumentation(
+        readFileSync(args.path, "utf8").replace(
+          /^import \{ z \} from "@hono\/zod-openapi";$/m,
+          `import * as z from ${JSON.stringify(join(zodDir, "v4/classic/external.js"))};`,
+        ),
+        args.path,
+      ),
       loader: "ts",
     }));
     build.onLoad({ filter: ZOD_UNUSED }, (args) => ({
@@ -94,6 +117,19 @@ export function extendZodWithOpenApi(zod) {
 export function getOpenApiMetadata() { return {}; }
 export function getRefId() { return undefined; }
 `;
+
+/**
+ * `text` with each `[from, to]` of `pairs` replaced once; a `from` that is not there (the package
+ * changed) stops the build rather than quietly bundling the whole of zod again.
+ */
+function replaceExactly(text, path, pairs) {
+  let out = text;
+  for (const [from, to] of pairs) {
+    if (!out.includes(from)) throw new Error(`${path}: expected ${JSON.stringify(from)}; update scripts/build.mjs`);
+    out = out.replace(from, to);
+  }
+  return out;
+}
 
 /** Route definitions whose `summary` and `description` only the OpenAPI document reads. */
 const ROUTE_DEFINERS = new Set(["guardedRoute", "publicRoute", "createRoute"]);
