@@ -319,6 +319,61 @@ describe("dispatch from the request and the relay cron", () => {
     expect((row as { dispatched_at: string | null }).dispatched_at).not.toBeNull();
   });
 
+  it("an event whose second sendBatch failed stays undispatched until the relay sends the rest, without resending", async () => {
+    const first = receiverUrl("ok");
+    const second = receiverUrl("ok");
+    const { webhook: a } = await createEndpoint({ url: first.url, events: ["user.updated"] });
+    const { webhook: b } = await createEndpoint({ url: second.url, events: ["user.updated"] });
+    const eventId = await storedEvent("user.updated", { user_id: 1 });
+    const dispatchedAt = async () =>
+      (
+        await env.DB.prepare("SELECT dispatched_at FROM outbox_events WHERE id = ?1")
+          .bind(eventId)
+          .first<{ dispatched_at: string | null }>()
+      )?.dispatched_at;
+    // Only the first chunk's message arrives: the event is not yet dispatched.
+    await consume([{ event_id: eventId, endpoint_id: a.id }]);
+    expect(await receivedBy(first.tag, eventId)).toHaveLength(1);
+    expect(await dispatchedAt()).toBeNull();
+    // After the request's grace, the relay sends the event again; only the missing delivery is made.
+    await env.DB.prepare("UPDATE outbox_events SET created_at = ?2 WHERE id = ?1")
+      .bind(eventId, new Date(Date.now() - 10 * 60_000).toISOString())
+      .run();
+    const { sent, queue } = recordingQueue();
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }),
+      { ...env, WEBHOOK_QUEUE: queue } as typeof env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    // (Endpoints of earlier tests that subscribe to user.updated get it too.)
+    const relayed = (sent as { event_id: number; endpoint_id: number }[]).filter(
+      (m) => m.event_id === eventId && (m.endpoint_id === a.id || m.endpoint_id === b.id),
+    );
+    expect(relayed.map((m) => m.endpoint_id).sort()).toEqual([a.id, b.id].sort());
+    await consume(relayed);
+    expect(await receivedBy(first.tag, eventId)).toHaveLength(1);
+    expect(await receivedBy(second.tag, eventId)).toHaveLength(1);
+    expect(await dispatchedAt()).not.toBeNull();
+  });
+
+  it("an event whose messages arrive in separate batches is dispatched when the last one arrives", async () => {
+    const { webhook: a } = await createEndpoint({ url: receiverUrl("ok").url, events: ["progress.updated"] });
+    const { webhook: b } = await createEndpoint({ url: receiverUrl("ok").url, events: ["progress.updated"] });
+    const eventId = await storedEvent("progress.updated", { user_id: 1 });
+    const dispatched = async () =>
+      (
+        await env.DB.prepare("SELECT dispatched_at FROM outbox_events WHERE id = ?1")
+          .bind(eventId)
+          .first<{ dispatched_at: string | null }>()
+      )?.dispatched_at ?? null;
+    await consume([{ event_id: eventId, endpoint_id: a.id }]);
+    expect(await dispatched()).toBeNull();
+    await consume([{ event_id: eventId, endpoint_id: b.id }]);
+    expect(await dispatched()).not.toBeNull();
+  });
+
   it("the relay leaves a claimed event to its claim until the lease expires", async () => {
     await createEndpoint({ url: receiverUrl("ok").url, events: ["training.created"] });
     const old = new Date(Date.now() - 10 * 60_000).toISOString();

@@ -11,7 +11,7 @@ import {
   endpointSucceededStatement,
   failDeliveriesStatement,
   insertAttemptStatement,
-  markDispatchedStatement,
+  markDispatchedWhenAllArrivedStatement,
   type OutgoingDelivery,
   outgoingDeliveriesStatement,
   settleDeliveryStatement,
@@ -136,7 +136,9 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
   ]);
   const byKey = new Map(rows.map((r) => [`${r.event_id}:${r.endpoint_id}`, r]));
 
-  const statements: Statement[] = [markDispatchedStatement(d1, [...new Set(keys.map((k) => k.event_id))], readAt)];
+  const statements: Statement[] = [
+    markDispatchedWhenAllArrivedStatement(d1, [...new Set(keys.map((k) => k.event_id))], readAt),
+  ];
   const settle: (() => void)[] = [];
   const { retrySchedule, disableAfterDays, allowPrivateTargets } = config.webhooks;
   await Promise.all(

@@ -272,12 +272,39 @@ export function disableEndpointStatement(d1: D1Database, endpointId: number, rea
   );
 }
 
-/** Marks events dispatched: their queue messages have arrived (consumer) or were sent (relay). */
+/** Marks events dispatched: the relay sent their queue messages. */
 export function markDispatchedStatement(d1: D1Database, eventIds: readonly number[], at: string): Statement {
   return statement(
     d1,
     `UPDATE outbox_events SET dispatched_at = ?2, leased_until = NULL
      WHERE id IN (SELECT value FROM json_each(?1)) AND dispatched_at IS NULL`,
+    JSON.stringify(eventIds),
+    at,
+  );
+}
+
+/**
+ * The consumer's mark: events dispatched once each endpoint their request sent a message to (the
+ * active endpoints subscribed to the event that existed when it was recorded) has its delivery row,
+ * i.e. all of the event's messages have arrived. A request sends them 100 to a `sendBatch()`; when a
+ * later call fails, the messages of the first must not mark the event, or the relay would never send
+ * the rest. An event left unmarked is relayed after its grace, and the deliveries already made are
+ * not sent again (they are no longer pending).
+ */
+export function markDispatchedWhenAllArrivedStatement(
+  d1: D1Database,
+  eventIds: readonly number[],
+  at: string,
+): Statement {
+  return statement(
+    d1,
+    `UPDATE outbox_events SET dispatched_at = ?2, leased_until = NULL
+     WHERE id IN (SELECT value FROM json_each(?1)) AND dispatched_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e
+                       WHERE e.id IN (${subscribedEndpointsSql("outbox_events.event")})
+                         AND e.created_at <= outbox_events.created_at
+                         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                                         WHERE d.event_id = outbox_events.id AND d.endpoint_id = e.id))`,
     JSON.stringify(eventIds),
     at,
   );
