@@ -10,7 +10,7 @@ export { assertMaySignInAs, assertNotMorePrivileged } from "./rules";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   changeEmailStatement,
-  findCredentials,
+  credentialsStatement,
   findCredentialsById,
   findLinkUser,
   findUserForChange,
@@ -18,6 +18,7 @@ export {
   isActiveUser,
   joinVerifiedDomainsStatements,
   type LinkUser,
+  linkUserStatement,
   recordLinkLoginStatement,
   recordLoginStatement,
   setPasswordStatement,

@@ -7,7 +7,7 @@ import { assertAcceptablePassword, DUMMY_HASH, hashPassword, verifyPassword } fr
 import { DEFAULT_ROLE } from "../../lib/permissions";
 import type { Deps } from "../../middleware/deps";
 import {
-  findCredentials,
+  credentialsStatement,
   findCredentialsById,
   joinableOrganizationIds,
   newUserStatements,
@@ -109,16 +109,23 @@ export async function login(
   input: { username?: string | undefined; email?: string | undefined; password: string },
 ): Promise<SignInStep> {
   const loginName = (input.email ?? input.username ?? "").trim();
-  const user = await findCredentials(deps.db, { username: input.username, email: input.email?.toLowerCase() });
+  const lookup = input.email
+    ? { column: "email" as const, name: input.email.toLowerCase() }
+    : { column: "username" as const, name: input.username ?? "" };
   // A name nobody has is known only by its keyed digest, counted in a bounded bucket, with the same
-  // work and answers as an account.
-  const digest = user ? null : await loginNameDigest(loginName, deps.pepper);
+  // work and answers as an account. The account is read in the batch that reserves the attempt,
+  // which counts against the account the name names, else that bucket.
+  const digest = await loginNameDigest(loginName, deps.pepper);
+  const unknown = unknownNameSubject(digest);
   const throttle = new AttemptThrottle(
     deps,
-    { kind: "login", subject: user ? `user:${user.id}` : unknownNameSubject(digest ?? "") },
+    { kind: "login", subject: { ...lookup, otherwise: unknown } },
     { subject: AuthErrors.PASSWORD_SIGNIN_SUSPENDED, source: AuthErrors.ACCOUNT_LOCKED },
   );
-  await throttle.reserve();
+  const credentials = credentialsStatement(deps.db, lookup);
+  const [rows = []] = await throttle.reserve(credentials.statement);
+  const user = credentials.row(rows);
+  throttle.subjectIs(user ? `user:${user.id}` : unknown);
 
   const result = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH, deps.pepper);
   const at = isoNow(deps.clock);

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import { AppError, invalid } from "../../lib/errors";
 import { errors, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import { setAuthCookies } from "./cookies";
 import { assertOwnPageForm, html, htmlResponse, isForm, jsonOrForm } from "./forms";
 import {
   checkToken,
@@ -27,7 +28,7 @@ import {
   TokenBody,
   TokenQuery,
 } from "./schemas";
-import { signInResponse, tokenResponse } from "./token-response";
+import { signInResponse } from "./token-response";
 
 const AUTH = `${API_PREFIX}/auth`;
 const tags = ["Authentication"];
@@ -126,7 +127,7 @@ export const linkRoutes = createRouter()
       const step = await verifyMagicLink(c.var.deps, token);
       if (!form) return c.json(await signInResponse(c, step, "Login successful"), 200);
       if ("challenge" in step) return html(c, mfaCodePage(MFA_VERIFY_PATH, step.challenge.mfa_token));
-      await tokenResponse(c, step.userId, step.pair, "Login successful");
+      setAuthCookies(c, step.pair);
       return c.redirect(step.next && isSafeNext(step.next) ? step.next : "/", 303);
     },
   )

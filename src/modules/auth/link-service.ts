@@ -11,6 +11,7 @@ import {
   type LinkUser,
   recordLinkLoginStatement,
   setPasswordStatement,
+  userViewRead,
   verifyEmailStatement,
 } from "../access";
 import { auditStatement } from "../audit";
@@ -120,6 +121,11 @@ export async function requestMagicLink(
 /** The user a token acts on: active, and still at the address the token was sent to. */
 export async function tokenUser(deps: Deps, record: { userId: number | null; email: string }): Promise<LinkUser> {
   const user = await findLinkUser(deps.db, record.userId !== null ? { id: record.userId } : { email: record.email });
+  return checkTokenUser(user, record);
+}
+
+/** `tokenUser()`'s checks, of a user read in a batch with other statements. */
+export function checkTokenUser(user: LinkUser | undefined, record: { email: string }): LinkUser {
   if (!user || user.email.toLowerCase() !== record.email.toLowerCase()) throw TokenErrors.LINK_TOKEN_INVALID();
   if (!user.isActive) throw HttpErrors.ACCOUNT_DISABLED(403);
   return user;
@@ -139,30 +145,34 @@ export async function verifyMagicLink(deps: Deps, token: string): Promise<SignIn
   // The link proved the mailbox either way; with TOTP on, the session waits for the code.
   const mfa = user.totpEnabled ? await mfaChallenge(deps, user, next) : null;
   const session = openSession(deps, user.id);
-  const results = await runBatch(
-    deps.d1,
-    [
-      use.statement,
-      ...(mfa ? [] : session.statements),
-      recordLinkLoginStatement(deps.d1, user.id, at),
-      ...joinVerifiedDomainsStatements(deps.d1, user.id, at),
-      auditStatement(deps.d1, {
-        event: mfa ? "magic_link_mfa_required" : "magic_link_login",
-        user: user.id,
-        meta: deps.meta,
-        detail,
-        at,
-      }),
-      ...(mfa ? [] : session.reads()),
-    ],
-    use.errors,
-  );
+  const writes = [
+    use.statement,
+    ...(mfa ? [] : session.statements),
+    recordLinkLoginStatement(deps.d1, user.id, at),
+    ...joinVerifiedDomainsStatements(deps.d1, user.id, at),
+    auditStatement(deps.d1, {
+      event: mfa ? "magic_link_mfa_required" : "magic_link_login",
+      user: user.id,
+      meta: deps.meta,
+      detail,
+      at,
+    }),
+  ];
+  // Signed in: the batch also reads what the answer shows (the user, as signed in) and what the
+  // token carries.
+  const view = userViewRead(deps, user.id);
+  const results = await runBatch(deps.d1, mfa ? writes : [...writes, view.statement, ...session.reads()], use.errors);
   await use.forget();
   if (mfa) {
     await mfa.save();
     return { userId: user.id, challenge: mfa.challenge, next };
   }
-  return { userId: user.id, pair: await session.signWith(user.id, results), next };
+  return {
+    userId: user.id,
+    pair: await session.signWith(user.id, results),
+    user: view.view(results[writes.length] ?? []),
+    next,
+  };
 }
 
 /** `POST /auth/password-reset`: an email for an active user, nothing for anyone else. */

@@ -1,4 +1,4 @@
-import { runBatch, type Statement } from "../../db/statement";
+import { runBatch, runOne, type Statement } from "../../db/statement";
 import { hmacSha256Hex } from "../../lib/encoding";
 import type { AppError } from "../../lib/errors";
 import type { Deps } from "../../middleware/deps";
@@ -9,7 +9,7 @@ import {
   attemptLockGuard,
   clearSourceAttemptsStatement,
   countAttemptStatement,
-  lockedUntil,
+  lockedUntilStatement,
   releaseAttemptStatement,
   SOURCE_LOCKED,
   SUBJECT_LOCKED,
@@ -43,14 +43,16 @@ export interface Refusals {
  * `reserve()` counts the attempt as a failure before the password is hashed, in one batch with the
  * locks it must respect, so parallel guesses are each counted and a refused or unrecordable attempt
  * never reaches the hash (fail closed); `releaseStatements()` join the batch of a correct password
- * and give the attempt back.
+ * and give the attempt back. A sign-in reads the account in the same batch as the reservation
+ * (`reserve(read)`), counting against the account the typed name names (`SubjectLookup`), and then
+ * says which subject that was (`subjectIs()`).
  *
  * @example
- *   const throttle = new AttemptThrottle(deps, { kind: "login", subject: `user:${id}`, source }, refusals);
+ *   const throttle = new AttemptThrottle(deps, { kind: "password_change", subject: `user:${id}` }, refusals);
  *   await throttle.reserve(); ...verify...; runBatch(d1, [...writes, ...throttle.releaseStatements()])
  */
 export class AttemptThrottle {
-  private readonly key: AttemptKey;
+  private key: AttemptKey;
 
   constructor(
     private readonly deps: Deps,
@@ -60,11 +62,15 @@ export class AttemptThrottle {
     this.key = { ...key, source: sourceOf(deps.meta.ip) };
   }
 
-  /** Counts this attempt, or throws the refusal of the lock that holds (nothing counted then). */
-  async reserve(): Promise<void> {
+  /**
+   * Counts this attempt, or throws the refusal of the lock that holds (nothing counted then). `reads`
+   * run first in the same batch (one round trip); their rows are returned.
+   */
+  async reserve<Row>(...reads: Statement<Row>[]): Promise<Row[][]> {
     const { d1, clock } = this.deps;
     const now = clock.now();
-    const statements: Statement[] = [
+    const statements: Statement<unknown>[] = [
+      ...reads,
       attemptLockGuard(d1, SUBJECT_LOCKED, this.key, ALL_SOURCES, now),
       attemptLockGuard(d1, SOURCE_LOCKED, this.key, this.key.source, now),
       countAttemptStatement(d1, this.key, ALL_SOURCES, ALL_SOURCES_POLICY, now),
@@ -78,21 +84,33 @@ export class AttemptThrottle {
       return AuthErrors.ACCOUNT_LOCKED(0);
     };
     try {
-      await runBatch(d1, statements, {
+      const results = await runBatch(d1, statements, {
         guards: { [SUBJECT_LOCKED]: marker("subject"), [SOURCE_LOCKED]: marker("source") },
       });
+      return results.slice(0, reads.length) as Row[][];
     } catch (err) {
       if (!refused) throw err;
-      const until = await lockedUntil(this.deps.db, this.key, refused === "subject" ? ALL_SOURCES : this.key.source);
-      throw this.refusals[refused](Math.max(1, Math.ceil((until - now) / 1000)));
+      const [row] = await runOne(
+        d1,
+        lockedUntilStatement(d1, this.key, refused === "subject" ? ALL_SOURCES : this.key.source),
+      );
+      throw this.refusals[refused](Math.max(1, Math.ceil(((row?.until ?? 0) - now) / 1000)));
     }
+  }
+
+  /** The subject a `SubjectLookup` found (`user:<id>`, or its `otherwise`), for `releaseStatements()`. */
+  subjectIs(subject: string): void {
+    this.key = { ...this.key, subject };
   }
 
   /** For the batch of a correct password: this source's streak ends, and the reserved attempt is given back. */
   releaseStatements(): Statement[] {
+    const { subject } = this.key;
+    if (typeof subject !== "string") throw new Error("releaseStatements() before subjectIs()");
+    const key = { ...this.key, subject };
     return [
-      clearSourceAttemptsStatement(this.deps.d1, this.key),
-      releaseAttemptStatement(this.deps.d1, this.key, ALL_SOURCES_POLICY.threshold),
+      clearSourceAttemptsStatement(this.deps.d1, key),
+      releaseAttemptStatement(this.deps.d1, key, ALL_SOURCES_POLICY.threshold),
     ];
   }
 }

@@ -7,13 +7,29 @@ import { guardStatement, type Statement, statement } from "../../db/statement";
 export const MFA_CODE_SPENT = "MFA_CODE_SPENT";
 
 /** A user's TOTP row: the sealed secret, whether it is on, the last step accepted. */
-export async function findTotp(db: Db, userId: number) {
+export interface TotpRow {
+  secret: string;
+  enabledAt: string | null;
+  lastStep: number;
+}
+
+/** A user's TOTP row. */
+export async function findTotp(db: Db, userId: number): Promise<TotpRow | undefined> {
   const rows = await db
     .select({ secret: userTotp.secret, enabledAt: userTotp.enabledAt, lastStep: userTotp.lastStep })
     .from(userTotp)
     .where(eq(userTotp.userId, userId))
     .limit(1);
   return rows[0];
+}
+
+/** `findTotp()` as a statement to batch with others (at most one row). */
+export function totpStatement(d1: D1Database, userId: number): Statement<TotpRow> {
+  return statement(
+    d1,
+    "SELECT secret, enabled_at AS enabledAt, last_step AS lastStep FROM user_totp WHERE user_id = ?1",
+    userId,
+  );
 }
 
 /**

@@ -86,8 +86,8 @@ export const mfaRoutes = createRouter()
     async (c) => {
       const form = isForm(c);
       if (!form) {
-        const { userId, pair } = await verifyMfa(c.var.deps, c.req.valid("json"));
-        return c.json(await tokenResponse(c, userId, pair, "Login successful"), 200);
+        const { userId, pair, user } = await verifyMfa(c.var.deps, c.req.valid("json"));
+        return c.json(await tokenResponse(c, userId, pair, "Login successful", user), 200);
       }
       assertOwnPageForm(c);
       const input = c.req.valid("form");

@@ -6,12 +6,12 @@ import { verifyPassword } from "../../lib/password";
 import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
 import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
 import type { Deps } from "../../middleware/deps";
-import { findCredentialsById, type LinkUser, recordLoginStatement } from "../access";
+import { findCredentialsById, linkUserStatement, recordLoginStatement, type UserView, userViewRead } from "../access";
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession } from "../sessions";
-import { readToken, useToken } from "../tokens";
+import { readToken, TokenErrors, useToken } from "../tokens";
 import { AuthErrors } from "./errors";
-import { tokenUser } from "./link-service";
+import { checkTokenUser } from "./link-service";
 import { AttemptThrottle } from "./login-throttle";
 import { RECOVERY_CODE_COUNT } from "./mfa-challenge";
 import {
@@ -22,6 +22,8 @@ import {
   MFA_CODE_SPENT,
   replaceRecoveryCodesStatements,
   saveTotpSetupStatement,
+  type TotpRow,
+  totpStatement,
   useRecoveryCodeStatement,
 } from "./mfa-repository";
 
@@ -183,12 +185,19 @@ export async function disableTotp(
 export async function verifyMfa(
   deps: Deps,
   input: { mfa_token: string; code: string },
-): Promise<{ userId: number; pair: IssuedPair; next: string | null }> {
+): Promise<{ userId: number; pair: IssuedPair; user: UserView; next: string | null }> {
   const valid = await readToken(deps, input.mfa_token, "mfa");
-  const user: LinkUser = await tokenUser(deps, valid.record);
-  const throttle = codeThrottle(deps, user.id);
-  await throttle.reserve();
-  const totp = await findTotp(deps.db, user.id);
+  const userId = valid.record.userId;
+  if (userId === null) throw TokenErrors.LINK_TOKEN_INVALID();
+  // The user and its factor are read in the batch that reserves the attempt.
+  const throttle = codeThrottle(deps, userId);
+  const userRead = linkUserStatement(deps.db, userId);
+  const [userRows = [], totpRows = []] = await throttle.reserve<unknown>(
+    userRead.statement,
+    totpStatement(deps.d1, userId),
+  );
+  const user = checkTokenUser(userRead.row(userRows), valid.record);
+  const totp = (totpRows as TotpRow[])[0];
   const spent = totp?.enabledAt
     ? await spendCode(deps, user.id, totp, input.code, { enableAt: null, recovery: true })
     : null;
@@ -199,20 +208,26 @@ export async function verifyMfa(
   const at = isoNow(deps.clock);
   const use = useToken(deps, valid, user.id, at);
   const session = openSession(deps, user.id);
-  const results = await runBatch(
-    deps.d1,
-    [
-      use.statement,
-      ...spent.statements,
-      ...session.statements,
-      // The sign-in ends here, with the second factor: so does last_login.
-      recordLoginStatement(deps.d1, user.id, null, at),
-      ...throttle.releaseStatements(),
-      auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
-      ...session.reads(),
-    ],
-    { ...use.errors, ...codeSpentErrors(401) },
-  );
+  const writes = [
+    use.statement,
+    ...spent.statements,
+    ...session.statements,
+    // The sign-in ends here, with the second factor: so does last_login.
+    recordLoginStatement(deps.d1, user.id, null, at),
+    ...throttle.releaseStatements(),
+    auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
+  ];
+  // Then what the answer shows (the user, as signed in) and what the token carries.
+  const view = userViewRead(deps, user.id);
+  const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads()], {
+    ...use.errors,
+    ...codeSpentErrors(401),
+  });
   await use.forget();
-  return { userId: user.id, pair: await session.signWith(user.id, results), next: valid.record.next ?? null };
+  return {
+    userId: user.id,
+    pair: await session.signWith(user.id, results),
+    user: view.view(results[writes.length] ?? []),
+    next: valid.record.next ?? null,
+  };
 }

@@ -122,13 +122,43 @@ function credentialColumns() {
   };
 }
 
-/** The credentials row for a login by username or email (case-insensitive), or undefined. */
-export async function findCredentials(db: Db, login: { username?: string | undefined; email?: string | undefined }) {
-  const where = login.email
-    ? sql`lower(${users.email}) = lower(${login.email})`
-    : sql`lower(${users.username}) = lower(${login.username ?? ""})`;
-  const rows = await db.select(credentialColumns()).from(users).where(where).limit(1);
-  return rows[0];
+/** What a sign-in reads of a user (`credentialColumns()`). */
+export interface CredentialsRow {
+  id: number;
+  username: string;
+  email: string;
+  passwordHash: string | null;
+  isActive: boolean;
+  totpEnabled: boolean;
+}
+
+const credentialsBy = (column: typeof users.email | typeof users.username) =>
+  prepared((db) =>
+    db
+      .select(credentialColumns())
+      .from(users)
+      .where(sql`lower(${column}) = lower(${sql.placeholder("name")})`)
+      .orderBy(users.id)
+      .limit(1)
+      .prepare(),
+  );
+const credentialsByEmail = credentialsBy(users.email);
+const credentialsByUsername = credentialsBy(users.username);
+
+/**
+ * The credentials row for a sign-in by email or username (case-insensitive; the lowest id, should
+ * two differ only in case), as a read to batch: its `statement`, and the row from its rows.
+ */
+export function credentialsStatement(db: Db, login: { column: "email" | "username"; name: string }) {
+  const read = preparedStatement(
+    (login.column === "email" ? credentialsByEmail : credentialsByUsername)(db),
+    db.$client,
+    { name: login.name },
+  );
+  return {
+    statement: read.statement,
+    row: (rows: unknown[]) => read.rows(rows)[0] as CredentialsRow | undefined,
+  };
 }
 
 /** The credentials row of a user by id (the authenticated caller), or undefined. */
@@ -488,22 +518,37 @@ export interface LinkUser {
   totpEnabled: boolean;
 }
 
+function linkUserColumns() {
+  return {
+    id: users.id,
+    username: users.username,
+    email: users.email,
+    isActive: users.isActive,
+    emailVerified: users.emailVerified,
+    totpEnabled: totpEnabledSql(),
+  };
+}
+
 /** A user by id or by email (case-insensitive), for the emailed-link flows. */
 export async function findLinkUser(db: Db, by: { id: number } | { email: string }): Promise<LinkUser | undefined> {
   const where = "id" in by ? eq(users.id, by.id) : sql`lower(${users.email}) = lower(${by.email})`;
-  const rows = await db
-    .select({
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      isActive: users.isActive,
-      emailVerified: users.emailVerified,
-      totpEnabled: totpEnabledSql(),
-    })
-    .from(users)
-    .where(where)
-    .limit(1);
+  const rows = await db.select(linkUserColumns()).from(users).where(where).limit(1);
   return rows[0];
+}
+
+const linkUserById = prepared((db) =>
+  db
+    .select(linkUserColumns())
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+
+/** `findLinkUser()` by id as a read to batch with others: its `statement`, and the user from its rows. */
+export function linkUserStatement(db: Db, id: number) {
+  const read = preparedStatement(linkUserById(db), db.$client, { id });
+  return { statement: read.statement, row: (rows: unknown[]) => read.rows(rows)[0] as LinkUser | undefined };
 }
 
 /** Whether the user has a TOTP second factor on (for a sign-in's reads: no extra round trip). */
