@@ -131,12 +131,17 @@ function replaceExactly(text, path, pairs) {
   return out;
 }
 
-/** Route definitions whose `summary` and `description` only the OpenAPI document reads. */
+/**
+ * Route definitions, and the properties of theirs that only the OpenAPI document reads (neither
+ * `@hono/zod-openapi` nor `src/middleware/route.ts` reads `responses` or `tags` when routing or
+ * validating; the response schemas themselves stay, as modules export them).
+ */
 const ROUTE_DEFINERS = new Set(["guardedRoute", "publicRoute", "createRoute"]);
+const DOCUMENTATION_ONLY = new Set(["summary", "description", "responses", "tags"]);
 
 /**
  * `text` (a source file) without what only the OpenAPI document reads, which the deployed Worker
- * serves from the assets: the `summary` and `description` of route definitions, and the
+ * serves from the assets: the `DOCUMENTATION_ONLY` properties of route definitions, and the
  * `.openapi("Name", { example, description })` calls on schemas (at runtime `.openapi()` returns the
  * schema itself; see `ZOD_TO_OPENAPI_AT_RUNTIME`). An `.openapi(route, handler)` call, which
  * registers a route, is kept: only calls whose arguments are all string or object literals go.
@@ -157,7 +162,7 @@ function withoutDocumentation(text, fileName) {
       ) {
         for (const property of node.arguments[0].properties) {
           const name = property.name && ts.isIdentifier(property.name) ? property.name.text : undefined;
-          if (ts.isPropertyAssignment(property) && (name === "summary" || name === "description")) {
+          if (ts.isPropertyAssignment(property) && DOCUMENTATION_ONLY.has(name)) {
             let end = property.end;
             while (/\s/.test(text[end] ?? "")) end += 1;
             cuts.push([property.getStart(source), text[end] === "," ? end + 1 : property.end]);
