@@ -16,12 +16,12 @@ export function buildBundle() {
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** Applies every migration of `migrations/`, in order, to a Miniflare D1 database. */
-export async function applyMigrations(db) {
-  for (const file of readdirSync(`${root}migrations`)
+/** Applies every migration of `dir` (the API's `migrations/` by default), in order, to a Miniflare D1 database. */
+export async function applyMigrations(db, dir = `${root}migrations`) {
+  for (const file of readdirSync(dir)
     .filter((f) => f.endsWith(".sql"))
     .sort()) {
-    const statements = readFileSync(`${root}migrations/${file}`, "utf8")
+    const statements = readFileSync(`${dir}/${file}`, "utf8")
       .split("--> statement-breakpoint")
       .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
       .filter(Boolean);
@@ -48,13 +48,17 @@ export const publicJwk = JSON.stringify({ ...publicKey.export({ format: "jwk" })
 
 /**
  * Starts a Worker script (the bundle by default) in workerd with local D1/KV, `bindings` added to
- * the defaults; migrations applied. `inspectorPort` turns on the V8 inspector (bench/profile.mjs).
+ * the defaults; the `.sql` files of `migrations` applied (the API's by default; `null`: none).
+ * `inspectorPort` turns on the V8 inspector (bench/profile.mjs); `port` (default: any free one).
  */
-export async function startWorker(bindings = {}, { scriptPath = `${root}dist/worker/index.js`, inspectorPort } = {}) {
+export async function startWorker(
+  bindings = {},
+  { scriptPath = `${root}dist/worker/index.js`, inspectorPort, migrations = `${root}migrations`, port = 0 } = {},
+) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
-      port: 0,
+      port,
       ...(inspectorPort ? { inspectorPort } : {}),
       workers: [
         {
@@ -82,7 +86,7 @@ export async function startWorker(bindings = {}, { scriptPath = `${root}dist/wor
   );
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
-  await applyMigrations(db);
+  if (migrations) await applyMigrations(db, migrations);
   return { mf, base: url.origin, db };
 }
 

@@ -1,22 +1,27 @@
 #!/usr/bin/env node
-// `npm run bench`: this API against a "ceiling" Worker, in one run, on this machine.
+// `npm run bench`: this API against a "ceiling" Worker and against better-auth, in one run, on this machine.
 //
-// 1. Builds both: the API as deployed (`scripts/build.mjs`, dist/worker/index.js) and the ceiling
-//    (bench/ceiling.js: bare Hono + jose doing the least each request needs), the same way.
+// 1. Builds the three the same way: the API as deployed (`scripts/build.mjs`, dist/worker/index.js),
+//    the ceiling (bench/ceiling.js: bare Hono + jose doing the least each request needs) and
+//    better-auth (bench/better-auth/worker.js, its own pinned dependencies, installed with
+//    `npm ci --prefix bench/better-auth` on first use).
 // 2. Serves each with Miniflare (workerd, local D1/KV) on 127.0.0.1. The data is created through the
 //    API: trainings, users, a user with registrations; the ceiling gets a copy of the API's `users`
-//    and `trainings` rows, so both read the same rows.
+//    and `trainings` rows, so both read the same rows; better-auth gets 40 users through its own
+//    sign-up endpoint.
 // 3. Loads them one after another with `wrk -c32 -d8s` (`-c8` for the PBKDF2-bound register and
 //    login), ceiling then API for each request they both answer, and prints each figure with the
-//    API / ceiling ratio. Refresh tokens are single-use, so refresh is driven from this process
+//    API / ceiling ratio; then better-auth then API for sign-in and the session read, with the
+//    API / better-auth ratio. Refresh tokens are single-use, so refresh is driven from this process
 //    instead: 32 chains, each presenting the token the previous response returned.
 // 4. Sequential latency, workerd memory, and the cost of the rate limiter (limits on, quotas no
 //    load reaches, against limits off).
 // Writes bench/results.md and the README's figures. Needs `wrk` (Debian: `apt-get install wrk`). About 4 minutes.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -42,7 +47,17 @@ try {
   }
 }
 
-// 1. Build both Workers.
+// better-auth has its own package.json and lock in bench/better-auth, out of the root's.
+const betterAuthDir = `${root}bench/better-auth`;
+if (!existsSync(`${betterAuthDir}/node_modules`)) {
+  console.log("Installing better-auth for the comparison: npm ci --prefix bench/better-auth");
+  execFileSync("npm", ["ci", "--prefix", "bench/better-auth"], { cwd: root, stdio: "inherit" });
+}
+const betterAuthVersion = JSON.parse(
+  readFileSync(`${betterAuthDir}/node_modules/better-auth/package.json`, "utf8"),
+).version;
+
+// 1. Build the Workers.
 execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 const apiScript = `${root}dist/worker/index.js`;
 const ceilingScript = `${root}dist/ceiling/index.js`;
@@ -52,20 +67,30 @@ await esbuild.build({
   ...WORKER_BUNDLE_OPTIONS,
   minify: true,
 });
+const betterAuthScript = `${root}dist/better-auth/index.js`;
+await esbuild.build({
+  entryPoints: [`${betterAuthDir}/worker.js`],
+  outfile: betterAuthScript,
+  ...WORKER_BUNDLE_OPTIONS,
+  minify: true,
+});
 const sizeOf = (path) => {
   const bytes = readFileSync(path);
   return { kib: (bytes.length / 1024).toFixed(1), gzKib: (gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1) };
 };
-const size = { api: sizeOf(apiScript), ceiling: sizeOf(ceilingScript) };
+const size = { api: sizeOf(apiScript), ceiling: sizeOf(ceilingScript), betterAuth: sizeOf(betterAuthScript) };
 
 // 2. Serve them.
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const jwk = (key) => JSON.stringify({ ...key.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
 
-/** Starts a Worker script in workerd with local D1/KV and the migrations applied; with its workerd pids. */
-async function startWorker(scriptPath, bindings = {}) {
+/**
+ * Starts a Worker script in workerd with local D1/KV and the migrations applied (`options` as
+ * bench/miniflare.mjs's startWorker takes them); with its workerd pids.
+ */
+async function startWorker(scriptPath, bindings = {}, options = {}) {
   const before = workerdPids();
-  const worker = await startShared(bindings, { scriptPath });
+  const worker = await startShared(bindings, { scriptPath, ...options });
   return { ...worker, pids: workerdPids().filter((p) => !before.includes(p)) };
 }
 
@@ -139,6 +164,57 @@ for (const table of ["users", "trainings"]) {
   await ceiling.db.batch(results.map((row) => ceiling.db.prepare(insert).bind(...columns.map((c) => row[c]))));
 }
 
+// better-auth, on a port chosen beforehand: its baseURL (which it trusts as an Origin) names it.
+const betterAuthPort = await new Promise((resolve, reject) => {
+  const server = createServer()
+    .once("error", reject)
+    .listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+});
+const betterAuthOrigin = `http://127.0.0.1:${betterAuthPort}`;
+const betterAuth = await startWorker(
+  betterAuthScript,
+  { BETTER_AUTH_URL: betterAuthOrigin, BETTER_AUTH_SECRET: randomBytes(32).toString("base64url") },
+  { migrations: betterAuthDir, port: betterAuthPort },
+);
+/**
+ * A POST to better-auth as a page of its own origin sends it: better-auth refuses a request that
+ * carries cookies or Fetch Metadata (Node's fetch sends `sec-fetch-mode`) without a trusted Origin.
+ */
+async function betterAuthPost(path, body) {
+  const res = await fetch(`${betterAuth.base}/api/auth${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: betterAuthOrigin },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`better-auth ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res;
+}
+for (let i = 0; i < 40; i += 4) {
+  await Promise.all(
+    [0, 1, 2, 3].map((j) =>
+      betterAuthPost("/sign-up/email", {
+        name: `bapool${i + j}`,
+        email: `bapool${i + j}@bench.test`,
+        password: PASSWORD,
+      }),
+    ),
+  );
+}
+const betterAuthCookie = (
+  await betterAuthPost("/sign-in/email", { email: "bapool0@bench.test", password: PASSWORD })
+).headers
+  .getSetCookie()
+  .map((c) => c.split(";")[0])
+  .join("; ");
+// get-session answers 200 `null` for a missing or bad cookie, so wrk's non-2xx count would not see one.
+const betterAuthSession = await (
+  await fetch(`${betterAuth.base}/api/auth/get-session`, { headers: { cookie: betterAuthCookie } })
+).json();
+if (!betterAuthSession?.session) throw new Error("better-auth: get-session answered no session for the cookie");
+
 // 3. Load.
 /** CPU time (user + system, clock ticks) the processes `pids` have used so far. */
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -199,11 +275,15 @@ function wrk(base, path, { connections = 32, headers = {}, lua, duration = DURAT
  * A wrk script sending POST `body` (a Lua expression of the thread's request counter `n` and the
  * thread's number `tid`), which prints the status of each response that is not 2xx, counted.
  */
-const postScript = (body, token) => `
+const postScript = (body, token, extraHeaders = {}) => `
 local threads, all = 0, {}
 function setup(thread) threads = threads + 1; thread:set("tid", threads); table.insert(all, thread) end
 local n = 0
-local headers = { ["content-type"] = "application/json"${token ? `, ["authorization"] = "Bearer ${token}"` : ""} }
+local headers = { ["content-type"] = "application/json"${token ? `, ["authorization"] = "Bearer ${token}"` : ""}${Object.entries(
+  extraHeaders,
+)
+  .map(([k, v]) => `, ["${k}"] = "${v}"`)
+  .join("")} }
 function request()
   n = n + 1
   return wrk.format("POST", nil, headers, ${body})
@@ -289,6 +369,67 @@ measure(
   false,
 );
 
+/**
+ * Runs compared with better-auth: better-auth and API in turn, `ROUNDS` runs each, each figure the
+ * median of its runs (as for the ceiling).
+ */
+const versus = [];
+const compareWithBetterAuth = (title, connections, apiRequest, betterAuthRequest) => {
+  const bs = [];
+  const as = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    bs.push(
+      wrk(
+        betterAuth.base,
+        betterAuthRequest.path,
+        { ...betterAuthRequest, connections, duration: ROUND_DURATION },
+        betterAuth.pids,
+      ),
+    );
+    as.push(wrk(api.base, apiRequest.path, { ...apiRequest, connections, duration: ROUND_DURATION }, api.pids));
+  }
+  const summary = (runs) => ({
+    ...median(runs),
+    runs: runs.map((r) => r.rps),
+    cpuUs: median(runs.map((r) => ({ rps: r.cpuUs }))).rps,
+    // Every run's non-2xx, not only the median's.
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    statuses: runs
+      .map((r) => r.statuses)
+      .filter(Boolean)
+      .join(", "),
+  });
+  const row = { title, connections, betterAuth: summary(bs), api: summary(as) };
+  versus.push(row);
+  console.log(
+    title,
+    `better-auth ${row.betterAuth.rps} req/s${row.betterAuth.non2xx ? ` (${row.betterAuth.non2xx} non-2xx)` : ""},`,
+    `API ${row.api.rps} req/s${row.api.non2xx ? ` (${row.api.non2xx} non-2xx)` : ""}`,
+  );
+};
+compareWithBetterAuth(
+  "sign-in, 40 users in turn: API `POST /auth/login`, better-auth `POST /api/auth/sign-in/email`",
+  8,
+  {
+    path: `${API}/auth/login`,
+    lua: postScript(`'{"username":"benchpool' .. ((n * 2 + tid) % 40) .. '","password":"${PASSWORD}"}'`),
+  },
+  {
+    path: "/api/auth/sign-in/email",
+    lua: postScript(
+      `'{"email":"bapool' .. ((n * 2 + tid) % 40) .. '@bench.test","password":"${PASSWORD}"}'`,
+      undefined,
+      { origin: betterAuthOrigin },
+    ),
+  },
+);
+compareWithBetterAuth(
+  "the current session: API `GET /auth/me` (bearer token), better-auth `GET /api/auth/get-session` (cookie)",
+  32,
+  { path: `${API}/auth/me`, headers: bearer(user.access_token) },
+  { path: "/api/auth/get-session", headers: { cookie: betterAuthCookie } },
+);
+
 /** Refresh: `chains` loops, each presenting the refresh token the previous response returned. */
 async function refreshLoad(base, tokens, seconds) {
   const latencies = [];
@@ -369,7 +510,18 @@ const latency = [
     fetch(`${api.base}${API}/auth/me`, { headers: bearer(user.access_token) }),
   ),
   await sequential("GET /hello", 100, () => fetch(`${api.base}${API}/hello`)),
+  await sequential("better-auth POST /api/auth/sign-in/email", 20, () =>
+    fetch(`${betterAuth.base}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: betterAuthOrigin },
+      body: JSON.stringify({ email: "bapool0@bench.test", password: PASSWORD }),
+    }),
+  ),
+  await sequential("better-auth GET /api/auth/get-session", 100, () =>
+    fetch(`${betterAuth.base}/api/auth/get-session`, { headers: { cookie: betterAuthCookie } }),
+  ),
 ];
+await betterAuth.mf.dispose();
 await ceiling.mf.dispose();
 await api.mf.dispose();
 
@@ -425,6 +577,16 @@ const lines = [
       `| \`${r.title}\` | ${r.connections} | ${fig(r.ceiling)}${runs(r.ceiling)} | ${fig(r.api)}${runs(r.api)} | ${ratio(r)} | ${cpu(r.ceiling)} | ${cpu(r.api)} | ${cpuRatio(r)} | ${r.api.p50} | ${r.api.p99} | ${r.api.non2xx}${r.api.statuses ? ` (${r.api.statuses})` : ""} |`,
   ),
   `| bundle, gzipped (raw) | | ${size.ceiling.gzKib} KiB (${size.ceiling.kib}) | ${size.api.gzKib} KiB (${size.api.kib}) | – | | | | | | |`,
+  "",
+  `Against better-auth ${betterAuthVersion} (\`bench/better-auth/worker.js\`: email and password on D1 with better-auth's defaults, scrypt N=16384 r=16 p=1, database sessions, no cookie cache; its rate limiter off, as it is by default without NODE_ENV=production), built, served and loaded the same way: better-auth and API in turn, ${ROUNDS} runs of ${ROUND_DURATION} each, the median shown (every run in brackets); non-2xx summed over all runs. Issue 18's target: sign-in at least 3 times better-auth's, with PBKDF2 at 100,000 iterations.`,
+  "",
+  "| request | connections | better-auth req/s | API req/s | API / better-auth | better-auth CPU µs/req | API CPU µs/req | better-auth/API CPU | better-auth p50 / p99 ms | API p50 / p99 ms | better-auth non-2xx | API non-2xx |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ...versus.map(
+    (r) =>
+      `| ${r.title} | ${r.connections} | ${fig(r.betterAuth)}${runs(r.betterAuth)} | ${fig(r.api)}${runs(r.api)} | ${(r.api.rps / r.betterAuth.rps).toFixed(2)} | ${cpu(r.betterAuth)} | ${cpu(r.api)} | ${r.betterAuth.cpuUs && r.api.cpuUs ? (r.betterAuth.cpuUs / r.api.cpuUs).toFixed(2) : "–"} | ${r.betterAuth.p50} / ${r.betterAuth.p99} | ${r.api.p50} / ${r.api.p99} | ${r.betterAuth.non2xx}${r.betterAuth.statuses ? ` (${r.betterAuth.statuses})` : ""} | ${r.api.non2xx}${r.api.statuses ? ` (${r.api.statuses})` : ""} |`,
+  ),
+  `| bundle, gzipped (raw) | | ${size.betterAuth.gzKib} KiB (${size.betterAuth.kib}) | ${size.api.gzKib} KiB (${size.api.kib}) | – | | | | | | | |`,
   "",
   "| request, one at a time | n | p50 ms | p95 ms |",
   "|---|---|---|---|",
