@@ -8,8 +8,9 @@
 //     BETTER_AUTH_SECRET: both required settings, without which better-auth warns or refuses.
 // Defaults kept: scrypt password hashing (N=16384, r=16, p=1, 64-byte key; node:crypto's native scrypt
 // on workerd through the "workerd" export condition), database sessions (a 7-day session, its expiry
-// pushed at most once a day), cookie cache off, telemetry off, origin check on (it applies to requests
-// with cookies or an Origin header; the bench's POSTs carry neither).
+// pushed at most once a day), cookie cache off, telemetry off, origin check on (it refuses a request
+// with cookies or Fetch Metadata headers and no trusted Origin, so the bench's POSTs send the Origin
+// of its baseURL, as its own pages would).
 import { betterAuth } from "better-auth";
 
 /** better-auth's options for this Worker's bindings (also read by ./schema.mjs to generate schema.sql). */
