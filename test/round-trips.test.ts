@@ -160,7 +160,7 @@ describe("D1 round trips of the other sign-in steps", () => {
 });
 
 describe("D1 round trips of registering", () => {
-  it("POST /auth/register: one batch that creates the user, opens its session and reads what its token carries, then the user view", async () => {
+  it("POST /auth/register: one batch that creates the user, opens its session and reads what the answer shows and its token carries", async () => {
     await app.request("/api/v1/hello", {}, env);
     const { db, counter } = countingDb(env.DB);
     const name = `trips${crypto.randomUUID().slice(0, 8)}`;
@@ -174,8 +174,23 @@ describe("D1 round trips of registering", () => {
       { ...env, DB: db },
     );
     expect(res.status).toBe(201);
-    expect(counter.trips).toBe(2);
-    const { access_token } = await res.json<{ access_token: string }>();
+    expect(counter.trips).toBe(1);
+    const { access_token, refresh_token, user } = await res.json<{
+      access_token: string;
+      refresh_token: string;
+      user: { username: string };
+    }>();
+    expect(user.username).toBe(name);
+    // Refresh: one batch that rotates the token and reads the user view and what the new token carries.
+    const refresh = countingDb(env.DB);
+    const refreshed = await app.request(
+      "/api/v1/auth/refresh",
+      { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token }) },
+      { ...env, DB: refresh.db },
+    );
+    expect(refreshed.status).toBe(200);
+    expect((await refreshed.json<{ user: { username: string } }>()).user.username).toBe(name);
+    expect(refresh.counter.trips).toBe(1);
     const me = countingDb(env.DB);
     const meRes = await app.request(
       "/api/v1/auth/me",

@@ -13,6 +13,7 @@ import {
   newUserStatements,
   recordLoginStatement,
   setPasswordStatement,
+  type UserView,
   userConstraintErrors,
   userViewRead,
 } from "../access";
@@ -44,7 +45,7 @@ export async function register(
   deps: Deps,
   input: RegisterInput,
   origin: string,
-): Promise<{ userId: number; pair: IssuedPair }> {
+): Promise<{ userId: number; pair: IssuedPair; user: UserView }> {
   await assertAcceptablePassword(deps.assets, input.password, "password", input.username, input.email);
   const orgIds = [...new Set(input.organization_ids ?? [])];
   if (orgIds.length) {
@@ -58,6 +59,8 @@ export async function register(
   const at = isoNow(deps.clock);
   const ref = { username: input.username };
   const session = openSession(deps, ref);
+  const view = userViewRead(deps, ref);
+  const tokenReads = session.reads();
   const verification = await verificationEmailForNewUser(deps, origin, {
     username: input.username,
     email: input.email,
@@ -93,14 +96,20 @@ export async function register(
       ...session.statements,
       auditStatement(deps.d1, { event: "register", user: ref, meta: deps.meta, at }),
       ...verification.statements,
-      // What the access token carries, read in the same batch (the new user by its username).
-      ...session.reads(),
+      // What the answer shows and what the access token carries, read in the same batch (the new
+      // user by its username).
+      view.statement,
+      ...tokenReads,
     ],
     userConstraintErrors(deps.db, input),
   );
   const { id } = theRow(results[0], "user insert");
   await verification.after();
-  return { userId: id, pair: await session.signWith(id, results) };
+  return {
+    userId: id,
+    pair: await session.signWith(id, results),
+    user: view.view(results[results.length - tokenReads.length - 1] ?? []),
+  };
 }
 
 /** Password login by username or email (see the login route for what each failure answers). */

@@ -12,7 +12,7 @@ import {
   singleCookie,
 } from "../../middleware/authenticate";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
-import { currentUser, MeSchema } from "../access";
+import { currentUser, MeSchema, userViewRead } from "../access";
 import { auditStatement } from "../audit";
 import { revokeSessionStatement, rotateRefreshToken } from "../sessions";
 import { changePassword, login, register } from "./auth-service";
@@ -45,8 +45,8 @@ export const authRoutes = createRouter()
       responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409, 503) },
     }),
     async (c) => {
-      const { userId, pair } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
-      return c.json(await tokenResponse(c, userId, pair, "User registered successfully"), 201);
+      const { userId, pair, user } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
+      return c.json(await tokenResponse(c, userId, pair, "User registered successfully", user), 201);
     },
   )
   .openapi(
@@ -84,8 +84,10 @@ export const authRoutes = createRouter()
       if (fromCookie !== undefined) assertSameOrigin(c.req.raw, c.var.deps.config.allowedOrigins);
       const token = fromBody ?? fromCookie ?? bearerToken(c.req.header("authorization"));
       if (!token) throw HttpErrors.INVALID_TOKEN("No refresh token given");
-      const { userId, pair } = await rotateRefreshToken(c.var.deps, token);
-      return c.json(await tokenResponse(c, userId, pair, "Token refreshed successfully"), 200);
+      const { userId, pair, read, rows } = await rotateRefreshToken(c.var.deps, token, (id) =>
+        userViewRead(c.var.deps, id),
+      );
+      return c.json(await tokenResponse(c, userId, pair, "Token refreshed successfully", read.view(rows)), 200);
     },
   )
   .openapi(

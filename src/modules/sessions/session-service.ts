@@ -106,9 +106,14 @@ const INVALID_REFRESH_TOKEN = "Invalid refresh token";
 /**
  * Rotates a refresh token: the presented token is used up and a new one of the same family issued,
  * in one atomic batch whose conditional UPDATE lets exactly one of two concurrent refreshes win.
- * A token presented again after the grace window revokes its whole family.
+ * A token presented again after the grace window revokes its whole family. `alsoRead(userId)` is a
+ * read for the same batch (what the caller's answer shows); its rows are returned with it.
  */
-export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ userId: number; pair: IssuedPair }> {
+export async function rotateRefreshToken<R extends { statement: Statement<unknown> }>(
+  deps: Deps,
+  token: string,
+  alsoRead: (userId: number) => R,
+): Promise<{ userId: number; pair: IssuedPair; read: R; rows: unknown[] }> {
   const now = deps.clock.now();
   const at = isoAt(now);
   const claims = await verifyToken(await deps.keys(), token, "refresh", now).catch((err: unknown) => {
@@ -117,8 +122,10 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
   const userId = Number(claims.sub);
   const newJti = randomToken(16);
   const rotation = { usedJti: claims.jti, sessionId: claims.sid, newJti, at };
-  // The rotation and the reads of the authorization the new access token carries: one round trip.
-  const [rotated, , , users, grants, memberships] = await runBatch(deps.d1, [
+  // The rotation, `alsoRead` (what the caller's answer shows) and the reads of the authorization the
+  // new access token carries: one round trip.
+  const read = alsoRead(userId);
+  const [rotated, , , rows, users, grants, memberships] = await runBatch(deps.d1, [
     useRefreshTokenStatement(deps.d1, rotation),
     insertRotatedTokenStatement(deps.d1, {
       ...rotation,
@@ -129,11 +136,12 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<{ u
       { event: "refresh", user: userId, meta: deps.meta, at },
       { sql: ROTATED_TO_SQL, params: [claims.jti, newJti] },
     ),
+    read.statement,
     ...authSubjectStatements(deps.d1, userId, claims.sid),
   ]);
   if (rotated.length) {
     const subject = subjectOf([users, grants, memberships], claims.sid, at);
-    return { userId, pair: await signPair(deps, userId, claims.sid, newJti, now, subject) };
+    return { userId, pair: await signPair(deps, userId, claims.sid, newJti, now, subject), read, rows };
   }
 
   // Not rotated: find out why, and revoke the family if this is a replay outside the grace window.

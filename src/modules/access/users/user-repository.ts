@@ -3,7 +3,7 @@ import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { prepared, preparedStatement } from "../../../db/prepared";
 import { organizationMembers, permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
-import { amongIds, containsText, newUserIdSql } from "../../../db/sql";
+import { amongIds, containsText, newUserIdSql, type UserRef } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
 import { type AppError, HttpErrors } from "../../../lib/errors";
 import type { Page } from "../../../lib/pagination";
@@ -76,9 +76,15 @@ export async function findUserViewById(db: Db, id: number): Promise<UserViewRow 
   const rows = await userViewById(db).all({ id });
   return rows[0] as UserViewRow | undefined;
 }
-/** `findUserViewById()` as a statement of the caller's own batch, and its row from that statement's rows. */
-export function userViewStatement(db: Db, id: number) {
-  const read = preparedStatement(userViewById(db), db.$client, { id });
+/**
+ * `findUserViewById()` as a statement of the caller's own batch, and its row from that statement's
+ * rows. `user` is an id, or the username of a user the same batch creates (see `UserRef`).
+ */
+export function userViewStatement(db: Db, user: UserRef) {
+  const read =
+    typeof user === "number"
+      ? preparedStatement(userViewById(db), db.$client, { id: user })
+      : preparedStatement(userViewByNewUsername(db), db.$client, { username: user.username });
   return { statement: read.statement, row: (rows: unknown[]) => read.rows(rows)[0] as UserViewRow | undefined };
 }
 const userViewById = prepared((db) =>
@@ -86,6 +92,14 @@ const userViewById = prepared((db) =>
     .select(userViewColumns)
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+const userViewByNewUsername = prepared((db) =>
+  db
+    .select(userViewColumns)
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${sql.placeholder("username")})`)
     .limit(1)
     .prepare(),
 );

@@ -1,3 +1,4 @@
+import type { UserRef } from "../../../db/sql";
 import { runBatch, theRow } from "../../../db/statement";
 import { type AuthContext, can, type Scope } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
@@ -57,15 +58,20 @@ export async function userViewById(deps: Deps, id: number): Promise<UserView> {
 
 /**
  * `userViewById()` as a read to batch with others: its `statement`, and the view from that
- * statement's rows (404 when the user is gone).
+ * statement's rows (404 when the user is gone). `user` is an id, or the username of a user the same
+ * batch creates.
  */
-export function userViewRead(deps: Deps, id: number) {
-  const read = userViewStatement(deps.db, id);
+export function userViewRead(deps: Deps, user: UserRef) {
+  const read = userViewStatement(deps.db, user);
   return {
     statement: read.statement,
     view: (rows: unknown[]): UserView => {
       const row = read.row(rows);
-      if (!row) throw AccessErrors.USER_NOT_FOUND(id);
+      if (!row) {
+        throw typeof user === "number"
+          ? AccessErrors.USER_NOT_FOUND(user)
+          : AccessErrors.USER_NOT_FOUND(user.username, "username");
+      }
       return toUserView(row);
     },
   };
