@@ -369,7 +369,11 @@ describe("POST /reports/send to many", () => {
     const delivered = () => count("SELECT count(*) AS n FROM report_deliveries WHERE report_id = ?1", report.id);
     expect(await delivered()).toBe(50);
     const continuation = sent.find((m) => typeof m === "object" && m !== null && "report_send" in m);
-    expect(continuation).toEqual({ report_send: { report_id: report.id, subject: "Fan-out", base: BASE } });
+    // The continuation goes on after the last user the first chunk reached (no rescan from the start).
+    const reached = await count("SELECT max(user_id) AS n FROM report_deliveries WHERE report_id = ?1", report.id);
+    expect(continuation).toEqual({
+      report_send: { report_id: report.id, subject: "Fan-out", base: BASE, after_id: reached },
+    });
     expect(sent.filter((m) => m !== continuation)).toHaveLength(50);
 
     const batch = createMessageBatch("emails", [{ id: "c1", timestamp: new Date(), attempts: 1, body: continuation }]);

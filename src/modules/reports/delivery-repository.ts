@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { reportDeliveries, reports, users } from "../../db/schema";
 import { type Statement, statement } from "../../db/statement";
@@ -20,25 +20,30 @@ const pendingRecipients = (reportId: number, subject: string) =>
   );
 
 /**
- * The report, the next `limit` recipients still to email (by id) and how many remain in all, in one
- * round trip.
+ * The report and, in id order after `afterId`, up to `limit` recipients still to email, in one round
+ * trip; with `withTotal`, also how many remain in all (the first chunk of a send answers it). A send
+ * walks the users once, each chunk after the last id of the one before, so its cost grows with the
+ * audience, not with its square.
  */
-export async function readSendChunk(db: Db, reportId: number, subject: string, limit: number) {
-  const where = pendingRecipients(reportId, subject);
-  const [found, recipients, remaining] = await db.batch([
-    db.select(reportColumns).from(reports).where(eq(reports.id, reportId)).limit(1),
-    db
-      .select({ id: users.id, username: users.username, email: users.email })
-      .from(users)
-      .where(where)
-      .orderBy(asc(users.id))
-      .limit(limit),
-    db.select({ n: count() }).from(users).where(where),
-  ]);
+export async function readSendChunk(
+  db: Db,
+  r: { reportId: number; subject: string; afterId: number; limit: number; withTotal: boolean },
+) {
+  const where = pendingRecipients(r.reportId, r.subject);
+  const report = db.select(reportColumns).from(reports).where(eq(reports.id, r.reportId)).limit(1);
+  const next = db
+    .select({ id: users.id, username: users.username, email: users.email })
+    .from(users)
+    .where(and(gt(users.id, r.afterId), where))
+    .orderBy(asc(users.id))
+    .limit(r.limit);
+  const [found, recipients, remaining] = r.withTotal
+    ? await db.batch([report, next, db.select({ n: count() }).from(users).where(where)])
+    : [...(await db.batch([report, next])), undefined];
   return {
     report: found[0] as ReportRow | undefined,
     recipients: recipients as Recipient[],
-    remaining: remaining[0]?.n ?? 0,
+    remaining: remaining?.[0]?.n,
   };
 }
 

@@ -12,9 +12,13 @@ import { unsubscribeToken } from "./unsubscribe-token";
 /** Recipients emailed per batch (two statements each); the rest follow through the `emails` queue. */
 export const SEND_CHUNK = 50;
 
-/** The `emails` queue message that continues a send past its first chunk. */
+/**
+ * The `emails` queue message that continues a send past its first chunk, with the last user id the
+ * send reached (absent in messages queued before it was carried: those start over, skipping whoever
+ * was already sent the report).
+ */
 export interface ReportSendMessage {
-  report_send: { report_id: number; subject: string; base: string };
+  report_send: { report_id: number; subject: string; base: string; after_id?: number };
 }
 
 /** True for a `ReportSendMessage` body. */
@@ -25,7 +29,8 @@ export function isReportSendMessage(body: unknown): body is ReportSendMessage {
     send !== null &&
     Number.isSafeInteger(send.report_id) &&
     typeof send.subject === "string" &&
-    typeof send.base === "string"
+    typeof send.base === "string" &&
+    (send.after_id === undefined || Number.isSafeInteger(send.after_id))
   );
 }
 
@@ -63,9 +68,10 @@ function reportEmail(report: StoredReport, recipient: Recipient, base: string, u
 const CHUNK_ATTEMPTS = 3;
 
 /**
- * Emails the next `SEND_CHUNK` recipients of a report under `subject`: each email and its delivery
- * row in one batch, then their queue messages. Returns how many recipients remained before this chunk
- * and whether more remain after it. Recipients already sent this report under this subject are never
+ * Emails the next `SEND_CHUNK` recipients of a report under `subject` (by id, after `afterId`): each
+ * email and its delivery row in one batch, then their queue messages. Returns how many recipients
+ * remained before this chunk (the first chunk only, `afterId` 0), whether more may remain after it,
+ * and the last id it reached. Recipients already sent this report under this subject are never
  * chosen, so repeating a send emails no one twice. 404 `REPORT_NOT_FOUND`; 409 `REPORT_SEND_BUSY`
  * when concurrent sends keep claiming the same recipients.
  */
@@ -73,11 +79,18 @@ export async function sendReportChunk(
   deps: Deps,
   input: { report_id: number; subject: string },
   base: string,
-): Promise<{ recipients: number; more: boolean }> {
+  afterId = 0,
+): Promise<{ recipients: number; more: boolean; lastId: number }> {
   for (let attempt = 0; attempt < CHUNK_ATTEMPTS; attempt++) {
-    const chunk = await readSendChunk(deps.db, input.report_id, input.subject, SEND_CHUNK);
+    const chunk = await readSendChunk(deps.db, {
+      reportId: input.report_id,
+      subject: input.subject,
+      afterId,
+      limit: SEND_CHUNK,
+      withTotal: afterId === 0,
+    });
     if (!chunk.report) throw ReportErrors.REPORT_NOT_FOUND(input.report_id);
-    if (chunk.recipients.length === 0) return { recipients: 0, more: false };
+    if (chunk.recipients.length === 0) return { recipients: 0, more: false, lastId: afterId };
     const report = storedReport(chunk.report);
     const at = isoNow(deps.clock);
     const mails = await Promise.all(
@@ -114,7 +127,9 @@ export async function sendReportChunk(
       deps,
       mails.map((m) => m.mail),
     );
-    return { recipients: chunk.remaining, more: chunk.remaining > chunk.recipients.length };
+    const lastId = chunk.recipients[chunk.recipients.length - 1]?.id ?? afterId;
+    // A full chunk may have more after it; the next chunk finds out (and ends the send when empty).
+    return { recipients: chunk.remaining ?? 0, more: chunk.recipients.length === SEND_CHUNK, lastId };
   }
   throw ReportErrors.REPORT_SEND_BUSY(input.report_id);
 }
@@ -129,13 +144,20 @@ export async function sendReport(
   input: { report_id: number; subject: string },
   base: string,
 ): Promise<{ recipients: number }> {
-  const { recipients, more } = await sendReportChunk(deps, input, base);
-  if (more) await continueLater(deps, input, base);
+  const { recipients, more, lastId } = await sendReportChunk(deps, input, base);
+  if (more) await continueLater(deps, input, base, lastId);
   return { recipients };
 }
 
-async function continueLater(deps: Deps, input: { report_id: number; subject: string }, base: string) {
-  const body: ReportSendMessage = { report_send: { report_id: input.report_id, subject: input.subject, base } };
+async function continueLater(
+  deps: Deps,
+  input: { report_id: number; subject: string },
+  base: string,
+  afterId: number,
+) {
+  const body: ReportSendMessage = {
+    report_send: { report_id: input.report_id, subject: input.subject, base, after_id: afterId },
+  };
   await deps.emailQueue.send(body, { contentType: "json" });
 }
 
@@ -151,8 +173,8 @@ export async function continueReportSends(deps: Deps, messages: readonly Message
     }
     const send = message.body.report_send;
     try {
-      const { more } = await sendReportChunk(deps, send, send.base);
-      if (more) await continueLater(deps, send, send.base);
+      const { more, lastId } = await sendReportChunk(deps, send, send.base, send.after_id ?? 0);
+      if (more) await continueLater(deps, send, send.base, lastId);
       message.ack();
     } catch (err) {
       if (err instanceof AppError && err.code === ReportErrors.REPORT_NOT_FOUND.code) {
