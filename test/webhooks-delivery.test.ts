@@ -437,7 +437,7 @@ describe("deliveries: list, get, retry and the test event", () => {
     );
   });
 
-  it("sends a delivered delivery again by hand with the same webhook-id; a pending one is 409", async () => {
+  it("sends a delivered delivery again by hand with the same webhook-id; a pending one or an inactive endpoint is 409", async () => {
     const { url, tag } = receiverUrl("ok");
     const { webhook } = await createEndpoint({ url });
     const eventId = await storedEvent();
@@ -455,6 +455,11 @@ describe("deliveries: list, get, retry and the test event", () => {
     expect(again.result.explicitAcks).toEqual(again.ids);
     expect(await receivedBy(tag, eventId)).toHaveLength(2);
     expect(await deliveryRow(eventId, webhook.id)).toMatchObject({ status: "delivered", attempt_count: 2 });
+    // An inactive endpoint is sent nothing: 409, and the delivery stays as it was.
+    await send("PATCH", `${WEBHOOKS}/${webhook.id}`, { active: false }, admin);
+    await expectError(await client.send("POST", path, undefined, admin), 409, "WEBHOOK_INACTIVE");
+    expect(await deliveryRow(eventId, webhook.id)).toMatchObject({ status: "delivered", attempt_count: 2 });
+    expect(sent).toHaveLength(1);
   });
 
   it("sends a webhook.test event to one endpoint; an inactive endpoint is 409", async () => {

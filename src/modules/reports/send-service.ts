@@ -149,12 +149,7 @@ export async function sendReport(
   return { recipients };
 }
 
-async function continueLater(
-  deps: Deps,
-  input: { report_id: number; subject: string },
-  base: string,
-  afterId: number,
-) {
+async function continueLater(deps: Deps, input: { report_id: number; subject: string }, base: string, afterId: number) {
   const body: ReportSendMessage = {
     report_send: { report_id: input.report_id, subject: input.subject, base, after_id: afterId },
   };

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { type RecordedEvent, subscribedEndpointsSql } from "../../db/outbox";
 import { pageResult, pageStatements } from "../../db/page";
 import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../../db/schema";
-import { type Statement, statement } from "../../db/statement";
+import { guardStatement, type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
 import type { AttemptView, DeliveryView } from "./schemas";
 
@@ -69,6 +69,19 @@ export async function findDeliveryWithAttempts(db: Db, endpointId: number, deliv
   ]);
   const delivery = deliveries[0];
   return delivery ? { ...delivery, webhook_id: endpointId, attempts: attempts as AttemptView[] } : undefined;
+}
+
+/** The guard mark of `endpointActiveGuard()`. */
+export const ENDPOINT_INACTIVE = "ENDPOINT_INACTIVE";
+
+/** Fails its batch (mark `ENDPOINT_INACTIVE`) unless the endpoint exists and is active. */
+export function endpointActiveGuard(d1: D1Database, endpointId: number): Statement {
+  return guardStatement(
+    d1,
+    ENDPOINT_INACTIVE,
+    "NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?1 AND active = 1)",
+    endpointId,
+  );
 }
 
 /**

@@ -3,6 +3,8 @@ import { isoNow } from "../../lib/clock";
 import type { Page } from "../../lib/pagination";
 import type { Deps } from "../../middleware/deps";
 import {
+  ENDPOINT_INACTIVE,
+  endpointActiveGuard,
   findDeliveryWithAttempts,
   insertTestDeliveryStatement,
   insertTestEventStatement,
@@ -59,9 +61,14 @@ async function enqueueOpened(
 export async function retryDelivery(deps: Deps, endpointId: number, deliveryId: number): Promise<DeliveryView> {
   const current = await findDeliveryWithAttempts(deps.db, endpointId, deliveryId);
   if (!current) throw WebhookErrors.DELIVERY_NOT_FOUND(deliveryId);
-  const [reopened] = await runOne(
+  // An inactive endpoint is sent nothing (the consumer would drop the delivery): 409, as for /test.
+  const [, [reopened]] = await runBatch(
     deps.d1,
-    reopenDeliveryStatement(deps.d1, endpointId, deliveryId, current.status, isoNow(deps.clock)),
+    [
+      endpointActiveGuard(deps.d1, endpointId),
+      reopenDeliveryStatement(deps.d1, endpointId, deliveryId, current.status, isoNow(deps.clock)),
+    ],
+    { guards: { [ENDPOINT_INACTIVE]: () => WebhookErrors.WEBHOOK_INACTIVE(endpointId) } },
   );
   if (!reopened) throw WebhookErrors.DELIVERY_PENDING(deliveryId);
   return enqueueOpened(deps, endpointId, reopened, current.status);

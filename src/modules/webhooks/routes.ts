@@ -181,7 +181,7 @@ export const webhookRoutes = createRouter()
       tags,
       summary: "Send a delivered or failed delivery again",
       description:
-        "The delivery becomes `pending` and is queued with the same `webhook-id`, then retried on the usual schedule. A delivery still pending is 409 `DELIVERY_PENDING`; 503 `QUEUE_UNAVAILABLE` when the queue refuses it.",
+        "The delivery becomes `pending` and is queued with the same `webhook-id`, then retried on the usual schedule. A delivery still pending is 409 `DELIVERY_PENDING`, an inactive endpoint 409 `WEBHOOK_INACTIVE` (nothing changes); 503 `QUEUE_UNAVAILABLE` when the queue refuses it.",
       permission: "webhooks:update",
       request: { params: DeliveryParams },
       responses: { 202: json(DeliveryEnvelope, "Queued"), ...errors(404, 409, 503) },
