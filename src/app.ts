@@ -23,7 +23,7 @@ import { docsRoutes } from "./modules/docs";
 import { emailRoutes } from "./modules/email";
 import { integrationRoutes } from "./modules/integrations";
 import { learningRoutes } from "./modules/learning";
-import { oauthRoutes } from "./modules/oauth";
+import { OAUTH_CALLBACK_PATHS, oauthRoutes } from "./modules/oauth";
 import { registrationRoutes } from "./modules/registrations";
 import { reportRoutes, UNSUBSCRIBE_PATH } from "./modules/reports";
 import { sessionRoutes } from "./modules/sessions";
@@ -97,7 +97,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
 
   app.use(`${API_PREFIX}/*`, bootstrapAdmin());
   // The webhook events a request records are dispatched after its response.
-  app.use(`${API_PREFIX}/*`, dispatchRecordedEvents());
+  app.use(`${API_PREFIX}/*`, dispatchRecordedEvents(OAUTH_CALLBACK_PATHS));
 
   app.route("/", systemRoutes);
   app.route("/", authRoutes);

@@ -4,6 +4,7 @@ import { base32Decode, hotp, totpStep } from "../src/lib/totp";
 import { createUser, tokenFor } from "./factories";
 import { API, body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 import { formPost } from "./links";
+import { createEndpoint, receiverUrl, recordingQueue } from "./webhook-helpers";
 
 const OAUTH = "/api/v1/auth/oauth";
 type Provider = "google" | "github" | "oidc";
@@ -270,6 +271,21 @@ describe("GET /auth/oauth/{provider}/callback: full flows", () => {
       .bind(who.email.toLowerCase())
       .first<{ id: number }>();
     expect(outbox?.id).toBe(user?.id);
+  });
+
+  it("dispatches the new user's user.registered webhook right after the callback (a GET), not a relay run later", async () => {
+    const { webhook } = await createEndpoint({ url: receiverUrl("ok").url, events: ["user.registered"] });
+    const { sent, queue } = recordingQueue();
+    const client = clientAt({ now: () => Date.now() }, { WEBHOOK_QUEUE: queue });
+    const who = person();
+    await expectSignedIn(await (await startSignIn("google", { claims: who }, { client })).callback(), "/");
+    const user = await userByEmail(who.email);
+    const event = await env.DB.prepare(
+      "SELECT id FROM outbox_events WHERE event = 'user.registered' AND json_extract(payload, '$.data.user_id') = ?1",
+    )
+      .bind(user?.id)
+      .first<{ id: number }>();
+    expect(sent).toContainEqual({ event_id: event?.id, endpoint_id: webhook.id });
   });
 
   it("Google: a linked identity signs in its user again, whatever email the token now carries", async () => {

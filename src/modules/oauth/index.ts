@@ -1,2 +1,2 @@
 /** Sign-in with Google, GitHub and any OpenID Connect issuer (`/auth/oauth/*`). */
-export { oauthRoutes } from "./routes";
+export { OAUTH_CALLBACK_PATHS, oauthRoutes } from "./routes";

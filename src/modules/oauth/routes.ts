@@ -13,6 +13,9 @@ import { CallbackQuery, ProviderList, ProviderParam, StartQuery } from "./schema
 import { STATE_COOKIE, STATE_TTL_SECONDS } from "./state";
 
 const OAUTH = `${API_PREFIX}/auth/oauth`;
+
+/** The provider callbacks: GETs that may create a user (and record `user.registered`). */
+export const OAUTH_CALLBACK_PATHS = new RegExp(`^${OAUTH}/[^/]+/callback$`);
 const tags = ["Authentication"];
 
 /** The state cookie is sent only to the sign-in routes. */

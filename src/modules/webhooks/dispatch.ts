@@ -33,12 +33,15 @@ export async function enqueueDeliveries(queue: Queue, keys: readonly DeliveryKey
 /**
  * Dispatches, after the response, the events the request's batches recorded (`tapOutbox()` hands
  * them over from the outbox inserts' own results, so this adds no D1 round trip). A failed send is
- * logged; the relay sends those events later.
+ * logged; the relay sends those events later. Reads are let through untouched, except the GETs that
+ * `writingGets` matches (a sign-in callback that creates the user): their events would otherwise
+ * wait for the relay.
  */
-export function dispatchRecordedEvents(): MiddlewareHandler<AppEnv> {
+export function dispatchRecordedEvents(writingGets?: RegExp): MiddlewareHandler<AppEnv> {
   return function dispatchRecordedEventsMiddleware(c, next) {
     const method = c.req.method;
-    return method === "GET" || method === "HEAD" || method === "OPTIONS" ? next() : dispatchAfter(c, next);
+    const read = method === "GET" || method === "HEAD" || method === "OPTIONS";
+    return read && !(method === "GET" && writingGets?.test(c.req.path)) ? next() : dispatchAfter(c, next);
   };
 }
 
