@@ -363,7 +363,7 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
     expect(await userByEmail(squatter.email)).toMatchObject({ email_verified: 0 });
   });
 
-  it("asks an account with TOTP on for its code before signing it in", async () => {
+  it("asks an account with TOTP on for its code before signing it in, and links the identity only then", async () => {
     const existing = await verifiedUser();
     const token = await tokenFor(existing.id);
     const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
@@ -378,6 +378,8 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
     const html = await res.text();
     expect(html).toContain('action="/api/v1/auth/mfa/verify"');
     expect(await sessionsOf(existing.id)).toBe(1); // the test's own token's session only
+    // Only the first factor passed: the identity is not linked yet.
+    expect(await identitiesOf(existing.id)).toEqual([]);
     const mfaToken = /name="mfa_token" value="([^"]+)"/.exec(html)?.[1] ?? "";
     const done = await call(
       "/api/v1/auth/mfa/verify",
@@ -387,6 +389,8 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
     expect(done.headers.get("location")).toBe("/trainings");
     expect(done.headers.getSetCookie().some((c) => c.startsWith("access_token="))).toBe(true);
     expect(await sessionsOf(existing.id)).toBe(2);
+    // The code passed: now it is.
+    expect(await identitiesOf(existing.id)).toEqual([{ provider: "google", provider_user_id: who.sub }]);
   });
 
   it("lets a user have several identities", async () => {

@@ -38,4 +38,9 @@ export const AuthErrors = defineErrors({
     status: 503,
     detail: "Two-factor authentication is not configured on this server (MFA_ENCRYPTION_KEY)",
   }),
+  /** A provider identity being linked (OAuth sign-in, or its TOTP step) was linked by another sign-in meanwhile. */
+  OAUTH_IDENTITY_CONFLICT: () => ({
+    status: 409,
+    detail: "This account was linked by another sign-in at the same moment; sign in again",
+  }),
 });

@@ -1,5 +1,6 @@
 /** The auth module's public surface: the sign-in routes, the emailed-link routes, the second factor, and what other sign-ins reuse. */
 export { setAuthCookies } from "./cookies";
+export { AuthErrors } from "./errors";
 export { html, htmlResponse } from "./forms";
 export { FORM_POST_PATHS, linkRoutes } from "./link-routes";
 export { MFA_VERIFY_PATH, mfaChallenge, type SignInStep } from "./mfa-challenge";

@@ -2,7 +2,7 @@ import { API_PREFIX } from "../../app-info";
 import type { Deps } from "../../middleware/deps";
 import type { UserView } from "../access";
 import type { IssuedPair } from "../sessions";
-import { newToken } from "../tokens";
+import { type IdentityUse, newToken } from "../tokens";
 
 /** Where the second step of a sign-in is posted (JSON or the code page's form). */
 export const MFA_VERIFY_PATH = `${API_PREFIX}/auth/mfa/verify`;
@@ -32,10 +32,14 @@ export type SignInStep =
  */
 export async function mfaChallenge(
   deps: Deps,
-  user: { id: number; email: string },
+  user: { id: number; email: string; identity?: IdentityUse },
   next: string | null,
 ): Promise<{ challenge: MfaChallenge; save(): Promise<void> }> {
-  const token = await newToken(deps, { kind: "mfa", userId: user.id, email: user.email, next }, MFA_TOKEN_TTL_SECONDS);
+  const token = await newToken(
+    deps,
+    { kind: "mfa", userId: user.id, email: user.email, next, identity: user.identity ?? null },
+    MFA_TOKEN_TTL_SECONDS,
+  );
   return {
     challenge: {
       mfa_required: true,

@@ -6,10 +6,19 @@ import { verifyPassword } from "../../lib/password";
 import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
 import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
 import type { Deps } from "../../middleware/deps";
-import { findCredentialsById, linkUserStatement, recordLoginStatement, type UserView, userViewRead } from "../access";
+import {
+  findCredentialsById,
+  joinVerifiedDomainsStatements,
+  linkIdentityStatement,
+  linkUserStatement,
+  recordLoginStatement,
+  touchIdentityStatement,
+  type UserView,
+  userViewRead,
+} from "../access";
 import { auditStatement } from "../audit";
 import { type IssuedPair, openSession } from "../sessions";
-import { readToken, TokenErrors, useToken } from "../tokens";
+import { type IdentityUse, readToken, TokenErrors, useToken } from "../tokens";
 import { AuthErrors } from "./errors";
 import { checkTokenUser } from "./link-service";
 import { AttemptThrottle } from "./login-throttle";
@@ -84,6 +93,20 @@ async function spendCode(
     statements: [useRecoveryCodeStatement(deps.d1, userId, hash, isoNow(deps.clock)), codeSpentGuard(deps.d1)],
     method: "recovery_code",
   };
+}
+
+/**
+ * What a provider sign-in records of its identity once its code passed (`IdentityUse`): the link
+ * (with the organizations of the verified domain, as when it links without a second factor), or the
+ * use of an identity already linked.
+ */
+function identityStatements(deps: Deps, userId: number, identity: IdentityUse | null | undefined, at: string) {
+  if (!identity) return [];
+  if ("touch" in identity) return [touchIdentityStatement(deps.d1, identity.touch, at)];
+  return [
+    linkIdentityStatement(deps.d1, { ...identity.link, user: userId, at }),
+    ...joinVerifiedDomainsStatements(deps.d1, userId, at),
+  ];
 }
 
 function codeThrottle(deps: Deps, userId: number): AttemptThrottle {
@@ -214,6 +237,7 @@ export async function verifyMfa(
     ...session.statements,
     // The sign-in ends here, with the second factor: so does last_login.
     recordLoginStatement(deps.d1, user.id, null, at),
+    ...identityStatements(deps, user.id, valid.record.identity, at),
     ...throttle.releaseStatements(),
     auditStatement(deps.d1, { event: "mfa_login", user: user.id, meta: deps.meta, detail: spent.method, at }),
   ];
@@ -222,6 +246,8 @@ export async function verifyMfa(
   const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads()], {
     ...use.errors,
     ...codeSpentErrors(401),
+    unique: (name) =>
+      name.includes("oauth_identities") ? AuthErrors.OAUTH_IDENTITY_CONFLICT() : TokenErrors.LINK_TOKEN_USED(),
   });
   await use.forget();
   return {

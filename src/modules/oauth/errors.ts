@@ -38,8 +38,4 @@ export const OAuthErrors = defineErrors({
     status: 409,
     detail: `An account with this email address exists, but nobody has proved yet that the address is theirs, so ${provider} can't be linked to it: sign in to that account another way and verify its address first`,
   }),
-  OAUTH_IDENTITY_CONFLICT: () => ({
-    status: 409,
-    detail: "This account was linked by another sign-in at the same moment; sign in again",
-  }),
 });

@@ -9,19 +9,22 @@ import type { Deps } from "../../middleware/deps";
 import {
   findLinkUser,
   joinVerifiedDomainsStatements,
+  linkIdentityStatement,
   newUserStatements,
   recordLinkLoginStatement,
   recordLoginStatement,
   takenUsernames,
+  touchIdentityStatement,
   userConstraintErrors,
 } from "../access";
 import { auditStatement } from "../audit";
-import { mfaChallenge, type SignInStep } from "../auth";
+import { AuthErrors, mfaChallenge, type SignInStep } from "../auth";
 import { openSession } from "../sessions";
+import type { IdentityUse } from "../tokens";
 import { useOnce } from "../tokens";
 import { OAuthErrors } from "./errors";
 import { identityOf, type ProviderProfile } from "./identity";
-import { findLinkedUser, linkIdentityStatement, touchIdentityStatement } from "./identity-repository";
+import { findLinkedUser } from "./identity-repository";
 import { configuredProvider, PROVIDER_LABELS, type ProviderName, setupOf } from "./providers";
 import { newState, takeState } from "./state";
 
@@ -107,8 +110,12 @@ export interface SignInAccount {
   detail: string;
   /** A new user's username and email (for a 409 naming what a concurrent write took). */
   created?: { username: string; email: string };
-  /** An existing user with a TOTP second factor on: the sign-in waits for its code. */
-  mfa?: { id: number; email: string };
+  /**
+   * An existing user with a TOTP second factor on: the sign-in waits for its code, and so does what
+   * it records of the identity (`statements` are then empty: nothing is linked or recorded for a
+   * sign-in that only passed its first factor).
+   */
+  mfa?: { id: number; email: string; identity: IdentityUse };
 }
 
 /** A deactivated account is refused (audited, as a password login's refusal). */
@@ -133,14 +140,18 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
   const linked = await findLinkedUser(deps.db, provider, profile.subject);
   if (linked) {
     if (!linked.isActive) return refuseInactive(deps, linked.userId, provider);
+    const detail = `${provider}: linked identity`;
+    if (linked.totpEnabled) {
+      const identity = { touch: linked.identityId };
+      return { user: linked.userId, statements: [], detail, mfa: { id: linked.userId, email: linked.email, identity } };
+    }
     return {
       user: linked.userId,
       statements: [
         touchIdentityStatement(deps.d1, linked.identityId, at),
         recordLoginStatement(deps.d1, linked.userId, null, at),
       ],
-      detail: `${provider}: linked identity`,
-      ...(linked.totpEnabled ? { mfa: { id: linked.userId, email: linked.email } } : {}),
+      detail,
     };
   }
   const link = { provider, providerUserId: profile.subject, email: profile.email, at };
@@ -149,6 +160,15 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
     if (!profile.emailVerified) throw OAuthErrors.OAUTH_EMAIL_NOT_VERIFIED(PROVIDER_LABELS[provider]);
     if (!existing.emailVerified) throw OAuthErrors.OAUTH_ACCOUNT_NOT_VERIFIED(PROVIDER_LABELS[provider]);
     if (!existing.isActive) return refuseInactive(deps, existing.id, provider);
+    if (existing.totpEnabled) {
+      const identity = { link: { provider, providerUserId: profile.subject, email: profile.email } };
+      return {
+        user: existing.id,
+        statements: [],
+        detail: `${provider}: identity to link by verified email once the code passes`,
+        mfa: { id: existing.id, email: existing.email, identity },
+      };
+    }
     return {
       user: existing.id,
       statements: [
@@ -157,7 +177,6 @@ async function accountFor(deps: Deps, provider: ProviderName, profile: ProviderP
         ...joinVerifiedDomainsStatements(deps.d1, existing.id, at),
       ],
       detail: `${provider}: identity linked by verified email`,
-      ...(existing.totpEnabled ? { mfa: { id: existing.id, email: existing.email } } : {}),
     };
   }
   if (!profile.emailVerified) throw OAuthErrors.OAUTH_EMAIL_UNAVAILABLE(PROVIDER_LABELS[provider]);
@@ -247,7 +266,7 @@ export async function completeOAuthSignIn(
     {
       unique: async (name): Promise<AppError> => {
         if (use.isUse(name)) return OAuthErrors.OAUTH_STATE_USED();
-        if (name.includes("oauth_identities")) return OAuthErrors.OAUTH_IDENTITY_CONFLICT();
+        if (name.includes("oauth_identities")) return AuthErrors.OAUTH_IDENTITY_CONFLICT();
         const taken = account.created && userConstraintErrors(deps.db, account.created).unique;
         return taken ? taken(name) : HttpErrors.CONFLICT();
       },

@@ -2,6 +2,7 @@
 export { TokenErrors } from "./errors";
 export {
   hashWasUsed,
+  type IdentityUse,
   KV_MIN_TTL_SECONDS,
   LINK_KINDS,
   type LinkKind,

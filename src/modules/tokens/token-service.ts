@@ -46,7 +46,15 @@ export interface TokenRecord {
   issuedBy?: string | null;
   /** An email change's new address (the token is sent there; `email` is the address it replaces). */
   newEmail?: string | null;
+  /**
+   * An `mfa` token of a provider sign-in: what to record of the provider identity once the code
+   * passes, and not before: a link (signed in by verified email) or a use (already linked).
+   */
+  identity?: IdentityUse | null;
 }
+
+/** A provider identity to link to the token's user, or the id of a linked one that signed in. */
+export type IdentityUse = { link: { provider: string; providerUserId: string; email: string } } | { touch: number };
 
 /** A new token: `token` goes into the link; `save()` stores its record once the caller's batch has committed. */
 export interface PendingToken {
