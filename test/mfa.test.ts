@@ -176,6 +176,36 @@ describe("TOTP setup and enable", () => {
     );
   });
 
+  it("does not turn on a secret that a new setup replaced while the code of the old one was checked", async () => {
+    const a = await account();
+    const setup = await body(await a.client.send("POST", "/api/v1/auth/mfa/totp/setup", undefined, a.token));
+    const code = await hotp(base32Decode(setup.secret), totpStep(a.clock.now()));
+    // A concurrent setup commits between enable's read of the secret and its write.
+    let batches = 0;
+    const racing = new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            batches += 1;
+            if (batches === 2) {
+              await target
+                .prepare("UPDATE user_totp SET secret = 'replaced by another setup' WHERE user_id = ?1")
+                .bind(a.userId)
+                .run();
+            }
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const res = await clientAt(a.clock, { DB: racing }).send("POST", "/api/v1/auth/mfa/totp/enable", { code }, a.token);
+    await expectError(res, 400, "MFA_CODE_INVALID");
+    const row = await env.DB.prepare("SELECT enabled_at FROM user_totp WHERE user_id = ?1").bind(a.userId).first();
+    expect(row).toEqual({ enabled_at: null });
+  });
+
   it("refuses enable before setup, and setup without an encryption key", async () => {
     const a = await account();
     await expectError(

@@ -49,22 +49,26 @@ export function saveTotpSetupStatement(d1: D1Database, userId: number, sealed: s
 }
 
 /**
- * Accepts a code of time step `step`: records the step, and with `enableAt` turns the factor on.
- * Follow it with `codeSpentGuard()`: of two requests with the same code, one wins.
+ * Accepts a code of time step `step` of the sealed `secret` it was checked against: records the
+ * step, and with `enableAt` turns the factor on. Follow it with `codeSpentGuard()`: of two requests
+ * with the same code, one wins; and a secret replaced meanwhile (a new setup while enabling) is not
+ * turned on by a code of the one it replaced.
  */
 export function acceptTotpStepStatement(
   d1: D1Database,
   userId: number,
+  secret: string,
   step: number,
   enableAt: string | null,
 ): Statement {
   return statement(
     d1,
     `UPDATE user_totp SET last_step = ?2, enabled_at = coalesce(enabled_at, ?3)
-     WHERE user_id = ?1 AND last_step < ?2 AND (enabled_at IS NOT NULL) = (?3 IS NULL)`,
+     WHERE user_id = ?1 AND secret = ?4 AND last_step < ?2 AND (enabled_at IS NOT NULL) = (?3 IS NULL)`,
     userId,
     step,
     enableAt,
+    secret,
   );
 }
 

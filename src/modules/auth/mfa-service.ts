@@ -7,7 +7,7 @@ import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
 import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
 import type { Deps } from "../../middleware/deps";
 import {
-  findCredentialsById,
+  credentialsStatement,
   joinVerifiedDomainsStatements,
   linkIdentityStatement,
   linkUserStatement,
@@ -82,7 +82,10 @@ async function spendCode(
     const step = await matchTotp(secret, trimmed, deps.clock.now(), totp.lastStep);
     if (step === null) return null;
     return {
-      statements: [acceptTotpStepStatement(deps.d1, userId, step, options.enableAt), codeSpentGuard(deps.d1)],
+      statements: [
+        acceptTotpStepStatement(deps.d1, userId, totp.secret, step, options.enableAt),
+        codeSpentGuard(deps.d1),
+      ],
       method: "totp",
     };
   }
@@ -139,11 +142,13 @@ export async function setupTotp(deps: Deps, auth: { userId: number; username: st
 
 /** `POST /auth/mfa/totp/enable`: a code of the new secret turns it on and mints the recovery codes. */
 export async function enableTotp(deps: Deps, userId: number, code: string): Promise<{ recovery_codes: string[] }> {
-  const totp = await findTotp(deps.db, userId);
+  const throttle = codeThrottle(deps, userId);
+  // The factor is read in the batch that reserves the attempt (a request refused for the factor's
+  // state keeps it counted, as a wrong code: fail closed, and no extra round trip).
+  const [rows = []] = await throttle.reserve(totpStatement(deps.d1, userId));
+  const totp = rows[0];
   if (!totp) throw AuthErrors.MFA_NOT_SET_UP();
   if (totp.enabledAt) throw AuthErrors.MFA_ALREADY_ENABLED();
-  const throttle = codeThrottle(deps, userId);
-  await throttle.reserve();
   const at = isoNow(deps.clock);
   const spent = await spendCode(deps, userId, totp, code, { enableAt: at, recovery: false });
   if (!spent) {
@@ -171,16 +176,22 @@ export async function disableTotp(
   userId: number,
   input: { code?: string | undefined; password?: string | undefined },
 ): Promise<void> {
-  const totp = await findTotp(deps.db, userId);
-  if (!totp?.enabledAt) throw AuthErrors.MFA_NOT_ENABLED();
   const throttle = codeThrottle(deps, userId);
-  await throttle.reserve();
+  // The factor (and for a password proof the credentials) is read in the batch that reserves the
+  // attempt (kept counted when the factor is not on, as for enable).
+  const credentials = input.password !== undefined ? credentialsStatement(deps.db, { id: userId }) : undefined;
+  const [totpRows = [], credentialRows = []] = await throttle.reserve<unknown>(
+    totpStatement(deps.d1, userId),
+    ...(credentials ? [credentials.statement] : []),
+  );
+  const totp = (totpRows as TotpRow[])[0];
+  if (!totp?.enabledAt) throw AuthErrors.MFA_NOT_ENABLED();
   const at = isoNow(deps.clock);
   let proof: { statements: Statement[]; method: string } | null = null;
   if (input.code !== undefined) {
     proof = await spendCode(deps, userId, totp, input.code, { enableAt: null, recovery: true });
   } else if (input.password !== undefined) {
-    const user = await findCredentialsById(deps.db, userId);
+    const user = credentials?.row(credentialRows);
     const check = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash, deps.pepper) : null;
     proof = check?.ok ? { statements: [], method: "password" } : null;
   }

@@ -158,17 +158,27 @@ const credentialsBy = (column: typeof users.email | typeof users.username) =>
   );
 const credentialsByEmail = credentialsBy(users.email);
 const credentialsByUsername = credentialsBy(users.username);
+const credentialsById = prepared((db) =>
+  db
+    .select(credentialColumns())
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
 
 /**
  * The credentials row for a sign-in by email or username (case-insensitive; the lowest id, should
- * two differ only in case), as a read to batch: its `statement`, and the row from its rows.
+ * two differ only in case), or of a user by id, as a read to batch: its `statement`, and the row
+ * from its rows.
  */
-export function credentialsStatement(db: Db, login: { column: "email" | "username"; name: string }) {
-  const read = preparedStatement(
-    (login.column === "email" ? credentialsByEmail : credentialsByUsername)(db),
-    db.$client,
-    { name: login.name },
-  );
+export function credentialsStatement(db: Db, by: { column: "email" | "username"; name: string } | { id: number }) {
+  const read =
+    "id" in by
+      ? preparedStatement(credentialsById(db), db.$client, { id: by.id })
+      : preparedStatement((by.column === "email" ? credentialsByEmail : credentialsByUsername)(db), db.$client, {
+          name: by.name,
+        });
   return {
     statement: read.statement,
     row: (rows: unknown[]) => read.rows(rows)[0] as CredentialsRow | undefined,
