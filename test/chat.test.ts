@@ -557,16 +557,24 @@ describe("WebSocket /chat/connect", () => {
     for (const { ws } of open) ws.close();
   });
 
-  it("limits the questions per connection", async () => {
+  it("limits the user's questions over all its sockets: reconnecting does not reset the rate", async () => {
     const { token } = await signedIn("EMPLOYEE");
-    const { ws, next } = await openSocket({ Authorization: `Bearer ${token}` });
-    for (let i = 0; i < 10; i += 1) {
-      ws.send("{}");
-      expect((await next()).code).toBe("INVALID_MESSAGE");
+    const first = await openSocket({ Authorization: `Bearer ${token}` });
+    const second = await openSocket({ Authorization: `Bearer ${token}` });
+    for (let i = 0; i < 5; i += 1) {
+      for (const { ws, next } of [first, second]) {
+        ws.send("{}");
+        expect((await next()).code).toBe("INVALID_MESSAGE");
+      }
     }
-    ws.send(JSON.stringify({ message: "hello" }));
-    expect(await next()).toMatchObject({ type: "error", status: 429, code: "CHAT_RATE_LIMITED" });
-    ws.close();
+    first.ws.close();
+    second.ws.close();
+    const again = await openSocket({ Authorization: `Bearer ${token}` });
+    again.ws.send(JSON.stringify({ message: "hello" }));
+    const refused = await again.next();
+    expect(refused).toMatchObject({ type: "error", status: 429, code: "CHAT_RATE_LIMITED" });
+    expect(refused.detail).toMatch(/\d+ second/);
+    again.ws.close();
   });
 
   it("ends the socket once its session is signed out", async () => {

@@ -2,13 +2,26 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../env";
 import { systemClock } from "../lib/clock";
 import { depsOf } from "../middleware/deps";
-import { answerSocketMessage, ChatErrors, SOCKETS_PER_USER, type SocketState, socketIdentity } from "../modules/chat";
+import {
+  answerSocketMessage,
+  ChatErrors,
+  countQuestion,
+  type RateWindow,
+  SOCKETS_PER_USER,
+  type SocketState,
+  socketIdentity,
+} from "../modules/chat";
+
+/** Where the object keeps the user's question rate window (its storage outlives hibernation). */
+const RATE_WINDOW_KEY = "rate-window";
 
 /**
  * The chat WebSockets of one user (`CHAT_SOCKETS.idFromName("user:<id>")`), held with the hibernation
  * API: the object is evicted from memory while its sockets are idle and woken by the next message,
- * so idle sockets cost nothing. What each socket needs between messages (the caller's identity, its
- * rate window) is its attachment. The protocol itself is the chat module's (`answerSocketMessage`).
+ * so idle sockets cost nothing. What each socket needs between messages (the caller's identity) is
+ * its attachment; the user's question rate window, shared by all its sockets so that reconnecting
+ * does not reset it, is in the object's storage. The protocol itself is the chat module's
+ * (`answerSocketMessage`).
  * Reached only from `GET /api/v1/chat/connect` after authentication, which forwards the caller's id.
  */
 export class ChatSocket extends DurableObject<Bindings> {
@@ -24,7 +37,7 @@ export class ChatSocket extends DurableObject<Bindings> {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    const state: SocketState = { ...identity, windowStartMs: 0, count: 0 };
+    const state: SocketState = identity;
     server.serializeAttachment(state);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -32,10 +45,25 @@ export class ChatSocket extends DurableObject<Bindings> {
   /** One question, one JSON answer (or error). */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const deps = depsOf(this.env, systemClock);
-    const { reply, state, close } = await answerSocketMessage(deps, ws.deserializeAttachment() as SocketState, message);
-    ws.serializeAttachment(state);
+    const { reply, close } = await answerSocketMessage(
+      deps,
+      ws.deserializeAttachment() as SocketState,
+      message,
+      (now) => this.admit(now),
+    );
     ws.send(JSON.stringify(reply));
     if (close) ws.close(4401, "session ended");
+  }
+
+  /**
+   * Counts a question in the user's window; the seconds to wait when over the rate. A read and a
+   * write of the object's storage with nothing awaited between them: the object takes no other event
+   * meanwhile, so two sockets' questions are both counted.
+   */
+  private async admit(now: number): Promise<number | undefined> {
+    const { window, retryAfter } = countQuestion(await this.ctx.storage.get<RateWindow>(RATE_WINDOW_KEY), now);
+    await this.ctx.storage.put(RATE_WINDOW_KEY, window);
+    return retryAfter;
   }
 
   /** Completes the closing handshake the client began (1005/1006 are not codes one may send back). */

@@ -12,7 +12,7 @@ export const ChatErrors = defineErrors({
   /** WebSocket: the per-connection rate was exceeded. */
   CHAT_RATE_LIMITED: (retryAfter: number) => ({
     status: 429,
-    detail: `Too many messages on this connection; try again in ${retryAfter} seconds`,
+    detail: `Too many questions this minute; try again in ${retryAfter} seconds`,
   }),
   /** WebSocket: the session that opened the socket has ended (logout, deactivation, expiry). */
   SESSION_ENDED: () => ({ status: 401, detail: "The session that opened this connection is no longer valid" }),

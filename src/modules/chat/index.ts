@@ -3,6 +3,8 @@ export { ChatErrors } from "./errors";
 export { chatRoutes } from "./routes";
 export {
   answerSocketMessage,
+  countQuestion,
+  type RateWindow,
   SOCKETS_PER_USER,
   type SocketReply,
   type SocketState,

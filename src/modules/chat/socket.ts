@@ -19,7 +19,7 @@ export const SOCKET_SESSION_HEADER = "X-Chat-Session-Id";
 
 /** Largest message accepted on the socket, in bytes (UTF-8). */
 export const SOCKET_MAX_MESSAGE_BYTES = 8 * 1024;
-/** Questions per connection per minute. */
+/** Questions per user per minute, over all its sockets (the window outlives a reconnection). */
 export const SOCKET_MESSAGES_PER_MINUTE = 10;
 /** Open chat sockets per user (one Durable Object holds them all). */
 export const SOCKETS_PER_USER = 5;
@@ -28,9 +28,32 @@ export const SOCKETS_PER_USER = 5;
 export interface SocketState {
   userId: number;
   sessionId: string;
-  /** The current rate window's start (epoch ms) and the questions counted in it. */
-  windowStartMs: number;
+}
+
+/** The user's question rate window: its start (epoch ms) and the questions counted in it. */
+export interface RateWindow {
+  startMs: number;
   count: number;
+}
+
+/**
+ * Counts a question in `window` at `now`: the window to keep, and when over
+ * `SOCKET_MESSAGES_PER_MINUTE` the seconds to wait (a refused question is not counted).
+ */
+export function countQuestion(
+  window: RateWindow | undefined,
+  now: number,
+): { window: RateWindow; retryAfter?: number } {
+  const fresh = !window || now - window.startMs >= 60_000;
+  const startMs = fresh ? now : window.startMs;
+  const count = (fresh ? 0 : window.count) + 1;
+  if (count > SOCKET_MESSAGES_PER_MINUTE) {
+    return {
+      window: { startMs, count: count - 1 },
+      retryAfter: Math.max(1, Math.ceil((startMs + 60_000 - now) / 1000)),
+    };
+  }
+  return { window: { startMs, count } };
 }
 
 /** The identity the Worker forwarded, or undefined when the request did not come from it. */
@@ -55,39 +78,38 @@ const errorReply = (err: AppError): SocketReply => ({
 
 /**
  * Answers one socket message `{"message": "...", "conversation_id"?: n}` as `POST /chat/send` does,
- * after the size limit, the per-connection rate and a check that the session that opened the socket
- * is still valid (a logout or deactivation ends the socket: `close`).
+ * after the size limit, the user's question rate (`admit(now)` counts the question in the window the
+ * Durable Object keeps for all the user's sockets and answers the seconds to wait when over it) and a
+ * check that the session that opened the socket is still valid (a logout or deactivation ends the
+ * socket: `close`).
  */
 export async function answerSocketMessage(
   deps: Deps,
   state: SocketState,
   raw: string | ArrayBuffer,
-): Promise<{ reply: SocketReply; state: SocketState; close?: boolean }> {
+  admit: (now: number) => Promise<number | undefined>,
+): Promise<{ reply: SocketReply; close?: boolean }> {
   const bytes = typeof raw === "string" ? new TextEncoder().encode(raw).byteLength : raw.byteLength;
   if (bytes > SOCKET_MAX_MESSAGE_BYTES) {
-    return { reply: errorReply(ChatErrors.MESSAGE_TOO_LARGE(SOCKET_MAX_MESSAGE_BYTES)), state };
+    return { reply: errorReply(ChatErrors.MESSAGE_TOO_LARGE(SOCKET_MAX_MESSAGE_BYTES)) };
   }
   const now = deps.clock.now();
-  const fresh = now - state.windowStartMs >= 60_000;
-  const counted = { ...state, windowStartMs: fresh ? now : state.windowStartMs, count: (fresh ? 0 : state.count) + 1 };
-  if (counted.count > SOCKET_MESSAGES_PER_MINUTE) {
-    const retryAfter = Math.max(1, Math.ceil((counted.windowStartMs + 60_000 - now) / 1000));
-    return { reply: errorReply(ChatErrors.CHAT_RATE_LIMITED(retryAfter)), state: { ...counted, count: state.count } };
-  }
+  const retryAfter = await admit(now);
+  if (retryAfter !== undefined) return { reply: errorReply(ChatErrors.CHAT_RATE_LIMITED(retryAfter)) };
   const input = parseQuestion(raw);
-  if (input instanceof AppError) return { reply: errorReply(input), state: counted };
+  if (input instanceof AppError) return { reply: errorReply(input) };
 
   const subject = await loadAuthSubject(deps.d1, state.userId, state.sessionId, isoAt(now));
   if (!subject || subject.sessionRevoked || !subject.isActive) {
-    return { reply: errorReply(ChatErrors.SESSION_ENDED()), state: counted, close: true };
+    return { reply: errorReply(ChatErrors.SESSION_ENDED()), close: true };
   }
   try {
     const data = await sendMessage(deps, { ...subject.context, via: "bearer" }, input);
-    return { reply: { type: "answer", data }, state: counted };
+    return { reply: { type: "answer", data } };
   } catch (err) {
-    if (err instanceof AppError) return { reply: errorReply(err), state: counted };
+    if (err instanceof AppError) return { reply: errorReply(err) };
     console.error(JSON.stringify({ level: "error", msg: "chat socket message failed", error: String(err) }));
-    return { reply: errorReply(HttpErrors.INTERNAL_ERROR("Internal server error")), state: counted };
+    return { reply: errorReply(HttpErrors.INTERNAL_ERROR("Internal server error")) };
   }
 }
 
