@@ -76,3 +76,27 @@ export async function createTraining(token: string, overrides: Record<string, un
   expect(res.status).toBe(201);
   return (await body(res)).training;
 }
+
+/** The password of users made by `registered()`. */
+export const REGISTERED_PASSWORD = "correct horse battery staple";
+
+/**
+ * A new EMPLOYEE registered through `POST /auth/register` (so it signs in with a password), with its
+ * tokens: real ones, carrying its authorization (`az`) as a sign-in's do.
+ */
+export async function registered(prefix = "reg") {
+  const username = unique(prefix);
+  const email = `${username}@example.test`;
+  const res = await send("POST", "/api/v1/auth/register", { username, email, password: REGISTERED_PASSWORD });
+  expect(res.status).toBe(201);
+  const json = await body(res);
+  return {
+    id: json.user.id as number,
+    username,
+    email,
+    access: json.access_token as string,
+    refresh: json.refresh_token as string,
+  };
+}
+
+export type Registered = Awaited<ReturnType<typeof registered>>;

@@ -1,26 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createUser } from "./factories";
+import { createUser, REGISTERED_PASSWORD, registered } from "./factories";
 import { body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 import { emailsTo, formPost, tokenFromEmail } from "./links";
 
-const PASSWORD = "correct horse battery staple";
+const PASSWORD = REGISTERED_PASSWORD;
 const NEW_PASSWORD = "another long passphrase 42";
 const RESET = "/api/v1/auth/password-reset";
-
-async function registered() {
-  const username = unique("pr");
-  const email = `${username}@example.test`;
-  const res = await send("POST", "/api/v1/auth/register", { username, email, password: PASSWORD });
-  expect(res.status).toBe(201);
-  const json = await body(res);
-  return {
-    id: json.user.id as number,
-    username,
-    email,
-    access: json.access_token as string,
-    refresh: json.refresh_token as string,
-  };
-}
 
 async function resetToken(email: string) {
   expect((await send("POST", RESET, { email })).status).toBe(202);
@@ -42,7 +27,7 @@ describe("password reset", () => {
   });
 
   it("sets the new password and revokes every session of the user", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const second = await body(await login(user.email, PASSWORD));
     const token = await resetToken(user.email);
 
@@ -74,7 +59,7 @@ describe("password reset", () => {
   });
 
   it("applies the password policy (422) without using the token up", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await resetToken(user.email);
     await expectError(
       await send("POST", `${RESET}/confirm`, { token, new_password: "short" }),
@@ -112,7 +97,7 @@ describe("password reset", () => {
   });
 
   it("accepts the reset page's form from this site only, answering a page", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await resetToken(user.email);
     const fields = { token, new_password: NEW_PASSWORD };
     await expectError(
@@ -129,7 +114,7 @@ describe("password reset", () => {
 
 describe("email verification", () => {
   it("registration queues the verification email with the user, in its batch", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const row = await env.DB.prepare("SELECT user_id, kind, status FROM emails WHERE to_address = ?1")
       .bind(user.email)
       .first<{ user_id: number; kind: string }>();
@@ -137,7 +122,7 @@ describe("email verification", () => {
   });
 
   it("a failed registration (taken email) stores no email", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const res = await send("POST", "/api/v1/auth/register", {
       username: unique("dup"),
       email: user.email,
@@ -148,7 +133,7 @@ describe("email verification", () => {
   });
 
   it("POST /auth/verify-email/confirm sets email_verified, once", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await tokenFromEmail(user.email, "email_verification");
     const res = await send("POST", "/api/v1/auth/verify-email/confirm", { token });
     expect(res.status).toBe(200);
@@ -158,7 +143,7 @@ describe("email verification", () => {
   });
 
   it("the link's page GET /auth/verify-email sets email_verified", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await tokenFromEmail(user.email, "email_verification");
     const page = await call(`/api/v1/auth/verify-email?token=${token}`);
     expect(page.status).toBe(200);
@@ -168,7 +153,7 @@ describe("email verification", () => {
   });
 
   it("a verification token is refused by the magic-link and reset flows", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await tokenFromEmail(user.email, "email_verification");
     await expectError(await send("POST", "/api/v1/auth/magic-link/verify", { token }), 400, "LINK_TOKEN_WRONG_KIND");
     await expectError(
@@ -179,7 +164,7 @@ describe("email verification", () => {
   });
 
   it("POST /auth/verify-email sends it again while unverified, and not once verified", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const res = await send("POST", "/api/v1/auth/verify-email", undefined, user.access);
     expect(res.status).toBe(202);
     expect(await emailsTo(user.email)).toHaveLength(2);
@@ -192,7 +177,7 @@ describe("email verification", () => {
   });
 
   it("a token sent to an address the user no longer has is refused", async () => {
-    const user = await registered();
+    const user = await registered("pr");
     const token = await tokenFromEmail(user.email, "email_verification");
     await env.DB.prepare("UPDATE users SET email = ?2 WHERE id = ?1")
       .bind(user.id, `${unique("moved")}@example.test`)
