@@ -349,6 +349,51 @@ describe("report crons", () => {
     await runCron("0 2 * * *", at);
     expect(await count(daily)).toBe(1);
   });
+
+  it("redoes a failed run from the every-minute run, 5 minutes after its time, and records it done", async () => {
+    const at = Date.parse("2026-11-26T02:00:00Z");
+    const daily =
+      "SELECT count(*) AS n FROM reports WHERE source = 'schedule' AND period_start = '2026-11-25T00:00:00.000Z'";
+    const recorded = () =>
+      count(
+        "SELECT count(*) AS n FROM scheduled_runs WHERE cron = '0 2 * * *' AND scheduled_for = ?1",
+        new Date(at).toISOString(),
+      );
+    // A completed earlier run (the daily cron is deployed), then this one fails.
+    await runCron("0 2 * * *", at - 86_400_000);
+    const failing = new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: simulated outage"));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await runCron("0 2 * * *", at, { DB: failing });
+    errors.mockRestore();
+    expect(await count(daily)).toBe(0);
+    expect(await recorded()).toBe(0);
+    // Within 5 minutes of its time the run's own trigger may still come: left alone.
+    await runCron("* * * * *", at + 3 * 60_000);
+    expect(await count(daily)).toBe(0);
+    await runCron("* * * * *", at + 6 * 60_000);
+    expect(await count(daily)).toBe(1);
+    expect(await recorded()).toBe(1);
+    // Done: later minutes do nothing more.
+    await runCron("* * * * *", at + 7 * 60_000);
+    expect(await count(daily)).toBe(1);
+  });
+
+  it("does not redo a cron that never completed a run (a fresh deployment waits for its trigger)", async () => {
+    await env.DB.prepare("DELETE FROM scheduled_runs WHERE cron = '0 7 * * 1'").run();
+    const monday = Date.parse("2026-12-07T07:00:00Z");
+    await runCron("* * * * *", monday + 60 * 60_000);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM reports WHERE source = 'schedule' AND period_start = '2026-11-30T00:00:00.000Z'",
+      ),
+    ).toBe(0);
+  });
 });
 
 // Last in the file: its 60 users would push later tests' recipients past the first chunk.

@@ -1,62 +1,103 @@
+import { lastCompletedRunsStatement, recordCompletedRunStatement } from "../db/scheduled-runs";
+import { runBatch, runOne } from "../db/statement";
 import type { Bindings } from "../env";
-import { systemClock } from "../lib/clock";
-import { depsOf } from "../middleware/deps";
+import { isoAt, systemClock } from "../lib/clock";
+import { type Deps, depsOf } from "../middleware/deps";
 import { relayQueuedEmails } from "../modules/email";
-import { runReportCron } from "../modules/reports";
+import { REPORT_SCHEDULES, runReportCron } from "../modules/reports";
 import { purgeExpired } from "../modules/retention";
 import { relayOutbox } from "../modules/webhooks";
 
-/** The every-minute trigger: the webhook outbox relay. */
+/** The every-minute trigger: the relays, and redoing a report run that did not complete. */
 const RELAY_CRON = "* * * * *";
+/** A report run that did not complete is redone once this long has passed since its time (its own trigger goes first). */
+const REDO_AFTER_MS = 5 * 60_000;
 
 /**
  * Cron triggers (see `wrangler.toml`): every run purges what is past its retention (audit events,
  * expired sessions and refresh tokens; harmless when repeated), then does its cron's report work
  * (`runReportCron`: the daily report, the weekly delivery), idempotent per scheduled time. Each part's
- * failure is logged and leaves the other part, and the next run, unaffected. The every-minute run
- * relays instead what a request could not hand to its queue: webhook events and emails.
+ * failure is logged and leaves the other part unaffected; a run whose parts all succeeded is recorded
+ * (`scheduled_runs`). The every-minute run relays what a request could not hand to its queue (webhook
+ * events and emails) and redoes the latest run of each report cron when it was not recorded (it
+ * failed, or its trigger never came), every minute until it completes; a cron never recorded (a fresh
+ * deployment) is left to its trigger.
  */
 export async function handleScheduled(
   controller: ScheduledController,
   env: Bindings,
   _ctx: ExecutionContext,
 ): Promise<void> {
+  const deps = depsOf(env, systemClock);
   if (controller.cron === RELAY_CRON) {
-    const deps = depsOf(env, systemClock);
-    // Each relay on its own: one failing leaves the other to run.
-    const [events, emails] = await Promise.allSettled([relayOutbox(deps), relayQueuedEmails(deps)]);
-    for (const [what, result] of [
-      ["webhook events", events],
-      ["emails", emails],
+    // Each on its own: one failing leaves the others to run.
+    const [events, emails, redone] = await Promise.allSettled([
+      relayOutbox(deps),
+      relayQueuedEmails(deps),
+      redoIncompleteRuns(deps, controller.scheduledTime),
+    ]);
+    for (const [what, done, key, result] of [
+      ["webhook events relay", "webhook events relayed", "relayed", events],
+      ["emails relay", "emails relayed", "relayed", emails],
+      ["scheduled runs redo", "scheduled runs redone", "crons", redone],
     ] as const) {
       if (result.status === "rejected") {
-        console.error(JSON.stringify({ level: "error", msg: `${what} relay failed`, error: String(result.reason) }));
+        console.error(JSON.stringify({ level: "error", msg: `${what} failed`, error: String(result.reason) }));
       } else if (result.value) {
-        console.log(JSON.stringify({ level: "info", msg: `${what} relayed`, relayed: result.value }));
+        console.log(JSON.stringify({ level: "info", msg: done, [key]: result.value }));
       }
     }
     return;
   }
-  const deps = depsOf(env, systemClock);
+  await runCron(deps, controller.cron, controller.scheduledTime);
+}
+
+/** Runs the parts of a cron's run scheduled at `scheduledTime`; records the run when every part succeeded. */
+async function runCron(deps: Deps, cron: string, scheduledTime: number): Promise<boolean> {
   const parts = {
     purged: () => purgeExpired(deps),
-    reports: () => runReportCron(deps, controller.cron, controller.scheduledTime),
+    reports: () => runReportCron(deps, cron, scheduledTime),
   };
   const done: Record<string, unknown> = {};
+  let failed = false;
   for (const [part, run] of Object.entries(parts)) {
     try {
       done[part] = await run();
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "scheduled run failed",
-          cron: controller.cron,
-          part,
-          error: String(err),
-        }),
-      );
+      failed = true;
+      console.error(JSON.stringify({ level: "error", msg: "scheduled run failed", cron, part, error: String(err) }));
     }
   }
-  console.log(JSON.stringify({ level: "info", msg: "scheduled run", cron: controller.cron, ...done }));
+  if (!failed) {
+    const scheduledFor = isoAt(Math.floor(scheduledTime / 60_000) * 60_000);
+    await runBatch(deps.d1, [recordCompletedRunStatement(deps.d1, cron, scheduledFor, isoAt(deps.clock.now()))]);
+  }
+  console.log(JSON.stringify({ level: "info", msg: "scheduled run", cron, ...done }));
+  return !failed;
+}
+
+/**
+ * Redoes the latest run (at or before `now`) of each report cron that has an earlier run recorded
+ * but not this one, once `REDO_AFTER_MS` have passed since its time. One read when there is nothing
+ * to redo. Returns the crons redone.
+ */
+async function redoIncompleteRuns(deps: Deps, now: number): Promise<string[] | undefined> {
+  const last = await runOne(
+    deps.d1,
+    lastCompletedRunsStatement(
+      deps.d1,
+      REPORT_SCHEDULES.map((s) => s.cron),
+    ),
+  );
+  const redone: string[] = [];
+  for (const schedule of REPORT_SCHEDULES) {
+    const due = schedule.latestAt(now);
+    const recorded = last.find((r) => r.cron === schedule.cron)?.last;
+    if (!recorded || recorded >= isoAt(due) || now - due < REDO_AFTER_MS) continue;
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "redoing a scheduled run", cron: schedule.cron, at: isoAt(due) }),
+    );
+    if (await runCron(deps, schedule.cron, due)) redone.push(schedule.cron);
+  }
+  return redone.length ? redone : undefined;
 }

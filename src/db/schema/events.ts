@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 
 /**
@@ -19,4 +19,20 @@ export const outboxEvents = sqliteTable(
     leasedUntil: text("leased_until"),
   },
   (t) => [index("outbox_events_pending_idx").on(t.dispatchedAt, t.id)],
+);
+
+/**
+ * The cron runs that completed (every part succeeded), by cron and scheduled time: the every-minute
+ * run redoes the latest run of a cron that has none (it failed, or its trigger was missed), so a
+ * failed scheduled run is not lost until the next period.
+ */
+export const scheduledRuns = sqliteTable(
+  "scheduled_runs",
+  {
+    cron: text("cron").notNull(),
+    /** The run's scheduled time (ISO 8601, whole minute). */
+    scheduledFor: text("scheduled_for").notNull(),
+    completedAt: text("completed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cron, t.scheduledFor] })],
 );

@@ -7,9 +7,32 @@ export const DAILY_REPORT_CRON = "0 2 * * *";
 export const WEEKLY_DELIVERY_CRON = "0 7 * * 1";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** Midnight UTC of the day of `ms`. */
 const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+
+/**
+ * The report crons, each with the time of its latest run at or before `now` (epoch ms): what the
+ * every-minute run redoes when that run did not complete (see `src/jobs/scheduled.ts`).
+ */
+export const REPORT_SCHEDULES: readonly { cron: string; latestAt(now: number): number }[] = [
+  {
+    cron: DAILY_REPORT_CRON, // 02:00 UTC every day
+    latestAt: (now) => {
+      const today = dayStart(now) + 2 * HOUR_MS;
+      return today <= now ? today : today - DAY_MS;
+    },
+  },
+  {
+    cron: WEEKLY_DELIVERY_CRON, // 07:00 UTC on Mondays
+    latestAt: (now) => {
+      const day = dayStart(now);
+      const monday = day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS + 7 * HOUR_MS;
+      return monday <= now ? monday : monday - 7 * DAY_MS;
+    },
+  },
+];
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Where links in scheduled emails point: `PUBLIC_URL` (no request to take an origin from). */

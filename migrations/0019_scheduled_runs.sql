@@ -1,0 +1,6 @@
+CREATE TABLE `scheduled_runs` (
+	`cron` text NOT NULL,
+	`scheduled_for` text NOT NULL,
+	`completed_at` text NOT NULL,
+	PRIMARY KEY(`cron`, `scheduled_for`)
+);
