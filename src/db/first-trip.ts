@@ -82,7 +82,12 @@ export function withFirstTrip(base: D1Database, check: FirstTripCheck): CheckedD
         check.verify((results[0]?.results ?? []) as Record<string, unknown>[]);
         return results.slice(writes ? 2 : 1);
       } catch (err) {
-        if (!String(err).includes(`${check.guardMark}:`)) throw err;
+        if (!String(err).includes(`${check.guardMark}:`)) {
+          // The batch failed for a reason of its own (a guard or constraint of the route's): nothing
+          // of it ran, the token check included, so the request's next trip carries the check again.
+          first = null;
+          throw err;
+        }
         // The guard refused: read again to answer with the precise reason.
         const [head] = await base.batch([check.read]);
         check.verify((head?.results ?? []) as Record<string, unknown>[]);

@@ -8,7 +8,6 @@ import { DEFAULT_ROLE } from "../../lib/permissions";
 import type { Deps } from "../../middleware/deps";
 import {
   credentialsStatement,
-  findCredentialsById,
   joinableOrganizationIds,
   newUserStatements,
   recordLoginStatement,
@@ -187,11 +186,9 @@ export async function changePassword(
   auth: { userId: number; username: string; sessionId: string },
   input: { current_password: string; new_password: string },
 ): Promise<void> {
-  // By id: the row checked is the row written, whatever renames happen meanwhile.
-  const user = await findCredentialsById(deps.db, auth.userId);
-  // The new password is judged before the current one is checked, so that a refused new password
-  // does not spend an attempt.
-  await assertAcceptablePassword(deps.assets, input.new_password, "new_password", user?.username);
+  // The new password is judged before anything is read or counted, so that a refused new password
+  // does not spend an attempt (against the username the access token carries).
+  await assertAcceptablePassword(deps.assets, input.new_password, "new_password", auth.username);
   if (input.new_password === input.current_password) {
     throw invalid(["body", "new_password"], "New password must differ from the current one");
   }
@@ -200,7 +197,11 @@ export async function changePassword(
     { kind: "password_change", subject: `user:${auth.userId}` },
     { subject: AuthErrors.PASSWORD_CHECK_LOCKED, source: AuthErrors.PASSWORD_CHECK_LOCKED },
   );
-  await throttle.reserve();
+  // By id, in the batch that reserves the attempt: the row checked is the row written, whatever
+  // renames happen meanwhile.
+  const credentials = credentialsStatement(deps.db, { id: auth.userId });
+  const [rows = []] = await throttle.reserve(credentials.statement);
+  const user = credentials.row(rows);
   const check = await verifyPassword(input.current_password, user?.passwordHash ?? DUMMY_HASH, deps.pepper);
   const at = isoNow(deps.clock);
   if (!user?.passwordHash || !check.ok) {
