@@ -557,6 +557,21 @@ describe("WebSocket /chat/connect", () => {
     for (const { ws } of open) ws.close();
   });
 
+  it("gives the slots of sockets whose session ended to a new connection, closing those sockets", async () => {
+    const name = unique("wsslots");
+    const password = "a long enough passphrase";
+    const reg = await body(
+      await send("POST", "/api/v1/auth/register", { username: name, email: `${name}@example.test`, password }),
+    );
+    const old = [];
+    for (let i = 0; i < 5; i += 1) old.push(await openSocket({ Authorization: `Bearer ${reg.access_token}` }));
+    expect((await send("POST", "/api/v1/auth/logout", undefined, reg.access_token)).status).toBe(200);
+    const login = await body(await send("POST", "/api/v1/auth/login", { username: name, password }));
+    const { ws } = await openSocket({ Authorization: `Bearer ${login.access_token}` });
+    for (const socket of old) expect(await socket.closed).toBe(4401);
+    ws.close();
+  });
+
   it("limits the user's questions over all its sockets: reconnecting does not reset the rate", async () => {
     const { token } = await signedIn("EMPLOYEE");
     const first = await openSocket({ Authorization: `Bearer ${token}` });

@@ -6,6 +6,7 @@ import {
   answerSocketMessage,
   ChatErrors,
   countQuestion,
+  liveSessionIds,
   type RateWindow,
   SOCKETS_PER_USER,
   type SocketState,
@@ -31,7 +32,19 @@ export class ChatSocket extends DurableObject<Bindings> {
     if (!identity || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Not a chat socket request", { status: 400 });
     }
-    if (this.ctx.getWebSockets().length >= SOCKETS_PER_USER) {
+    let open = this.ctx.getWebSockets();
+    if (open.length >= SOCKETS_PER_USER) {
+      // Sockets whose session has ended give their slots up (closed as at their next message).
+      const states = open.map((ws) => ({ ws, state: ws.deserializeAttachment() as SocketState }));
+      const live = await liveSessionIds(
+        depsOf(this.env, systemClock),
+        identity.userId,
+        states.map((s) => s.state.sessionId),
+      );
+      for (const { ws, state } of states) if (!live.has(state.sessionId)) ws.close(4401, "session ended");
+      open = states.filter((s) => live.has(s.state.sessionId)).map((s) => s.ws);
+    }
+    if (open.length >= SOCKETS_PER_USER) {
       const err = ChatErrors.TOO_MANY_CONNECTIONS(SOCKETS_PER_USER);
       return Response.json({ detail: err.detail, status: "error", code: err.code }, { status: err.status });
     }

@@ -4,6 +4,7 @@ export { chatRoutes } from "./routes";
 export {
   answerSocketMessage,
   countQuestion,
+  liveSessionIds,
   type RateWindow,
   SOCKETS_PER_USER,
   type SocketReply,

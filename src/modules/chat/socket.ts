@@ -1,7 +1,9 @@
 import { loadAuthSubject } from "../../db/auth-subject";
+import { runOne } from "../../db/statement";
 import { isoAt } from "../../lib/clock";
 import { AppError, HttpErrors } from "../../lib/errors";
 import type { Deps } from "../../middleware/deps";
+import { liveSessionIdsStatement } from "../sessions";
 import { sendMessage } from "./chat-service";
 import { ChatErrors } from "./errors";
 import { SendBody, type SendResult } from "./schemas";
@@ -54,6 +56,18 @@ export function countQuestion(
     };
   }
   return { window: { startMs, count } };
+}
+
+/**
+ * Which of the sessions of `userId`'s open sockets are still live (one read): a socket whose session
+ * ended (logout, expiry, deactivation) gives its slot up to a new connection.
+ */
+export async function liveSessionIds(deps: Deps, userId: number, sessionIds: readonly string[]): Promise<Set<string>> {
+  const rows = await runOne(
+    deps.d1,
+    liveSessionIdsStatement(deps.d1, userId, [...new Set(sessionIds)], isoAt(deps.clock.now())),
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The identity the Worker forwarded, or undefined when the request did not come from it. */

@@ -181,3 +181,24 @@ export function revokeUserSessionsStatement(
     r.reason,
   );
 }
+
+/**
+ * Which of `sessionIds` are still usable for `userId` at `now`: open, unexpired, and the user
+ * active (a chat socket's slot is kept only while its session is).
+ */
+export function liveSessionIdsStatement(
+  d1: D1Database,
+  userId: number,
+  sessionIds: readonly string[],
+  now: string,
+): Statement<{ id: string }> {
+  return statement(
+    d1,
+    `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.user_id = ?1 AND s.id IN (SELECT value FROM json_each(?2))
+        AND s.revoked_at IS NULL AND s.expires_at > ?3 AND u.is_active = 1`,
+    userId,
+    JSON.stringify(sessionIds),
+    now,
+  );
+}
