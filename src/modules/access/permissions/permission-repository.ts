@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
+import { prepared, preparedStatement } from "../../../db/prepared";
 import { permissions } from "../../../db/schema";
 import { amongIds } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
@@ -67,6 +68,77 @@ export async function findPermissionsByIds(db: Db, ids: readonly number[]): Prom
   if (ids.length === 0) return [];
   return (await db.select(columns).from(permissions).where(amongIds(permissions.id, ids))) as PermissionRow[];
 }
+
+/**
+ * A read of permissions to batch with others: its `statement`, and the permission rows from that
+ * statement's rows.
+ */
+export interface PermissionsRead {
+  statement: Statement;
+  rows(results: unknown[]): PermissionRow[];
+}
+
+function permissionsRead(query: object, db: Db, values: Record<string, unknown>): PermissionsRead {
+  const read = preparedStatement(query, db.$client, values);
+  return { statement: read.statement, rows: (results) => read.rows(results) as PermissionRow[] };
+}
+
+/** `findPermission()` as a read to batch: after a write, the view it answers. */
+export function permissionStatement(db: Db, id: number): PermissionsRead {
+  return permissionsRead(permissionById(db), db, { id });
+}
+const permissionById = prepared((db) =>
+  db
+    .select(columns)
+    .from(permissions)
+    .where(eq(permissions.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * `findPermissionsByIds()` as a read to batch (the ids bound as one JSON parameter, as `amongIds()`
+ * binds them, so that a long list stays within D1's 100 bound parameters).
+ */
+export function permissionsByIdsStatement(db: Db, ids: readonly number[]): PermissionsRead {
+  return permissionsRead(permissionsByIds(db), db, { ids: JSON.stringify(ids) });
+}
+const permissionsByIds = prepared((db) =>
+  db
+    .select(columns)
+    .from(permissions)
+    .where(sql`${permissions.id} IN (SELECT value FROM json_each(${sql.placeholder("ids")}))`)
+    .prepare(),
+);
+
+/**
+ * The permission of key `resource:action` in organization `organizationId` (null: global), unique
+ * there, as a read to batch after the statement that inserts it (its id is not known yet).
+ */
+export function newPermissionStatement(
+  db: Db,
+  p: { resource: string; action: string; organizationId: number | null },
+): PermissionsRead {
+  return permissionsRead(permissionByKey(db), db, {
+    resource: p.resource,
+    action: p.action,
+    organizationId: p.organizationId,
+  });
+}
+const permissionByKey = prepared((db) =>
+  db
+    .select(columns)
+    .from(permissions)
+    .where(
+      and(
+        eq(permissions.resource, sql.placeholder("resource")),
+        eq(permissions.action, sql.placeholder("action")),
+        sql`${permissions.organizationId} IS ${sql.placeholder("organizationId")}`,
+      ),
+    )
+    .limit(1)
+    .prepare(),
+);
 
 /** Whether any role grants the permission. */
 export async function isPermissionInUse(db: Db, id: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { runBatch, theRow } from "../../../db/statement";
+import { runBatch } from "../../../db/statement";
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { listOf, type Page } from "../../../lib/pagination";
@@ -14,7 +14,9 @@ import {
   isPermissionInUse,
   isPermissionNameIndex,
   listPermissions as listPermissionRows,
+  newPermissionStatement,
   type PermissionRow,
+  permissionStatement,
   updatePermissionStatement,
 } from "./permission-repository";
 import type { PermissionView } from "./schemas";
@@ -109,18 +111,20 @@ export async function createPermission(
     description: input.description ?? null,
     organizationId: orgId,
   };
-  const [inserted] = await runBatch(
+  const view = newPermissionStatement(deps.db, fields);
+  const [, , rows] = await runBatch(
     deps.d1,
     [
       insertPermissionStatement(deps.d1, fields, isoNow(deps.clock)),
       changeAudit(deps, auth, "permission_created", `permission '${key}' (organization ${orgId ?? "none"})`),
+      view.statement,
     ],
     {
       unique: uniqueFailure(input.name, key),
       ...(orgId === null ? {} : { foreignKey: () => AccessErrors.ORGANIZATION_NOT_FOUND(orgId) }),
     },
   );
-  const row = await findPermission(deps.db, theRow(inserted, "permission insert").id);
+  const [row] = view.rows(rows);
   if (!row) throw new Error("permission insert returned no row");
   return toPermissionView(row);
 }
@@ -154,16 +158,18 @@ export async function updatePermission(
   const key = `${next.resource}:${next.action}`;
   if (isCatalogKey(key)) throw AccessErrors.PERMISSION_EXISTS(key);
   if (next.name.toLowerCase() !== row.name.toLowerCase()) assertNameFree(next.name);
-  const [[updated]] = await runBatch(
+  const view = permissionStatement(deps.db, id);
+  const [[updated], , rows] = await runBatch(
     deps.d1,
     [
       updatePermissionStatement(deps.d1, id, next, isoNow(deps.clock)),
       changeAudit(deps, auth, "permission_updated", `permission ${id}: '${key}'`, true),
+      view.statement,
     ],
     { unique: uniqueFailure(next.name, key) },
   );
   if (!updated) throw AccessErrors.PERMISSION_NOT_FOUND(id);
-  return toPermissionView((await findPermission(deps.db, id)) ?? row);
+  return toPermissionView(view.rows(rows)[0] ?? row);
 }
 
 /** Deletes a custom permission that no role grants (409 PERMISSION_IN_USE otherwise: remove it from the roles first). */

@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
+import { prepared, preparedStatement } from "../../../db/prepared";
 import { roles } from "../../../db/schema";
 import { amongIds, jsonIds, jsonStrings } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
@@ -74,6 +75,58 @@ export async function findRole(db: Db, id: number): Promise<RoleRow | undefined>
   const rows = (await db.select(columns).from(roles).where(eq(roles.id, id)).limit(1)) as RawRoleRow[];
   return rows[0] ? parse(rows[0]) : undefined;
 }
+
+/**
+ * A read of one role to batch with others: its `statement`, and the role (or undefined) from that
+ * statement's rows.
+ */
+export interface RoleRead {
+  statement: Statement;
+  row(results: unknown[]): RoleRow | undefined;
+}
+
+function roleRead(query: object, db: Db, values: Record<string, unknown>): RoleRead {
+  const read = preparedStatement(query, db.$client, values);
+  return {
+    statement: read.statement,
+    row: (results) => {
+      const [raw] = read.rows(results) as RawRoleRow[];
+      return raw ? parse(raw) : undefined;
+    },
+  };
+}
+
+/** `findRole()` as a read to batch: before a change, the role it applies to; after it, the view it answers. */
+export function roleStatement(db: Db, id: number): RoleRead {
+  return roleRead(roleById(db), db, { id });
+}
+const roleById = prepared((db) =>
+  db
+    .select(columns)
+    .from(roles)
+    .where(eq(roles.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * The role named `name` (case-insensitive) in organization `organizationId` (null: global), unique
+ * there, as a read to batch after the statements that insert it and grant its permissions (its id
+ * is not known yet; see `ROLE_BY_NAME`).
+ */
+export function newRoleStatement(db: Db, r: { name: string; organizationId: number | null }): RoleRead {
+  return roleRead(roleByName(db), db, { name: r.name, organizationId: r.organizationId });
+}
+const roleByName = prepared((db) =>
+  db
+    .select(columns)
+    .from(roles)
+    .where(
+      sql`lower(${roles.name}) = lower(${sql.placeholder("name")}) AND ${roles.organizationId} IS ${sql.placeholder("organizationId")}`,
+    )
+    .limit(1)
+    .prepare(),
+);
 
 /** The roles among `ids` that exist, with their permissions. */
 export async function findRolesByIds(db: Db, ids: readonly number[]): Promise<RoleRow[]> {

@@ -1,4 +1,4 @@
-import { type ConstraintErrors, runBatch, type Statement, theRow } from "../../../db/statement";
+import { type ConstraintErrors, runBatch, type Statement } from "../../../db/statement";
 import { type AuthContext, inScope, type Scope, scopeOf } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
@@ -8,7 +8,12 @@ import { ROLE_ALIASES, SYSTEM_ROLES } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
 import { changeAudit } from "../change-audit";
 import { AccessErrors } from "../errors";
-import { findPermissionsByIds, type PermissionRow } from "../permissions/permission-repository";
+import {
+  findPermissionsByIds,
+  type PermissionRow,
+  type PermissionsRead,
+  permissionsByIdsStatement,
+} from "../permissions/permission-repository";
 import { assertCanGrant, assertInScope } from "../rules";
 import {
   deleteUnassignedRoleStatement,
@@ -18,8 +23,10 @@ import {
   insertRoleStatement,
   isRoleAssigned,
   listRoles as listRoleRows,
+  newRoleStatement,
   type RoleRow,
   revokePermissionsStatement,
+  roleStatement,
   touchRoleStatement,
   updateRoleStatement,
 } from "./role-repository";
@@ -61,9 +68,8 @@ function assertNameFree(name: string): void {
     throw AccessErrors.ROLE_NAME_TAKEN(name);
 }
 
-/** A role the caller may see (with `roles:read` or the route's permission where the role lives), else 404. */
-async function visibleRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleRow> {
-  const row = await findRole(deps.db, id);
+/** `row`, role `id` as read, when the caller may see it (with `roles:read` or the route's permission where the role lives), else 404. */
+function visible(auth: AuthContext, scope: Scope, id: number, row: RoleRow | undefined): RoleRow {
   const org = row?.organizationId ?? null;
   if (!row || !(inScope(scopeOf(auth, "roles:read"), org) || inScope(scope, org))) {
     throw AccessErrors.ROLE_NOT_FOUND(id);
@@ -71,14 +77,23 @@ async function visibleRole(deps: Deps, auth: AuthContext, scope: Scope, id: numb
   return row;
 }
 
+/** A role the caller may see, else 404. */
+async function visibleRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleRow> {
+  return visible(auth, scope, id, await findRole(deps.db, id));
+}
+
+/** A read of the permissions among `ids` (distinct) to batch, or none for no ids. */
+const permissionsRead = (deps: Deps, ids: readonly number[]): PermissionsRead | undefined =>
+  ids.length === 0 ? undefined : permissionsByIdsStatement(deps.db, ids);
+
 /**
- * The permissions a role of organization `orgId` may hold: global ones and that organization's own.
- * Any other id is, from the role's point of view, not found.
+ * The permissions `ids` (distinct) among the rows `found` that a role of organization `orgId` may
+ * hold: global ones and that organization's own. Any other id is, from the role's point of view,
+ * not found (the first such id, in the order given).
  */
-async function usablePermissions(deps: Deps, ids: readonly number[], orgId: number | null) {
-  const unique = [...new Set(ids)];
-  const byId = new Map((await findPermissionsByIds(deps.db, unique)).map((p) => [p.id, p]));
-  return unique.map((id) => {
+function usablePermissions(ids: readonly number[], found: readonly PermissionRow[], orgId: number | null) {
+  const byId = new Map(found.map((p) => [p.id, p]));
+  return ids.map((id) => {
     const p = byId.get(id);
     if (!p || (p.organizationId !== null && p.organizationId !== orgId)) throw AccessErrors.PERMISSION_NOT_FOUND(id);
     return p;
@@ -86,11 +101,11 @@ async function usablePermissions(deps: Deps, ids: readonly number[], orgId: numb
 }
 
 /**
- * Statements that make `role`'s permissions exactly `ids`. Only permissions the caller holds are
- * added; removing needs nothing more than the right to update the role.
+ * Statements that make `role`'s permissions exactly `wanted` (usable, as `usablePermissions` gives
+ * them). Only permissions the caller holds are added; removing needs nothing more than the right to
+ * update the role.
  */
-async function permissionChanges(deps: Deps, auth: AuthContext, role: RoleRow, ids: readonly number[]) {
-  const wanted = await usablePermissions(deps, ids, role.organizationId);
+function permissionChanges(deps: Deps, auth: AuthContext, role: RoleRow, wanted: readonly PermissionRow[]) {
   const current = new Set(role.permissionIds);
   const added = wanted.filter((p) => !current.has(p.id));
   assertCanGrant(auth, added.map(keyOf), role.organizationId);
@@ -103,7 +118,7 @@ async function permissionChanges(deps: Deps, auth: AuthContext, role: RoleRow, i
       role.id,
       added.map((p) => p.id),
     ),
-  ];
+  ] as const;
 }
 
 /** A page of the roles the caller may see: all with a global scope, else its organizations' roles. */
@@ -136,10 +151,12 @@ export async function createRole(
   const orgId = input.organization_id ?? null;
   assertInScope(auth, scope, orgId);
   assertNameFree(input.name);
-  const granted = await usablePermissions(deps, input.permission_ids ?? [], orgId);
+  const ids = [...new Set(input.permission_ids ?? [])];
+  const granted = usablePermissions(ids, await findPermissionsByIds(deps.db, ids), orgId);
   assertCanGrant(auth, granted.map(keyOf), orgId);
   const ref = { name: input.name, organizationId: orgId };
-  const [inserted] = await runBatch(
+  const view = newRoleStatement(deps.db, ref);
+  const [, , , rows] = await runBatch(
     deps.d1,
     [
       insertRoleStatement(deps.d1, { ...ref, description: input.description ?? null }, isoNow(deps.clock)),
@@ -154,20 +171,35 @@ export async function createRole(
         "role_created",
         `role '${input.name}' (organization ${orgId ?? "none"}), permissions [${granted.map((p) => p.id).join(",")}]`,
       ),
+      view.statement,
     ],
     roleCreateErrors(input.name, orgId),
   );
-  const row = await findRole(deps.db, theRow(inserted, "role insert").id);
+  const row = view.row(rows);
   if (!row) throw new Error("role insert returned no row");
   return toRoleView(row);
 }
 
-/** A custom role in the caller's scope; system roles are read-only (409). */
-async function manageableRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<RoleRow> {
-  const row = await visibleRole(deps, auth, scope, id);
-  if (row.isSystem) throw AccessErrors.SYSTEM_ROLE_READ_ONLY(id);
-  assertInScope(auth, scope, row.organizationId);
-  return row;
+/** `row`, role `id` as read, when it is a custom role in the caller's scope; 404 when unseen, and system roles are read-only (409). */
+function manageable(auth: AuthContext, scope: Scope, id: number, row: RoleRow | undefined): RoleRow {
+  const role = visible(auth, scope, id, row);
+  if (role.isSystem) throw AccessErrors.SYSTEM_ROLE_READ_ONLY(id);
+  assertInScope(auth, scope, role.organizationId);
+  return role;
+}
+
+/**
+ * Role `id` and the permissions among `permissionIds` (distinct), read in one batch (the ids are
+ * known up front): what a change of the role is decided on.
+ */
+async function roleAndPermissions(deps: Deps, id: number, permissionIds: readonly number[]) {
+  const role = roleStatement(deps.db, id);
+  const named = permissionsRead(deps, permissionIds);
+  const [roleRows, permissionRows] = await runBatch(
+    deps.d1,
+    named ? [role.statement, named.statement] : [role.statement],
+  );
+  return { row: role.row(roleRows), found: named && permissionRows ? named.rows(permissionRows) : [] };
 }
 
 /** Renames or describes a custom role and, with `permission_ids`, replaces its permissions. */
@@ -178,17 +210,20 @@ export async function updateRole(
   id: number,
   input: { name?: string | undefined; description?: string | null | undefined; permission_ids?: number[] | undefined },
 ): Promise<RoleView> {
-  const role = await manageableRole(deps, auth, scope, id);
+  const ids = input.permission_ids && [...new Set(input.permission_ids)];
+  const { row, found } = await roleAndPermissions(deps, id, ids ?? []);
+  const role = manageable(auth, scope, id, row);
   const name = input.name ?? role.name;
   if (nameKey(name) !== nameKey(role.name)) assertNameFree(name);
   const description = input.description === undefined ? role.description : input.description;
   const statements: Statement[] = [updateRoleStatement(deps.d1, id, { name, description }, isoNow(deps.clock))];
-  if (input.permission_ids) statements.push(...(await permissionChanges(deps, auth, role, input.permission_ids)));
+  if (ids) statements.push(...permissionChanges(deps, auth, role, usablePermissions(ids, found, role.organizationId)));
   const what = [input.name === undefined ? "" : `name '${name}'`, input.description === undefined ? "" : "description"];
-  if (input.permission_ids) what.push(`permissions [${[...new Set(input.permission_ids)].join(",")}]`);
+  if (ids) what.push(`permissions [${ids.join(",")}]`);
   statements.push(changeAudit(deps, auth, "role_updated", `role ${id}: ${what.filter(Boolean).join(", ")}`));
-  await runBatch(deps.d1, statements, roleChangeErrors(name));
-  return toRoleView((await findRole(deps.db, id)) ?? role);
+  const view = roleStatement(deps.db, id);
+  const results = await runBatch(deps.d1, [...statements, view.statement], roleChangeErrors(name));
+  return toRoleView(view.row(results.at(-1) ?? []) ?? role);
 }
 
 /** Replaces a custom role's permissions; only permissions the caller holds may be added. */
@@ -199,23 +234,27 @@ export async function setRolePermissions(
   id: number,
   permissionIds: number[],
 ): Promise<RoleView> {
-  const role = await manageableRole(deps, auth, scope, id);
-  const statements = await permissionChanges(deps, auth, role, permissionIds);
-  await runBatch(
+  const ids = [...new Set(permissionIds)];
+  const { row, found } = await roleAndPermissions(deps, id, ids);
+  const role = manageable(auth, scope, id, row);
+  const statements = permissionChanges(deps, auth, role, usablePermissions(ids, found, role.organizationId));
+  const view = roleStatement(deps.db, id);
+  const [, , , , rows] = await runBatch(
     deps.d1,
     [
       ...statements,
       touchRoleStatement(deps.d1, id, isoNow(deps.clock)),
-      changeAudit(deps, auth, "role_updated", `role ${id}: permissions [${[...new Set(permissionIds)].join(",")}]`),
+      changeAudit(deps, auth, "role_updated", `role ${id}: permissions [${ids.join(",")}]`),
+      view.statement,
     ],
     roleChangeErrors(role.name),
   );
-  return toRoleView((await findRole(deps.db, id)) ?? role);
+  return toRoleView(view.row(rows) ?? role);
 }
 
 /** Deletes a custom role that nobody holds (409 ROLE_IN_USE otherwise: unassign it first). */
 export async function deleteRole(deps: Deps, auth: AuthContext, scope: Scope, id: number): Promise<void> {
-  await manageableRole(deps, auth, scope, id);
+  manageable(auth, scope, id, await findRole(deps.db, id));
   const [[deleted]] = await runBatch(deps.d1, [
     deleteUnassignedRoleStatement(deps.d1, id),
     changeAudit(deps, auth, "role_deleted", `role ${id}`, true),
