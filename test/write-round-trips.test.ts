@@ -412,13 +412,8 @@ const KNOWN_OVER: Record<string, number> = {
   // The integration key, then the target user, then the write.
   "POST /api/v1/users/{id}/login-link": 3,
   // The view answered is read again after the write.
-  "POST /api/v1/organizations": 3,
-  "PUT /api/v1/organizations/{id}": 3,
   "PUT /api/v1/permissions/{id}": 3,
   "POST /api/v1/roles": 3,
-  // Organization, member, user visibility and roles read one after another, then the write and the view.
-  "PUT /api/v1/organizations/{id}/members/{user_id}": 6,
-  "DELETE /api/v1/organizations/{id}/members/{user_id}": 3,
   // The role, then the permissions named, then the write, then the view.
   "PUT /api/v1/roles/{id}": 4,
   "PUT /api/v1/roles/{id}/permissions": 4,
