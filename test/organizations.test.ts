@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
 import { colleagueOf, customRole, fixtureAdmin, orgAdmin, organization, systemRoleId } from "./access-fixtures";
-import { createUser, signedIn, tokenFor } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { createUser, REGISTERED_PASSWORD, registered, signedIn, tokenFor } from "./factories";
+import { body, countingDb, env, expectError, send, unique } from "./helpers";
 
 const ORGS = "/api/v1/organizations";
 
@@ -479,5 +480,52 @@ describe("organization members", () => {
     const { token } = await orgAdmin();
     await expectError(await send("GET", "/api/v1/users", undefined, token), 403, "FORBIDDEN");
     await expectError(await send("POST", "/api/v1/roles", { name: unique("r") }, token), 403, "FORBIDDEN");
+  });
+});
+
+describe("organization writes' D1 round trips (issue 18: at most two)", () => {
+  /** The status and round trips of one request, sent with a counting D1 binding. */
+  async function trips(method: string, path: string, token: string, json?: unknown): Promise<[number, number]> {
+    await app.request("/api/v1/hello", {}, env);
+    const { db, counter } = countingDb(env.DB);
+    const headers = {
+      Authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { "Content-Type": "application/json" }),
+    };
+    const init = { method, headers, body: json === undefined ? undefined : JSON.stringify(json) };
+    const res = await app.request(path, init, { ...env, DB: db });
+    return [res.status, counter.trips];
+  }
+
+  /** A real access token (a sign-in's, carrying the authorization) for `login`'s credentials. */
+  async function signIn(login: Record<string, string>): Promise<string> {
+    const res = await send("POST", "/api/v1/auth/login", login);
+    expect(res.status).toBe(200);
+    return (await body(res)).access_token;
+  }
+
+  it("spend two on the variants the write walk doesn't send, for an ADMIN and for an organization admin", async () => {
+    const adminUser = await registered("ad");
+    const { token: fixture } = await fixtureAdmin();
+    const promote = { role_ids: [await systemRoleId("ADMIN")] };
+    expect((await send("PUT", `/api/v1/users/${adminUser.id}`, promote, fixture)).status).toBe(200);
+    const admin = await signIn({ username: adminUser.username, password: REGISTERED_PASSWORD });
+    const [user, other] = [await createUser(), await createUser()];
+    const org = await organization([user.id]);
+    const role = await customRole(["trainings:read"], org.id);
+    const members = `${ORGS}/${org.id}/members`;
+    expect(await trips("POST", ORGS, admin, { name: unique("Org ") })).toEqual([201, 1]);
+    expect(await trips("PUT", `${ORGS}/${org.id}`, admin, { admin_ids: [user.id, other.id] })).toEqual([200, 2]);
+    expect(await trips("PUT", `${members}/${other.id}`, admin, { is_admin: false })).toEqual([200, 2]);
+    expect(await trips("PUT", `${members}/${user.id}`, admin, { role_ids: [role.id] })).toEqual([200, 2]);
+    expect(await trips("DELETE", `${members}/${user.id}`, admin)).toEqual([200, 2]);
+
+    // An organization admin's visibility of users is its organizations' members.
+    const orgAdmin = await registered("oa");
+    const own = await organization([orgAdmin.id, other.id]);
+    const token = await signIn({ username: orgAdmin.username, password: REGISTERED_PASSWORD });
+    expect(await trips("PUT", `${ORGS}/${own.id}`, token, { admin_ids: [orgAdmin.id, other.id] })).toEqual([200, 2]);
+    expect(await trips("PUT", `${ORGS}/${own.id}/members/${other.id}`, token, { is_admin: false })).toEqual([200, 2]);
+    expect(await trips("DELETE", `${ORGS}/${own.id}/members/${other.id}`, token)).toEqual([200, 2]);
   });
 });

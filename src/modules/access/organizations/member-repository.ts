@@ -1,7 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type Placeholder, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
-import { organizationMembers } from "../../../db/schema";
+import { prepared, preparedStatement } from "../../../db/prepared";
+import { organizationMembers, roles } from "../../../db/schema";
+import { jsonStrings } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
 import type { Page } from "../../../lib/pagination";
 
@@ -15,8 +17,8 @@ export interface MemberRow {
   joined_at: string;
 }
 
-/** The columns of a membership of organization `orgId`. */
-const memberColumns = (orgId: number) => ({
+/** The columns of a membership of organization `orgId` (a placeholder in a prepared read). */
+const memberColumns = (orgId: number | Placeholder) => ({
   user_id: organizationMembers.userId,
   username: sql<string>`(SELECT u.username FROM users u WHERE u.id = ${organizationMembers.userId})`.as("username"),
   full_name: sql<string | null>`(SELECT u.full_name FROM users u WHERE u.id = ${organizationMembers.userId})`.as(
@@ -42,14 +44,73 @@ export function listMembers(db: Db, orgId: number, page: Page) {
   );
 }
 
-/** One membership, or undefined. */
-export async function findMember(db: Db, orgId: number, userId: number): Promise<MemberRow | undefined> {
-  const rows = await db
-    .select(memberColumns(orgId))
+const memberByIds = prepared((db) =>
+  db
+    .select(memberColumns(sql.placeholder("orgId")))
     .from(organizationMembers)
-    .where(and(eq(organizationMembers.organizationId, orgId), eq(organizationMembers.userId, userId)))
-    .limit(1);
-  return rows[0] as MemberRow | undefined;
+    .where(
+      and(
+        eq(organizationMembers.organizationId, sql.placeholder("orgId")),
+        eq(organizationMembers.userId, sql.placeholder("userId")),
+      ),
+    )
+    .limit(1)
+    .prepare(),
+);
+
+/** One membership as a statement of the caller's own batch, and its row (or undefined) from that statement's rows. */
+export function memberStatement(db: Db, orgId: number, userId: number) {
+  const read = preparedStatement(memberByIds(db), db.$client, { orgId, userId });
+  return { statement: read.statement, row: (rows: unknown[]) => read.rows(rows)[0] as MemberRow | undefined };
+}
+
+/** A role as the grant rules need it: its organization and the permission keys it grants. */
+export interface MemberRoleRow {
+  id: number;
+  name: string;
+  organizationId: number | null;
+  permissionKeys: string[];
+}
+
+/** The outer `roles.id`, always table-qualified so that the subquery below doesn't rebind it. */
+const ROLE_ID = sql.raw('"roles"."id"');
+
+const memberRoles = prepared((db) =>
+  db
+    .select({
+      id: roles.id,
+      name: roles.name,
+      organizationId: roles.organizationId,
+      permissionKeys:
+        sql<string>`(SELECT json_group_array(p.resource || ':' || p.action) FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id WHERE rp.role_id = ${ROLE_ID})`.as(
+          "permission_keys",
+        ),
+    })
+    .from(roles)
+    .where(
+      sql`${roles.id} IN (SELECT value FROM json_each(${sql.placeholder("ids")}))
+        OR (${roles.organizationId} = ${sql.placeholder("orgId")}
+            AND ${roles.id} IN (SELECT ur.role_id FROM user_roles ur WHERE ur.user_id = ${sql.placeholder("userId")}))`,
+    )
+    .orderBy(roles.id)
+    .prepare(),
+);
+
+/**
+ * The roles that a change of user `userId`'s membership of organization `orgId` touches, as a read
+ * to batch: those of the organization it holds (a member's `role_ids`) and those among `ids` (of any
+ * organization, so that a foreign one is told from a missing one), with their permission keys, by id.
+ */
+export function memberRolesStatement(db: Db, orgId: number, userId: number, ids: readonly number[]) {
+  const read = preparedStatement(memberRoles(db), db.$client, { ids: JSON.stringify(ids), orgId, userId });
+  return {
+    statement: read.statement,
+    rows: (rows: unknown[]): MemberRoleRow[] =>
+      (read.rows(rows) as (Omit<MemberRoleRow, "permissionKeys"> & { permissionKeys: string })[]).map((r) => ({
+        ...r,
+        permissionKeys: jsonStrings(r.permissionKeys),
+      })),
+  };
 }
 
 /** Adds a member, or updates its admin flag (`isAdmin` undefined keeps it; a new member is not an admin). */

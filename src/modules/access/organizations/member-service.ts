@@ -6,18 +6,18 @@ import { listOf, type Page } from "../../../lib/pagination";
 import type { Deps } from "../../../middleware/deps";
 import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
-import { findRolesByIds } from "../roles/role-repository";
 import { assertCanChangeRoles, assertInScope } from "../rules";
 import { assignRolesStatement, dropOrganizationRolesStatement, unassignRolesStatement } from "../users/user-repository";
 import {
   deleteMemberStatement,
-  findMember,
   listMembers as listMemberRows,
   type MemberRow,
+  memberRolesStatement,
+  memberStatement,
   upsertMemberStatement,
 } from "./member-repository";
-import { findOrganization } from "./organization-repository";
-import { assertUsersVisible } from "./organization-service";
+import { findOrganization, organizationStatement } from "./organization-repository";
+import { usersVisibleRead } from "./organization-service";
 import type { MemberView } from "./schemas";
 
 /** The API's representation of a membership. */
@@ -48,7 +48,11 @@ export async function listMembers(deps: Deps, auth: AuthContext, scope: Scope, o
   return listOf("members", rows.map(toMemberView), total, page);
 }
 
-/** Adds a user to an organization or updates its membership and its roles there (see the route). One batch. */
+/**
+ * Adds a user to an organization or updates its membership and its roles there (see the route). The
+ * organization, the membership, the user's visibility and the roles touched are read in one batch
+ * and judged in that order; one batch then writes and reads the membership answered.
+ */
 export async function putMember(
   deps: Deps,
   auth: AuthContext,
@@ -57,15 +61,24 @@ export async function putMember(
   userId: number,
   input: { is_admin?: boolean | undefined; role_ids?: number[] | undefined },
 ): Promise<MemberView> {
-  await managedOrganization(deps, auth, scope, orgId);
-  const [member] = await Promise.all([findMember(deps.db, orgId, userId), assertUsersVisible(deps, auth, [userId])]);
+  assertInScope(auth, scope, orgId);
+  const wanted = input.role_ids ? [...new Set(input.role_ids)] : undefined;
+  const org = organizationStatement(deps.db, orgId);
+  const membership = memberStatement(deps.db, orgId, userId);
+  const visibility = usersVisibleRead(deps, auth, [userId]);
+  const touched = wanted ? memberRolesStatement(deps.db, orgId, userId, wanted) : undefined;
+  const reads: Statement[] = [org.statement, membership.statement, visibility.statement];
+  if (touched) reads.push(touched.statement);
+  const [orgRows = [], memberRows = [], visibleRows = [], roleRows = []] = await runBatch(deps.d1, reads);
+  if (!org.row(orgRows)) throw AccessErrors.ORGANIZATION_NOT_FOUND(orgId);
+  visibility.assert(visibleRows);
+  const member = membership.row(memberRows);
   const current = member ? jsonIds(member.role_ids) : [];
   const at = isoNow(deps.clock);
   const statements: Statement[] = [upsertMemberStatement(deps.d1, orgId, userId, input.is_admin, at)];
   const changes = input.is_admin === undefined ? [] : [`is_admin ${input.is_admin}`];
-  if (input.role_ids) {
-    const wanted = [...new Set(input.role_ids)];
-    const roles = new Map((await findRolesByIds(deps.db, [...wanted, ...current])).map((r) => [r.id, r]));
+  if (wanted && touched) {
+    const roles = new Map(touched.rows(roleRows).map((r) => [r.id, r]));
     const foreign = wanted.find((id) => roles.get(id)?.organizationId !== orgId);
     if (foreign !== undefined) throw AccessErrors.ROLE_NOT_FOUND(foreign);
     const added = wanted.filter((id) => !current.includes(id));
@@ -80,13 +93,20 @@ export async function putMember(
   const event = member ? "member_updated" : "member_added";
   const detail = `organization ${orgId}, user ${userId}${changes.length ? `: ${changes.join(", ")}` : ""}`;
   statements.push(auditStatement(deps.d1, { event, user: auth.userId, meta: deps.meta, detail, at }));
-  await runBatch(deps.d1, statements);
-  const saved = await findMember(deps.db, orgId, userId);
-  if (!saved) throw AccessErrors.MEMBER_NOT_FOUND(userId);
-  return toMemberView(saved);
+  // The membership answered, read after the writes in the same batch.
+  const saved = memberStatement(deps.db, orgId, userId);
+  statements.push(saved.statement);
+  const results = await runBatch(deps.d1, statements);
+  const row = saved.row(results[results.length - 1] ?? []);
+  if (!row) throw AccessErrors.MEMBER_NOT_FOUND(userId);
+  return toMemberView(row);
 }
 
-/** Removes a member with its roles scoped to the organization, in one batch (see the route). */
+/**
+ * Removes a member with its roles scoped to the organization (see the route): the organization, the
+ * membership and the member's roles there are read in one batch and judged in that order, then one
+ * batch writes.
+ */
 export async function removeMember(
   deps: Deps,
   auth: AuthContext,
@@ -94,11 +114,24 @@ export async function removeMember(
   orgId: number,
   userId: number,
 ): Promise<void> {
-  await managedOrganization(deps, auth, scope, orgId);
-  const member = await findMember(deps.db, orgId, userId);
+  assertInScope(auth, scope, orgId);
+  const org = organizationStatement(deps.db, orgId);
+  const membership = memberStatement(deps.db, orgId, userId);
+  const held = memberRolesStatement(deps.db, orgId, userId, []);
+  const [orgRows, memberRows, roleRows] = await runBatch(deps.d1, [
+    org.statement,
+    membership.statement,
+    held.statement,
+  ]);
+  if (!org.row(orgRows)) throw AccessErrors.ORGANIZATION_NOT_FOUND(orgId);
+  const member = membership.row(memberRows);
   if (!member) throw AccessErrors.MEMBER_NOT_FOUND(userId);
-  assertCanChangeRoles(auth, await findRolesByIds(deps.db, jsonIds(member.role_ids)));
-  const detail = `organization ${orgId}, user ${userId}, roles -[${jsonIds(member.role_ids).join(",")}]`;
+  const roleIds = jsonIds(member.role_ids);
+  assertCanChangeRoles(
+    auth,
+    held.rows(roleRows).filter((r) => roleIds.includes(r.id)),
+  );
+  const detail = `organization ${orgId}, user ${userId}, roles -[${roleIds.join(",")}]`;
   const [, removed] = await runBatch(deps.d1, [
     dropOrganizationRolesStatement(deps.d1, userId, [orgId]),
     deleteMemberStatement(deps.d1, orgId, userId),

@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
+import { prepared, preparedStatement } from "../../../db/prepared";
 import { organizations } from "../../../db/schema";
 import { amongIds, containsText } from "../../../db/sql";
 import { type Statement, statement } from "../../../db/statement";
@@ -64,6 +65,35 @@ export function listOrganizations(db: Db, filter: OrganizationFilter, page: Page
 export async function findOrganization(db: Db, id: number): Promise<OrganizationRow | undefined> {
   const rows = await db.select(columns).from(organizations).where(eq(organizations.id, id)).limit(1);
   return rows[0] as OrganizationRow | undefined;
+}
+
+/** One organization by a unique column's value (the placeholder `value`), prepared. */
+const organizationBy = (column: typeof organizations.id | typeof organizations.nameKey) =>
+  prepared((db) =>
+    db
+      .select(columns)
+      .from(organizations)
+      .where(eq(column, sql.placeholder("value")))
+      .limit(1)
+      .prepare(),
+  );
+const organizationById = organizationBy(organizations.id);
+const organizationByNameKey = organizationBy(organizations.nameKey);
+
+/**
+ * `findOrganization()` as a statement of the caller's own batch, and its row from that statement's
+ * rows. `ref` is an id, or the name of an organization the same batch creates (read by its unique
+ * `name_key`).
+ */
+export function organizationStatement(db: Db, ref: number | { name: string }) {
+  const read =
+    typeof ref === "number"
+      ? preparedStatement(organizationById(db), db.$client, { value: ref })
+      : preparedStatement(organizationByNameKey(db), db.$client, { value: nameKey(ref.name) });
+  return {
+    statement: read.statement,
+    row: (rows: unknown[]) => read.rows(rows)[0] as OrganizationRow | undefined,
+  };
 }
 
 /** How many members, roles and custom permissions still refer to the organization. */

@@ -1,5 +1,5 @@
 import { jsonIds } from "../../../db/sql";
-import { runBatch, theRow } from "../../../db/statement";
+import { runBatch, type Statement } from "../../../db/statement";
 import { type AuthContext, canInOrg, inScope, type Scope } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
@@ -8,7 +8,7 @@ import type { Deps } from "../../../middleware/deps";
 import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
 import { canSeeOrganization, userVisibility } from "../rules";
-import { visibleUserIds } from "../users/user-repository";
+import { visibleUserIdsStatement } from "../users/user-repository";
 import {
   addAdminsToNewOrganizationStatement,
   deleteEmptyOrganizationStatement,
@@ -16,6 +16,7 @@ import {
   insertOrganizationStatement,
   listOrganizations as listOrganizationRows,
   type OrganizationRow,
+  organizationStatement,
   organizationUsage,
   setAdminsStatements,
   updateOrganizationStatement,
@@ -41,13 +42,20 @@ export function toOrganizationView(row: OrganizationRow): OrganizationView {
 const nameTaken = (name: string) => ({ unique: () => AccessErrors.ORGANIZATION_NAME_TAKEN(name) });
 
 /**
- * 404 USER_NOT_FOUND for the first of `ids` that is not a user the caller may see (`userVisibility`):
- * a user it can't see answers exactly as a missing one.
+ * Which of `ids` the caller may see (`userVisibility`), as a read to batch: its `statement`, and
+ * `assert`, which throws 404 USER_NOT_FOUND for the first of `ids` its rows don't name (a user the
+ * caller can't see answers exactly as a missing one).
  */
-export async function assertUsersVisible(deps: Deps, auth: AuthContext, ids: readonly number[]): Promise<void> {
-  const visible = await visibleUserIds(deps.db, ids, userVisibility(auth), auth.userId);
-  const missing = ids.find((id) => !visible.has(id));
-  if (missing !== undefined) throw AccessErrors.USER_NOT_FOUND(missing);
+export function usersVisibleRead(deps: Deps, auth: AuthContext, ids: readonly number[]) {
+  const read = visibleUserIdsStatement(deps.db, ids, userVisibility(auth), auth.userId);
+  return {
+    statement: read.statement,
+    assert(rows: unknown[]): void {
+      const visible = read.ids(rows);
+      const missing = ids.find((id) => !visible.has(id));
+      if (missing !== undefined) throw AccessErrors.USER_NOT_FOUND(missing);
+    },
+  };
 }
 
 /** An organization the caller may see (`organizations:read` or membership), else 404. */
@@ -84,14 +92,21 @@ export interface OrganizationInput {
   admin_ids?: number[] | undefined;
 }
 
-/** Creates an organization, its `admin_ids` joining as admins. */
+/**
+ * Creates an organization, its `admin_ids` joining as admins: the admins' visibility is read first
+ * (when there are any), then one batch writes and reads the view answered.
+ */
 export async function createOrganization(
   deps: Deps,
   auth: AuthContext,
   input: OrganizationInput & { name: string },
 ): Promise<OrganizationView> {
   const adminIds = [...new Set(input.admin_ids ?? [])];
-  await assertUsersVisible(deps, auth, adminIds);
+  if (adminIds.length) {
+    const visibility = usersVisibleRead(deps, auth, adminIds);
+    const [visible] = await runBatch(deps.d1, [visibility.statement]);
+    visibility.assert(visible);
+  }
   const at = isoNow(deps.clock);
   const fields = {
     name: input.name,
@@ -99,7 +114,9 @@ export async function createOrganization(
     domain: input.domain ?? null,
     active: input.active ?? true,
   };
-  const [inserted] = await runBatch(
+  // The new organization is read back by its name (its unique name key) in the same batch.
+  const view = organizationStatement(deps.db, { name: input.name });
+  const [, , , viewRows] = await runBatch(
     deps.d1,
     [
       insertOrganizationStatement(deps.d1, fields, at),
@@ -111,15 +128,20 @@ export async function createOrganization(
         detail: `organization '${input.name}', admins [${adminIds.join(",")}]`,
         at,
       }),
+      view.statement,
     ],
     nameTaken(input.name),
   );
-  const row = await findOrganization(deps.db, theRow(inserted, "organization insert").id);
+  const row = view.row(viewRows);
   if (!row) throw new Error("organization insert returned no row");
   return toOrganizationView(row);
 }
 
-/** Updates an organization (see the route for what its admins may change). */
+/**
+ * Updates an organization (see the route for what its admins may change): the organization and the
+ * named admins' visibility are read in one batch and judged in that order, then one batch writes and
+ * reads the view answered.
+ */
 export async function updateOrganization(
   deps: Deps,
   auth: AuthContext,
@@ -127,15 +149,23 @@ export async function updateOrganization(
   id: number,
   input: OrganizationInput,
 ): Promise<OrganizationView> {
-  const row = canSeeOrganization(auth, id) || inScope(scope, id) ? await findOrganization(deps.db, id) : undefined;
+  if (!canSeeOrganization(auth, id) && !inScope(scope, id)) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
+  const adminIds = input.admin_ids ? [...new Set(input.admin_ids)] : undefined;
+  const current = organizationStatement(deps.db, id);
+  const visibility = adminIds?.length ? usersVisibleRead(deps, auth, adminIds) : undefined;
+  const reads: Statement[] = [current.statement];
+  if (visibility) reads.push(visibility.statement);
+  const [orgRows = [], visibleRows = []] = await runBatch(deps.d1, reads);
+  const row = current.row(orgRows);
   if (!row) throw AccessErrors.ORGANIZATION_NOT_FOUND(id);
   if (!inScope(scope, id)) throw HttpErrors.FORBIDDEN();
   if (!canInOrg(auth, "organizations:update", id)) {
     const restricted = (["name", "domain", "active"] as const).filter((f) => input[f] !== undefined);
     if (restricted.length) throw AccessErrors.FIELD_NOT_ALLOWED(restricted, "the organizations:update permission");
   }
+  visibility?.assert(visibleRows);
   const at = isoNow(deps.clock);
-  const statements = [
+  const statements: Statement[] = [
     updateOrganizationStatement(
       deps.d1,
       id,
@@ -151,9 +181,7 @@ export async function updateOrganization(
   const changed: string[] = (["name", "description", "domain", "active"] as const).filter(
     (f) => input[f] !== undefined,
   );
-  if (input.admin_ids) {
-    const adminIds = [...new Set(input.admin_ids)];
-    await assertUsersVisible(deps, auth, adminIds);
+  if (adminIds) {
     statements.push(...setAdminsStatements(deps.d1, id, adminIds, at));
     changed.push(`admins [${adminIds.join(",")}]`);
   }
@@ -166,8 +194,11 @@ export async function updateOrganization(
       at,
     }),
   );
-  await runBatch(deps.d1, statements, nameTaken(input.name ?? row.name));
-  return toOrganizationView((await findOrganization(deps.db, id)) ?? row);
+  // The view answered, read after the writes in the same batch.
+  const view = organizationStatement(deps.db, id);
+  statements.push(view.statement);
+  const results = await runBatch(deps.d1, statements, nameTaken(input.name ?? row.name));
+  return toOrganizationView(view.row(results[results.length - 1] ?? []) ?? row);
 }
 
 /** Deletes an organization that nothing refers to any more (see the route). */

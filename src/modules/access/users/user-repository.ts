@@ -672,3 +672,37 @@ export async function takenUsernames(db: Db, names: readonly string[]): Promise<
     .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(lowered)}))`);
   return new Set(rows.map((r) => r.username.toLowerCase()));
 }
+
+const visibleAmong = prepared((db) =>
+  db
+    .select({ id: users.id })
+    .from(users)
+    .where(
+      sql`${users.id} IN (SELECT value FROM json_each(${sql.placeholder("ids")}))
+        AND (${sql.placeholder("orgIds")} IS NULL OR ${users.id} = ${sql.placeholder("self")}
+             OR EXISTS (SELECT 1 FROM organization_members om WHERE om.user_id = ${USER_ID}
+                         AND om.organization_id IN (SELECT value FROM json_each(${sql.placeholder("orgIds")}))))`,
+    )
+    .prepare(),
+);
+
+/**
+ * `visibleUserIds()` as a read to batch with others: its `statement`, and the visible ids from its
+ * rows (the users among `ids` that belong to one of `orgIds`, null: every existing user, and `self`).
+ */
+export function visibleUserIdsStatement(
+  db: Db,
+  ids: readonly number[],
+  orgIds: readonly number[] | null,
+  self: number,
+) {
+  const read = preparedStatement(visibleAmong(db), db.$client, {
+    ids: JSON.stringify(ids),
+    orgIds: orgIds === null ? null : JSON.stringify(orgIds),
+    self,
+  });
+  return {
+    statement: read.statement,
+    ids: (rows: unknown[]) => new Set((read.rows(rows) as { id: number }[]).map((r) => r.id)),
+  };
+}
