@@ -293,6 +293,17 @@ describe("report crons", () => {
   const MONDAY_7 = Date.parse("2026-11-23T07:00:00Z");
   const TUESDAY_2 = Date.parse("2026-11-24T02:00:00Z");
 
+  /** A D1 binding whose batches all fail (an outage). */
+  function unavailableDb(): D1Database {
+    return new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: simulated outage"));
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
   async function runCron(cron: string, scheduledTime: number, bindings: Partial<Env> = {}) {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron, scheduledTime }), { ...env, ...bindings }, ctx);
@@ -329,13 +340,7 @@ describe("report crons", () => {
   });
 
   it("logs a failed run and does its work on the next run", async () => {
-    const failing = new Proxy(env.DB, {
-      get(target, prop, receiver) {
-        if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: simulated outage"));
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failing = unavailableDb();
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const at = Date.parse("2026-11-25T02:00:00Z");
     await runCron("0 2 * * *", at, { DB: failing });
@@ -361,13 +366,7 @@ describe("report crons", () => {
       );
     // A completed earlier run (the daily cron is deployed), then this one fails.
     await runCron("0 2 * * *", at - 86_400_000);
-    const failing = new Proxy(env.DB, {
-      get(target, prop, receiver) {
-        if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: simulated outage"));
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failing = unavailableDb();
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     await runCron("0 2 * * *", at, { DB: failing });
     errors.mockRestore();
