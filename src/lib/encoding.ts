@@ -1,14 +1,23 @@
-/** base64url without padding. */
-export function base64urlEncode(bytes: Uint8Array): string {
+/** Standard base64, padded (`atob`/`btoa`'s alphabet). */
+export function base64Encode(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(bin);
+}
+
+/** The bytes of standard base64 (padding optional); throws on other characters. */
+export function base64Decode(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+}
+
+/** base64url without padding. */
+export function base64urlEncode(bytes: Uint8Array): string {
+  return base64Encode(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 export function base64urlDecode(text: string): Uint8Array {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  return base64Decode(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
 }
 
 /** Compares two byte arrays without an early exit. */

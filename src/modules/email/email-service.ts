@@ -2,6 +2,7 @@ import type { UserRef } from "../../db/sql";
 import { runBatch, runOne, type Statement } from "../../db/statement";
 import { isoAt, isoNow } from "../../lib/clock";
 import type { Page } from "../../lib/pagination";
+import { sendJsonMessages } from "../../lib/queue";
 import type { Deps } from "../../middleware/deps";
 import {
   claimEmailStatement,
@@ -110,27 +111,18 @@ export function queuePreparedEmail(deps: Deps, req: PreparedEmailRequest): Queue
   };
 }
 
-/** Queue messages per `sendBatch()` call at most (Cloudflare Queues' limit). */
-const QUEUE_BATCH = 100;
-
 /**
  * Sends the queue messages of emails stored by a committed batch, 100 per call. A failure leaves the
- * emails `queued` in D1 and is logged; the request itself succeeded.
+ * emails `queued` in D1 (the every-minute relay sends them) and is logged; the request itself
+ * succeeded, and the other calls are still made.
  */
-export async function enqueueEmails(deps: Deps, mails: readonly (QueuedEmail | string)[]): Promise<void> {
-  const keys = mails.map((m) => (typeof m === "string" ? m : m.messageKey));
-  for (let i = 0; i < keys.length; i += QUEUE_BATCH) {
-    const chunk = keys.slice(i, i + QUEUE_BATCH);
-    try {
-      await deps.emailQueue.sendBatch(
-        chunk.map((key) => ({ body: { key } satisfies EmailMessageBody, contentType: "json" as const })),
-      );
-    } catch (err) {
-      console.error(
-        JSON.stringify({ level: "error", msg: "email enqueue failed", keys: chunk.length, error: String(err) }),
-      );
-    }
-  }
+export function enqueueEmails(deps: Deps, mails: readonly (QueuedEmail | string)[]): Promise<void> {
+  const bodies = mails.map((m): EmailMessageBody => ({ key: typeof m === "string" ? m : m.messageKey }));
+  return sendJsonMessages(deps.emailQueue, bodies, (err, chunk) =>
+    console.error(
+      JSON.stringify({ level: "error", msg: "email enqueue failed", keys: chunk.length, error: String(err) }),
+    ),
+  );
 }
 
 /** `GET /admin/emails`: newest first. */

@@ -4,12 +4,10 @@ import { jsonIds } from "../../db/sql";
 import { runOne } from "../../db/statement";
 import type { AppEnv } from "../../env";
 import { isoAt } from "../../lib/clock";
+import { sendJsonMessages } from "../../lib/queue";
 import { afterResponse } from "../../middleware/background";
 import { type Deps, depsOver } from "../../middleware/deps";
 import { claimEventsStatement, type DeliveryKey, markDispatchedStatement } from "./delivery-repository";
-
-/** Queues take at most 100 messages a `sendBatch()`. */
-const SEND_BATCH = 100;
 
 /** How long the relay leaves a request's event to the request's own dispatch, and how long its claim lasts. */
 const RELAY_GRACE_SECONDS = 120;
@@ -23,11 +21,9 @@ function deliveryMessages(events: readonly RecordedEvent[]): DeliveryKey[] {
   return events.flatMap((e) => jsonIds(e.endpoint_ids).map((endpoint_id) => ({ event_id: e.id, endpoint_id })));
 }
 
-/** Sends one queue message per delivery, 100 to a call. */
-export async function enqueueDeliveries(queue: Queue, keys: readonly DeliveryKey[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += SEND_BATCH) {
-    await queue.sendBatch(keys.slice(i, i + SEND_BATCH).map((body) => ({ body, contentType: "json" as const })));
-  }
+/** Sends one queue message per delivery, 100 to a call; the first failed call throws. */
+export function enqueueDeliveries(queue: Queue, keys: readonly DeliveryKey[]): Promise<void> {
+  return sendJsonMessages(queue, keys);
 }
 
 /**

@@ -1,15 +1,12 @@
-import { derivedKey } from "../../lib/encoding";
+import { base64Decode, base64Encode, derivedKey } from "../../lib/encoding";
 import { open, seal } from "../../lib/secret-box";
 
 const SECRET_PREFIX = "whsec_";
 const encoder = new TextEncoder();
 
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-
 /** A new signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks' form). */
 export function newSigningSecret(): string {
-  return `${SECRET_PREFIX}${toBase64(crypto.getRandomValues(new Uint8Array(32)))}`;
+  return `${SECRET_PREFIX}${base64Encode(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
 /** The AES-GCM key that seals secrets at rest, derived (HKDF-SHA256) from `PASSWORD_PEPPER` for this use only. */
@@ -33,11 +30,11 @@ export async function openSecret(pepper: string, stored: string): Promise<string
 export async function signature(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   const key = await crypto.subtle.importKey(
     "raw",
-    fromBase64(secret.slice(SECRET_PREFIX.length)),
+    base64Decode(secret.slice(SECRET_PREFIX.length)),
     { name: "HMAC", hash: "SHA-256" },
     false,
     ["sign"],
   );
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestamp}.${body}`));
-  return `v1,${toBase64(new Uint8Array(mac))}`;
+  return `v1,${base64Encode(new Uint8Array(mac))}`;
 }
