@@ -1,10 +1,4 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { systemClock } from "../src/lib/clock";
@@ -13,7 +7,7 @@ import { queueEmail } from "../src/modules/email";
 import { CLAIM_STALE_QUEUED_EMAILS_SQL } from "../src/modules/email/email-repository";
 import { fixtureAdmin } from "./access-fixtures";
 import { signedIn } from "./factories";
-import { body, clientAt, env, expectError, send, unique } from "./helpers";
+import { body, clientAt, env, expectError, runScheduled, send, unique } from "./helpers";
 
 const PROVIDER = "https://email-provider.test";
 
@@ -265,13 +259,7 @@ describe("the email relay (every-minute cron)", () => {
           for (const m of messages) sent.push(m.body);
         },
       } as unknown as Queue;
-      const ctx = createExecutionContext();
-      await worker.scheduled(
-        createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }),
-        { ...env, EMAIL_QUEUE: queue },
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
+      await runScheduled("* * * * *", { bindings: { EMAIL_QUEUE: queue } });
       return sent.filter((b) => (b as { key: string }).key === row?.message_key);
     };
     // Within its grace the request's own message may still be on its way: left alone.

@@ -1,6 +1,8 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createApp } from "../src/app";
+import worker from "../src/index";
 import type { Clock } from "../src/lib/clock";
 
 export const BASE = "https://api.example.test";
@@ -104,3 +106,17 @@ export function countingDb(db: D1Database) {
 }
 
 export { env };
+
+/**
+ * Runs the Worker's `scheduled` handler as the trigger of `cron` does (at `scheduledTime`, default
+ * now; with `bindings` over the test env) and waits for what it left running.
+ */
+export async function runScheduled(cron: string, opts: { scheduledTime?: number; bindings?: Partial<Env> } = {}) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ cron, scheduledTime: opts.scheduledTime ?? Date.now() }),
+    { ...env, ...opts.bindings } as typeof env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}

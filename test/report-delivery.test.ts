@@ -1,15 +1,9 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { fixtureAdmin, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, type TestUser } from "./factories";
-import { BASE, body, call, clientAt, env, expectError, send } from "./helpers";
+import { BASE, body, call, clientAt, env, expectError, runScheduled, send } from "./helpers";
 
 const REPORTS = "/api/v1/reports";
 
@@ -304,11 +298,8 @@ describe("report crons", () => {
     });
   }
 
-  async function runCron(cron: string, scheduledTime: number, bindings: Partial<Env> = {}) {
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron, scheduledTime }), { ...env, ...bindings }, ctx);
-    await waitOnExecutionContext(ctx);
-  }
+  const runCron = (cron: string, scheduledTime: number, bindings: Partial<Env> = {}) =>
+    runScheduled(cron, { scheduledTime, bindings });
 
   it("makes the daily report of the previous day once, however often the run for that time repeats", async () => {
     await runCron("0 2 * * *", TUESDAY_2);

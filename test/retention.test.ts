@@ -1,20 +1,14 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { PURGE_BATCH_ROWS } from "../src/modules/retention/retention-repository";
 import { createUser } from "./factories";
-import { env } from "./helpers";
+import { env, runScheduled } from "./helpers";
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 const ahead = (days: number) => new Date(Date.now() + days * DAY).toISOString();
 
 /** Runs the Worker's `scheduled` handler as the daily cron trigger does. */
-async function runCron() {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 2 * * *", scheduledTime: Date.now() }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
+const runCron = () => runScheduled("0 2 * * *");
 
 const count = async (sql: string, ...params: unknown[]) =>
   (

@@ -1,9 +1,7 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { fixtureAdmin } from "./access-fixtures";
-import { body, clientAt, countingDb, env, expectError, manualClock, send } from "./helpers";
+import { body, clientAt, countingDb, env, expectError, manualClock, runScheduled, send } from "./helpers";
 import {
   attemptRows,
   consume,
@@ -295,16 +293,7 @@ describe("dispatch from the request and the relay cron", () => {
     )?.id;
     const recent = await storedEvent();
     const { sent, queue } = recordingQueue();
-    const bindings = { ...env, WEBHOOK_QUEUE: queue } as typeof env;
-    for (let run = 0; run < 2; run++) {
-      const ctx = createExecutionContext();
-      await worker.scheduled(
-        createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }),
-        bindings,
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
-    }
+    for (let run = 0; run < 2; run++) await runScheduled("* * * * *", { bindings: { WEBHOOK_QUEUE: queue } });
     // One message per (event, endpoint) over both runs: every subscribed endpoint once, this one among them.
     const mine = (sent as { event_id: number; endpoint_id: number }[]).filter((m) => m.event_id === eventId);
     const endpoints = mine.map((m) => m.endpoint_id);
@@ -340,13 +329,7 @@ describe("dispatch from the request and the relay cron", () => {
       .bind(eventId, new Date(Date.now() - 10 * 60_000).toISOString())
       .run();
     const { sent, queue } = recordingQueue();
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }),
-      { ...env, WEBHOOK_QUEUE: queue } as typeof env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runScheduled("* * * * *", { bindings: { WEBHOOK_QUEUE: queue } });
     // (Endpoints of earlier tests that subscribe to user.updated get it too.)
     const relayed = (sent as { event_id: number; endpoint_id: number }[]).filter(
       (m) => m.event_id === eventId && (m.endpoint_id === a.id || m.endpoint_id === b.id),
@@ -386,9 +369,7 @@ describe("dispatch from the request and the relay cron", () => {
         .first<{ id: number }>()
     )?.id;
     const { sent, queue } = recordingQueue();
-    const ctx = createExecutionContext();
-    const bindings = { ...env, WEBHOOK_QUEUE: queue } as typeof env;
-    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), bindings, ctx);
+    await runScheduled("* * * * *", { bindings: { WEBHOOK_QUEUE: queue } });
     expect(sent.filter((m) => (m as { event_id: number }).event_id === eventId)).toEqual([]);
   });
 });
