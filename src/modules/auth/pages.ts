@@ -28,11 +28,19 @@ footer { max-width: 28rem; margin: 1rem auto; text-align: center; font-size: 0.8
 @media (max-width: 30rem) { main { margin: 0; border-radius: 0; box-shadow: none; min-height: 100vh; } }
 `;
 
+/** What a page may change of the shell: its stylesheet, its footer's text, whether it has forms. */
+export interface PageOptions {
+  style?: string;
+  footer?: string;
+  /** A page without forms says so in its CSP (`form-action 'none'`). */
+  forms?: boolean;
+}
+
 /**
  * A small page of this API: no script, no external asset, its one inline style allowed by a nonce;
  * forms post to this origin only and the page can't be framed.
  */
-export function page(title: string, content: string): Page {
+export function page(title: string, content: string, options: PageOptions = {}): Page {
   const nonce = randomToken(16);
   const html = `<!doctype html>
 <html lang="en">
@@ -41,20 +49,20 @@ export function page(title: string, content: string): Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${e(title)} · ${e(PRODUCT_NAME)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${options.style ?? STYLE}</style>
 </head>
 <body>
 <main>
 <h1>${e(title)}</h1>
 ${content}
 </main>
-<footer>${e(PRODUCT_NAME)}</footer>
+<footer>${e(options.footer ?? PRODUCT_NAME)}</footer>
 </body>
 </html>`;
   const csp = [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
-    "form-action 'self'",
+    options.forms === false ? "form-action 'none'" : "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join("; ");

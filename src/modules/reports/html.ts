@@ -1,4 +1,3 @@
-import { randomToken } from "../../lib/encoding";
 import { messagePage, type Page, page } from "../auth";
 import { escapeHtml as e, PRODUCT_NAME } from "../email";
 import { changeText } from "./content";
@@ -99,7 +98,6 @@ ${rows}
  */
 export function reportPage(report: StoredReport): Page {
   const f = report.figures;
-  const nonce = randomToken(16);
   const statuses = Object.entries(f.registrations_by_status)
     .map(
       ([s, c]) => `<tr><td>${e(s)}</td><td class="n">${fmt(c.current)}</td><td class="n">${fmt(c.previous)}</td></tr>`,
@@ -113,19 +111,9 @@ export function reportPage(report: StoredReport): Page {
         )
         .join("")}</tbody></table>`
     : `<p class="empty">No module progress yet.</p>`;
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${e(report.name)} · ${e(PRODUCT_NAME)}</title>
-<style nonce="${nonce}">${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>${e(report.name)}</h1>
-<p class="period">${e(f.period.start)} to ${e(f.period.end)}, compared with the ${e(f.previous_period.start.slice(0, 10))} to ${e(f.previous_period.end.slice(0, 10))} period · ${fmt(f.totals.users)} accounts, ${fmt(f.totals.active_accounts)} active</p>
+  return page(
+    report.name,
+    `<p class="period">${e(f.period.start)} to ${e(f.period.end)}, compared with the ${e(f.previous_period.start.slice(0, 10))} to ${e(f.previous_period.end.slice(0, 10))} period · ${fmt(f.totals.users)} accounts, ${fmt(f.totals.active_accounts)} active</p>
 <div class="cards">
 ${card("New users", f.new_users)}
 ${card("Active users", f.active_users)}
@@ -140,19 +128,9 @@ ${card("Completions", f.completions)}
 <table><thead><tr><th>Status</th><th class="n">This period</th><th class="n">Previous</th></tr></thead><tbody>${statuses}</tbody></table>
 <h2>Module progress</h2>
 <p>${fmt(f.module_progress.enrollments)} enrollments, average score ${f.module_progress.average_score ?? "–"}; ${fmt(f.module_progress.updated_in_period)} updated in the period.</p>
-${modules}
-</main>
-<footer>${e(PRODUCT_NAME)} · report ${report.id}, generated ${e(report.created_at)}</footer>
-</body>
-</html>`;
-  const csp = [
-    "default-src 'none'",
-    `style-src 'nonce-${nonce}'`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
-  return { html, csp };
+${modules}`,
+    { style: STYLE, footer: `${PRODUCT_NAME} · report ${report.id}, generated ${report.created_at}`, forms: false },
+  );
 }
 
 /** The unsubscribe pages (this site's small page, see `auth`): a button that posts the token (GET), and the outcome. */
