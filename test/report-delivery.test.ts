@@ -264,8 +264,11 @@ describe("GET /reports/{id}/html and /csv", () => {
     expect(res.headers.get("content-type")).toContain("text/html");
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toMatch(/default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]+'/);
+    expect(csp).toContain("form-action 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
     const html = await res.text();
     expect(html.match(/<svg /g)).toHaveLength(1);
+    expect(html).toContain(`report ${report.id}, generated`);
     expect(html).toContain('aria-label="Registrations per day');
     expect(html).not.toMatch(/<script|<link|<img|src=|url\(/);
   });
