@@ -403,14 +403,6 @@ const EXCLUDED: Record<string, string> = {};
 const KNOWN_OVER: Record<string, number> = {
   // The account is read, then the attempt reserved, then the change written.
   "POST /api/v1/auth/change-password": 3,
-  // Roles and organizations named by the body are read one query after another, and the view answered
-  // is read again after the write.
-  "POST /api/v1/users": 4,
-  "PUT /api/v1/users/{id}": 5,
-  "PATCH /api/v1/users/{id}": 4,
-  "PATCH /api/v1/admin/users/{id}/toggle-status": 3,
-  // The integration key, then the target user, then the write.
-  "POST /api/v1/users/{id}/login-link": 3,
   // The view answered is read again after the write.
   "POST /api/v1/organizations": 3,
   "PUT /api/v1/organizations/{id}": 3,

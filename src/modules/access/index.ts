@@ -14,7 +14,6 @@ export {
   credentialsStatement,
   findCredentialsById,
   findLinkUser,
-  findUserForChange,
   findUserViewByUsername,
   isActiveUser,
   joinVerifiedDomainsStatements,
@@ -26,6 +25,8 @@ export {
   takenUsernames,
   totpEnabledSql,
   userConstraintErrors,
+  userForChangeOf,
+  userForChangeStatements,
   verifyEmailStatement,
 } from "./users/user-repository";
 export { currentUser, newUserStatements, userViewById, userViewRead } from "./users/user-service";

@@ -672,3 +672,13 @@ export async function takenUsernames(db: Db, names: readonly string[]): Promise<
     .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(lowered)}))`);
   return new Set(rows.map((r) => r.username.toLowerCase()));
 }
+
+/** Who uses `email` (case-insensitive) as its address: a query for the caller's `db.batch()` (see `emailHolderOf()`). */
+export function emailHolderQuery(db: Db, email: string) {
+  return db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+}
+
+/** The id of the user `emailHolderQuery()` found, if any. */
+export function emailHolderOf(rows: readonly unknown[]): number | undefined {
+  return (rows[0] as { id: number } | undefined)?.id;
+}
