@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { body, call, env, expectError, send, unique } from "./helpers";
+import { app } from "../src/app";
+import { body, call, countingDb, env, expectError, send, unique } from "./helpers";
 import { emailsTo, formPost, tokenFromEmail } from "./links";
 
 const PASSWORD = "correct horse battery staple";
@@ -65,6 +66,25 @@ describe("a user changing its own email (attack: moving a stolen account to the 
     const posted = await call("/api/v1/auth/confirm-email", formPost({ token }));
     expect(posted.status).toBe(200);
     expect((await storedEmailOf(id))?.email).toBe(newEmail);
+  });
+
+  it("costs two D1 round trips: the account with the new address's holder, then the write that reads the answer back", async () => {
+    const { id, oldEmail, newEmail, pair } = await accountMoving();
+    await app.request("/api/v1/hello", {}, env);
+    const { db, counter } = countingDb(env.DB);
+    const res = await app.request(
+      `/api/v1/users/${id}`,
+      {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${pair.access_token}` },
+        body: JSON.stringify({ email: newEmail, department: "Moved" }),
+      },
+      { ...env, DB: db },
+    );
+    expect(res.status).toBe(200);
+    expect((await body(res)).user).toMatchObject({ email: oldEmail, department: "Moved" });
+    expect(counter.trips).toBe(2);
+    expect((await emailsTo(newEmail))[0]?.kind).toBe("email_change");
   });
 
   it("refuses at once an address another account uses (409 EMAIL_TAKEN)", async () => {

@@ -144,6 +144,15 @@ describe("POST /users/{id}/login-link", () => {
     await expectError(await loginLink(user.id, token, `ik_${"A".repeat(43)}`), 401, "INTEGRATION_KEY_INVALID");
   });
 
+  it("judges the key before the user read with it: a wrong key is 401 for an unknown or a more privileged user too", async () => {
+    const { token } = await signedIn("API");
+    const admin = await createUser({ role: "ADMIN" });
+    for (const key of [`ik_${"A".repeat(43)}`, `${SECRET_KEY}x`]) {
+      await expectError(await loginLink(99_999_999, token, key), 401, "INTEGRATION_KEY_INVALID");
+      await expectError(await loginLink(admin.id, token, key), 401, "INTEGRATION_KEY_INVALID");
+    }
+  });
+
   it("is 403 for a caller without login_links:create, even with a valid key", async () => {
     const { token } = await signedIn("EMPLOYEE");
     const user = await createUser();

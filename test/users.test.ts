@@ -457,6 +457,26 @@ describe("PUT and PATCH /users/{id}", () => {
     );
   });
 
+  it("judges a body wrong in two ways in the old order, though the user, roles and organizations are read together", async () => {
+    const { token } = await fixtureAdmin();
+    const target = await createUser();
+    const unknown = { role_ids: [999_999], organization_ids: [999_999] };
+    await expectError(await send("PUT", `/api/v1/users/99999999`, unknown, token), 404, "USER_NOT_FOUND");
+    const both = await expectError(
+      await send("PUT", `/api/v1/users/${target.id}`, unknown, token),
+      404,
+      "ORGANIZATION_NOT_FOUND",
+    );
+    expect(both.detail).toContain("999999");
+    // A caller who may not set access fields is told so, not that the role it names is unknown.
+    const self = await signedIn("EMPLOYEE");
+    await expectError(
+      await send("PATCH", `/api/v1/users/${self.user.id}`, { department: "X", role_ids: [999_999] }, self.token),
+      403,
+      "FIELD_NOT_ALLOWED",
+    );
+  });
+
   it("refuses role together with role_ids with 422", async () => {
     const { token } = await fixtureAdmin();
     const target = await createUser();

@@ -400,16 +400,7 @@ const EXCLUDED: Record<string, string> = {};
  * Writes that spend more than two round trips today, with their current count: asserted exactly, so
  * that a fix fails the test and this entry is then removed (see issue 18).
  */
-const KNOWN_OVER: Record<string, number> = {
-  // Roles and organizations named by the body are read one query after another, and the view answered
-  // is read again after the write.
-  "POST /api/v1/users": 4,
-  "PUT /api/v1/users/{id}": 5,
-  "PATCH /api/v1/users/{id}": 4,
-  "PATCH /api/v1/admin/users/{id}/toggle-status": 3,
-  // The integration key, then the target user, then the write.
-  "POST /api/v1/users/{id}/login-link": 3,
-};
+const KNOWN_OVER: Record<string, number> = {};
 
 describe("D1 round trips of every write", async () => {
   const doc = await (await app.request("/openapi.json", {}, env)).json<{ paths: Record<string, object> }>();

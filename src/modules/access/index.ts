@@ -12,9 +12,7 @@ export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/s
 export {
   changeEmailStatement,
   credentialsStatement,
-  findCredentialsById,
   findLinkUser,
-  findUserForChange,
   findUserViewByUsername,
   isActiveUser,
   joinVerifiedDomainsStatements,
@@ -26,6 +24,8 @@ export {
   takenUsernames,
   totpEnabledSql,
   userConstraintErrors,
+  userForChangeOf,
+  userForChangeStatements,
   verifyEmailStatement,
 } from "./users/user-repository";
 export { currentUser, newUserStatements, userViewById, userViewRead } from "./users/user-service";

@@ -37,14 +37,13 @@ export async function listActiveKeys(db: Db): Promise<IntegrationKeyView[]> {
     .orderBy(asc(integrationKeys.id));
 }
 
-/** The id of the unrevoked key with this hash, or undefined. */
-export async function findActiveKeyId(db: Db, hash: string): Promise<number | undefined> {
-  const rows = await db
+/** The unrevoked key with this hash (its `id`), as a query for the caller's `db.batch()`. */
+export function activeKeyQuery(db: Db, hash: string) {
+  return db
     .select({ id: integrationKeys.id })
     .from(integrationKeys)
     .where(and(eq(integrationKeys.keyHash, hash), isNull(integrationKeys.revokedAt)))
     .limit(1);
-  return rows[0]?.id;
 }
 
 /** Revokes a key (no row when it doesn't exist or was revoked already). */

@@ -3,12 +3,12 @@ import type { AuthContext } from "../../lib/access";
 import { isoNow } from "../../lib/clock";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../lib/encoding";
 import type { Deps } from "../../middleware/deps";
-import { AccessErrors, assertMaySignInAs, findUserForChange } from "../access";
+import { AccessErrors, assertMaySignInAs, userForChangeOf, userForChangeStatements } from "../access";
 import { auditStatement } from "../audit";
 import { linkFor, newToken } from "../tokens";
 import { IntegrationErrors } from "./errors";
 import {
-  findActiveKeyId,
+  activeKeyQuery,
   insertKeyStatement,
   listActiveKeys,
   revokeKeyStatement,
@@ -70,17 +70,29 @@ export interface KeySource {
 }
 
 /**
- * Checks `X-Integration-Key`: an unrevoked stored key (looked up by its SHA-256 hash) or a key of the
- * `INTEGRATION_KEYS` secret (digests compared in constant time); 401 `INTEGRATION_KEY_INVALID` otherwise.
+ * Checks `X-Integration-Key` (see `judgeKey()`): the presented key's hash, and the read of the stored
+ * key it may be, for the caller's first batch; 401 `INTEGRATION_KEY_INVALID` at once when it is
+ * missing or too long to be one.
  */
-export async function verifyIntegrationKey(deps: Deps, presented: string | undefined): Promise<KeySource> {
+async function presentedKey(deps: Deps, presented: string | undefined) {
   if (!presented || presented.length > 200) throw IntegrationErrors.INTEGRATION_KEY_INVALID();
   const hash = await sha256Hex(presented);
-  if (presented.startsWith(KEY_PREFIX)) {
-    const id = await findActiveKeyId(deps.db, hash);
-    if (id !== undefined) return { keyId: id, label: `integration key ${id}` };
-  }
-  const digest = hexBytes(hash);
+  return { presented, hash, query: activeKeyQuery(deps.db, hash) };
+}
+
+/**
+ * Which key was presented: an unrevoked stored key (found by its SHA-256 hash: `stored`, the rows of
+ * `presentedKey()`'s query) or a key of the `INTEGRATION_KEYS` secret (digests compared in constant
+ * time); 401 `INTEGRATION_KEY_INVALID` otherwise.
+ */
+async function judgeKey(
+  deps: Deps,
+  key: { presented: string; hash: string },
+  stored: readonly { id: number }[],
+): Promise<KeySource> {
+  const id = key.presented.startsWith(KEY_PREFIX) ? stored[0]?.id : undefined;
+  if (id !== undefined) return { keyId: id, label: `integration key ${id}` };
+  const digest = hexBytes(key.hash);
   let match = -1;
   for (const [i, configured] of deps.config.integrationKeys.entries()) {
     if (timingSafeEqual(digest, hexBytes(await sha256Hex(configured))) && match < 0) match = i;
@@ -92,18 +104,23 @@ export async function verifyIntegrationKey(deps: Deps, presented: string | undef
 const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 
 /**
- * `POST /users/{id}/login-link` (see the route): a magic link for an active user who holds no
- * permission the caller lacks beyond every account's baseline (`assertMaySignInAs`); the audit trail
- * names the key that issued it.
+ * `POST /users/{id}/login-link` (see the route): `presented` is the request's `X-Integration-Key`; a
+ * magic link for an active user who holds no permission the caller lacks beyond every account's
+ * baseline (`assertMaySignInAs`); the audit trail names the key that issued it. Two round trips: the
+ * key and the user are read in one batch (the user's rows are looked at only once the key passed),
+ * then the audit and the key's use are written in another.
  */
 export async function createLoginLink(
   deps: Deps,
   auth: AuthContext,
-  source: KeySource,
+  presented: string | undefined,
   userId: number,
   origin: string,
 ): Promise<{ login_link: string; expires_at: string }> {
-  const target = await findUserForChange(deps.db, userId);
+  const key = await presentedKey(deps, presented);
+  const [stored, rows, grants] = await deps.db.batch([key.query, ...userForChangeStatements(deps.db, userId)]);
+  const source = await judgeKey(deps, key, stored);
+  const target = userForChangeOf(rows, grants);
   if (!target?.row.isActive) throw AccessErrors.USER_NOT_FOUND(userId);
   if (userId !== auth.userId) assertMaySignInAs(auth, target.permissionKeys);
   const token = await newToken(

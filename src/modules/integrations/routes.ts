@@ -1,7 +1,7 @@
 import { API_PREFIX } from "../../app-info";
 import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { createRouter, guardedRoute } from "../../middleware/route";
-import { createKey, createLoginLink, listKeys, revokeKey, verifyIntegrationKey } from "./key-service";
+import { createKey, createLoginLink, listKeys, revokeKey } from "./key-service";
 import { CreatedIntegrationKey, CreateIntegrationKeyBody, IntegrationKeyList, LoginLinkSchema } from "./schemas";
 
 const KEYS = `${API_PREFIX}/integration-keys`;
@@ -66,9 +66,9 @@ export const integrationRoutes = createRouter()
       responses: { 201: json(LoginLinkSchema, "The link"), ...errors(404) },
     }),
     async (c) => {
-      const { deps } = c.var;
-      const source = await verifyIntegrationKey(deps, c.req.header("x-integration-key"));
-      const link = await createLoginLink(deps, c.var.auth, source, c.req.valid("param").id, new URL(c.req.url).origin);
+      const key = c.req.header("x-integration-key");
+      const origin = new URL(c.req.url).origin;
+      const link = await createLoginLink(c.var.deps, c.var.auth, key, c.req.valid("param").id, origin);
       return c.json(link, 201);
     },
   );

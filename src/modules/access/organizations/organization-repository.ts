@@ -221,9 +221,7 @@ export function deleteEmptyOrganizationStatement(d1: D1Database, id: number): St
   );
 }
 
-/** The ids among `ids` that belong to existing organizations. */
-export async function existingOrganizationIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.select({ id: organizations.id }).from(organizations).where(amongIds(organizations.id, ids));
-  return new Set(rows.map((r) => r.id));
+/** The organizations among `ids` that exist (their `id`s), as a query for the caller's `db.batch()`. */
+export function existingOrganizationsQuery(db: Db, ids: readonly number[]) {
+  return db.select({ id: organizations.id }).from(organizations).where(amongIds(organizations.id, ids));
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { prepared, preparedStatement } from "../../../db/prepared";
@@ -135,16 +135,6 @@ export async function findRolesByIds(db: Db, ids: readonly number[]): Promise<Ro
   return rows.map(parse);
 }
 
-/** The global system role named `name`, or undefined. */
-export async function findSystemRole(db: Db, name: string): Promise<RoleRow | undefined> {
-  const rows = (await db
-    .select(columns)
-    .from(roles)
-    .where(and(eq(roles.name, name), eq(roles.isSystem, true), sql`${roles.organizationId} IS NULL`))
-    .limit(1)) as RawRoleRow[];
-  return rows[0] ? parse(rows[0]) : undefined;
-}
-
 /** Whether any user holds the role. */
 export async function isRoleAssigned(db: Db, id: number): Promise<boolean> {
   return (await db.all(sql`SELECT 1 AS one FROM user_roles WHERE role_id = ${id} LIMIT 1`)).length > 0;
@@ -245,4 +235,27 @@ export function deleteUnassignedRoleStatement(d1: D1Database, id: number): State
         AND NOT EXISTS (SELECT 1 FROM user_roles WHERE role_id = ?1) RETURNING id`,
     id,
   );
+}
+
+/**
+ * The roles, with their permissions, that are among `ids`, held by user `heldBy`, or the global
+ * system role named `systemRole`: one query, for the caller's `db.batch()` (see `roleRowsOf()`).
+ */
+export function rolesQuery(db: Db, by: { ids: readonly number[]; heldBy?: number; systemRole?: string }) {
+  const any: SQL[] = [amongIds(roles.id, by.ids)];
+  if (by.heldBy !== undefined) {
+    any.push(sql`${roles.id} IN (SELECT role_id FROM user_roles WHERE user_id = ${by.heldBy})`);
+  }
+  if (by.systemRole !== undefined) {
+    any.push(and(eq(roles.name, by.systemRole), eq(roles.isSystem, true), isNull(roles.organizationId)) as SQL);
+  }
+  return db
+    .select(columns)
+    .from(roles)
+    .where(or(...any));
+}
+
+/** The roles of the rows `rolesQuery()` returned. */
+export function roleRowsOf(rows: readonly unknown[]): RoleRow[] {
+  return (rows as RawRoleRow[]).map(parse);
 }

@@ -3,7 +3,7 @@ import type { Deps } from "../../../middleware/deps";
 import { queueEmail } from "../../email";
 import { linkFor, newToken } from "../../tokens";
 import { AccessErrors } from "../errors";
-import { findUserViewByEmail, type UserViewRow } from "./user-repository";
+import type { UserViewRow } from "./user-repository";
 
 /** How long the link that confirms a new address works. */
 export const EMAIL_CHANGE_TTL_SECONDS = 24 * 3600;
@@ -13,16 +13,17 @@ export const EMAIL_CHANGE_TTL_SECONDS = 24 * 3600;
  * confirms it. Statements for the caller's batch store two emails: the link to the new address (an
  * `email_change` token for the current address, carrying the new one) and a notice, without a link,
  * to the current address. `after()` saves the token and sends both once the batch has committed.
- * A new address that another account already uses is a 409 at once.
+ * A new address that another account already uses (`holder`, the user who had it when the write's
+ * reads ran: see `emailHolderQuery()`) is a 409 at once.
  */
 export async function requestEmailChange(
   deps: Deps,
   origin: string,
   row: UserViewRow,
   newEmail: string,
+  holder: number | undefined,
 ): Promise<{ statements: Statement[]; after(): Promise<void> }> {
-  const holder = await findUserViewByEmail(deps.db, newEmail);
-  if (holder && holder.id !== row.id) throw AccessErrors.EMAIL_TAKEN(newEmail);
+  if (holder !== undefined && holder !== row.id) throw AccessErrors.EMAIL_TAKEN(newEmail);
   const token = await newToken(
     deps,
     { kind: "email_change", userId: row.id, email: row.email, newEmail, next: null },

@@ -2,8 +2,8 @@ import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
 import { prepared, preparedStatement } from "../../../db/prepared";
-import { organizationMembers, permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
-import { amongIds, containsText, newUserIdSql, type UserRef } from "../../../db/sql";
+import { permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
+import { containsText, newUserIdSql, type UserRef } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
 import { type AppError, HttpErrors } from "../../../lib/errors";
 import type { Page } from "../../../lib/pagination";
@@ -185,12 +185,6 @@ export function credentialsStatement(db: Db, by: { column: "email" | "username";
   };
 }
 
-/** The credentials row of a user by id (the authenticated caller), or undefined. */
-export async function findCredentialsById(db: Db, userId: number) {
-  const rows = await db.select(credentialColumns()).from(users).where(eq(users.id, userId)).limit(1);
-  return rows[0];
-}
-
 /** True when the user exists and is active. */
 export async function isActiveUser(db: Db, userId: number): Promise<boolean> {
   const rows = await db
@@ -199,35 +193,6 @@ export async function isActiveUser(db: Db, userId: number): Promise<boolean> {
     .where(and(eq(users.id, userId), eq(users.isActive, true)))
     .limit(1);
   return rows.length > 0;
-}
-
-/** The ids among `ids` that belong to existing users. */
-export async function existingUserIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.select({ id: users.id }).from(users).where(amongIds(users.id, ids));
-  return new Set(rows.map((r) => r.id));
-}
-
-/**
- * The users among `ids` that belong to one of `orgIds` (null: every existing user), and `self`:
- * the users a caller whose `users:read` reaches only those organizations can see.
- */
-export async function visibleUserIds(
-  db: Db,
-  ids: readonly number[],
-  orgIds: readonly number[] | null,
-  self: number,
-): Promise<Set<number>> {
-  if (orgIds === null) return existingUserIds(db, ids);
-  const others = ids.filter((id) => id !== self);
-  const seen = new Set(ids.includes(self) ? [self] : []);
-  if (others.length === 0 || orgIds.length === 0) return seen;
-  const rows = await db
-    .selectDistinct({ id: organizationMembers.userId })
-    .from(organizationMembers)
-    .where(and(amongIds(organizationMembers.userId, others), amongIds(organizationMembers.organizationId, orgIds)));
-  for (const r of rows) seen.add(r.id);
-  return seen;
 }
 
 /**
@@ -705,4 +670,14 @@ export function visibleUserIdsStatement(
     statement: read.statement,
     ids: (rows: unknown[]) => new Set((read.rows(rows) as { id: number }[]).map((r) => r.id)),
   };
+}
+
+/** Who uses `email` (case-insensitive) as its address: a query for the caller's `db.batch()` (see `emailHolderOf()`). */
+export function emailHolderQuery(db: Db, email: string) {
+  return db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+}
+
+/** The id of the user `emailHolderQuery()` found, if any. */
+export function emailHolderOf(rows: readonly unknown[]): number | undefined {
+  return (rows[0] as { id: number } | undefined)?.id;
 }

@@ -1,5 +1,5 @@
 import type { UserRef } from "../../../db/sql";
-import { runBatch, theRow } from "../../../db/statement";
+import { runBatch } from "../../../db/statement";
 import { type AuthContext, can, type Scope } from "../../../lib/access";
 import { isoNow } from "../../../lib/clock";
 import { HttpErrors } from "../../../lib/errors";
@@ -9,7 +9,7 @@ import type { SystemRole } from "../../../lib/permissions";
 import type { Deps } from "../../../middleware/deps";
 import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
-import { planAccess } from "./access-plan";
+import { accessRead, readAll } from "./access-plan";
 import { ACCESS_FIELDS, type CreateUserInput } from "./schemas";
 import {
   assignRolesToNewUserStatement,
@@ -34,10 +34,13 @@ export function viewFor(auth: AuthContext, row: UserViewRow): UserView {
   return toUserView(row, row.id === auth.userId || can(auth, "users:read_email"));
 }
 
+/** Whether the caller may set access fields (`users:manage_access`). */
+export const mayChangeAccess = (auth: AuthContext) => can(auth, "users:manage_access");
+
 /** 403 FIELD_NOT_ALLOWED when the body sets access fields and the caller lacks `users:manage_access`. */
 export function assertAccessFieldsAllowed(auth: AuthContext, input: Record<string, unknown>): void {
   const present = ACCESS_FIELDS.filter((f) => input[f] !== undefined);
-  if (present.length && !can(auth, "users:manage_access")) {
+  if (present.length && !mayChangeAccess(auth)) {
     throw AccessErrors.FIELD_NOT_ALLOWED(present, "the users:manage_access permission");
   }
 }
@@ -130,16 +133,22 @@ export function newUserStatements(
   ] as const;
 }
 
-/** Creates a user (see the create route): one batch, the user exists with its roles and memberships or not at all. */
+/**
+ * Creates a user (see the create route): the roles and organizations it names read in one batch, then
+ * one write batch (which also reads the view answered): the user exists with its roles and
+ * memberships or not at all.
+ */
 export async function createUser(deps: Deps, auth: AuthContext, input: CreateUserInput): Promise<UserView> {
   assertAccessFieldsAllowed(auth, input);
   if (input.password !== undefined) {
     await assertAcceptablePassword(deps.assets, input.password, "password", input.username, input.email);
   }
-  const plan = await planAccess(deps, auth, { roleIds: [], orgIds: [] }, input, { defaultRoleForNewUser: true });
+  const access = accessRead(deps.db, input, "new");
+  const plan = access.plan(auth, { roleIds: [], orgIds: [] }, await readAll(deps.db, access.queries));
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, deps.pepper);
   const at = isoNow(deps.clock);
-  const [inserted] = await runBatch(
+  const view = userViewRead(deps, { username: input.username });
+  const [, , , , shown] = await runBatch(
     deps.d1,
     [
       insertUserStatement(
@@ -168,8 +177,9 @@ export async function createUser(deps: Deps, auth: AuthContext, input: CreateUse
         detail: `created user ${input.username}`,
         at,
       }),
+      view.statement,
     ],
     userConstraintErrors(deps.db, input),
   );
-  return userViewById(deps, theRow(inserted, "user insert").id);
+  return view.view(shown);
 }

@@ -10,15 +10,16 @@ import { auditStatement } from "../../audit";
 import { revokeUserSessionsStatement } from "../../sessions";
 import { AccessErrors } from "../errors";
 import { assertNotMorePrivileged, canSeeUser } from "../rules";
-import { type AccessPlan, isEmptyPlan, planAccess } from "./access-plan";
+import { type AccessPlan, accessRead, isEmptyPlan, readAll } from "./access-plan";
 import { requestEmailChange } from "./email-change";
 import { lastAdminErrors, lastAdminGuardStatement } from "./last-admin";
 import type { UpdateUserInput } from "./schemas";
 import {
   assignRolesStatement,
   dropOrganizationRolesStatement,
+  emailHolderOf,
+  emailHolderQuery,
   findUserForChange,
-  findUserViewById,
   joinOrganizationsStatement,
   leaveOrganizationsStatement,
   toggleUserStatusStatement,
@@ -29,8 +30,9 @@ import {
   userConstraintErrors,
   userForChangeOf,
   userForChangeStatements,
+  userViewStatement,
 } from "./user-repository";
-import { assertAccessFieldsAllowed, viewFor } from "./user-service";
+import { assertAccessFieldsAllowed, mayChangeAccess, viewFor } from "./user-service";
 import type { UserView } from "./user-view";
 
 /**
@@ -114,9 +116,12 @@ function profileFields(input: UpdateUserInput, row: UserViewRow): UserFields {
 }
 
 /**
- * PUT and PATCH `/users/{id}` (both partial; see the route for the rules). One guarded batch. A user's
- * change of its own email is not applied: it becomes a request the new address confirms
- * (`pendingEmail`), and the current address is told.
+ * PUT and PATCH `/users/{id}` (both partial; see the route for the rules). Two round trips: one batch
+ * reads the user, the roles and organizations the body names (and, for a user changing its own email,
+ * who holds the new address), and the rules are judged on those rows in the order they always were;
+ * then one guarded batch writes and reads back the view answered. A user's change of its own email
+ * is not applied: it becomes a request the new address confirms (`pendingEmail`), and the current
+ * address is told.
  */
 export async function updateUser(
   deps: Deps,
@@ -126,21 +131,29 @@ export async function updateUser(
   input: UpdateUserInput,
   origin: string,
 ): Promise<{ user: UserView; pendingEmail: string | null }> {
-  const target = await changeableUser(deps, auth, id, scope.permission);
-  if (id !== auth.userId && !scope.global) throw HttpErrors.FORBIDDEN();
-  if (id === auth.userId) assertRecentSignInFor(deps, auth, input, target.row);
+  const self = id === auth.userId;
+  const target = changeableUserRead(deps, auth, id, scope.permission);
+  // Access fields the caller may not set are refused below (after the checks that precede it): not read.
+  const access = accessRead(deps.db, mayChangeAccess(auth) ? input : {}, id);
+  const holder = self && input.email !== undefined ? emailHolderQuery(deps.db, input.email) : undefined;
+  const [rows = [], grants = [], ...more] = await readAll(deps.db, [
+    ...target.queries,
+    ...access.queries,
+    ...(holder ? [holder] : []),
+  ]);
+  const { row } = target.judge(rows, grants as { key: string }[]);
+  if (!self && !scope.global) throw HttpErrors.FORBIDDEN();
+  if (self) assertRecentSignInFor(deps, auth, input, row);
   assertAccessFieldsAllowed(auth, input);
-  const { row } = target;
-  const plan = await planAccess(
-    deps,
+  const plan = access.plan(
     auth,
     { roleIds: jsonIds(row.roleIds), orgIds: jsonIds(row.organizationIds) },
-    input,
+    more.slice(0, access.queries.length),
   );
   const at = isoNow(deps.clock);
   const ownEmailChange =
-    id === auth.userId && input.email !== undefined && input.email.toLowerCase() !== row.email.toLowerCase()
-      ? await requestEmailChange(deps, origin, row, input.email)
+    self && input.email !== undefined && input.email.toLowerCase() !== row.email.toLowerCase()
+      ? await requestEmailChange(deps, origin, row, input.email, emailHolderOf(more[access.queries.length] ?? []))
       : undefined;
   const applied: UpdateUserInput = ownEmailChange ? { ...input, email: undefined } : input;
   // The guard reads the user's state inside the batch, so it goes in whenever the write could
@@ -165,10 +178,13 @@ export async function updateUser(
       auditStatement(deps.d1, { event: "user_access_changed", user: auth.userId, meta: deps.meta, detail, at }),
     );
   }
+  // The view answered, read after the writes of the same batch.
+  const view = userViewStatement(deps.db, id);
+  statements.push(view.statement);
   // Name only the values that change, so that a 409 never blames the user's own username or email.
   const changed = (next: string | undefined, current: string) =>
     next !== undefined && next.toLowerCase() !== current.toLowerCase() ? next : "";
-  await runBatch(
+  const results = await runBatch(
     deps.d1,
     statements,
     userWriteErrors(deps, {
@@ -177,14 +193,15 @@ export async function updateUser(
     }),
   );
   await ownEmailChange?.after();
-  const updated = await findUserViewById(deps.db, id);
+  const updated = view.row(results[results.length - 1] ?? []);
   if (!updated) throw AccessErrors.USER_NOT_FOUND(id);
   return { user: viewFor(auth, updated), pendingEmail: ownEmailChange ? (input.email ?? null) : null };
 }
 
 /**
  * Runs `change` (a write that may deactivate user `id`) in one batch that is guarded against removing
- * the last active admin, revokes the user's sessions and records `event`; returns the change's rows.
+ * the last active admin, revokes the user's sessions and records `event`, then runs `after` (reads of
+ * the result); returns the change's rows and those of `after`.
  */
 async function runDeactivation<Row>(
   deps: Deps,
@@ -192,7 +209,8 @@ async function runDeactivation<Row>(
   id: number,
   change: Statement<Row>,
   events: { event: string; revokeReason: string; at: string; mayReactivate: boolean },
-): Promise<Row[]> {
+  after: Statement[] = [],
+): Promise<{ changed: Row[]; after: unknown[][] }> {
   // The webhook events go before the change, conditioned on the state it changes: each is recorded
   // exactly when the change applies.
   const outbox = [userEvent(deps.d1, "user.deactivated", id, true, events.at)];
@@ -211,10 +229,11 @@ async function runDeactivation<Row>(
         detail: `user ${id}`,
         at: events.at,
       }),
+      ...after,
     ],
     lastAdminErrors,
   );
-  return results[1 + outbox.length] as Row[];
+  return { changed: results[1 + outbox.length] as Row[], after: results.slice(results.length - after.length) };
 }
 
 /**
@@ -250,19 +269,22 @@ export async function deactivateUser(deps: Deps, auth: AuthContext, id: number) 
 
 /**
  * PATCH `/admin/users/{id}/toggle-status`: flips the active flag in one conditional statement (no
- * read-then-write) and revokes the user's sessions.
+ * read-then-write) and revokes the user's sessions; the view answered is read in the same batch.
  */
 export async function toggleUserStatus(deps: Deps, auth: AuthContext, id: number): Promise<UserView> {
   await changeableUser(deps, auth, id, "users:manage_access");
   const at = isoNow(deps.clock);
-  const toggled = await runDeactivation(deps, auth, id, toggleUserStatusStatement(deps.d1, id, at), {
-    event: "user_status_toggled",
-    revokeReason: "user_status_toggled",
-    at,
-    mayReactivate: true,
-  });
-  if (!toggled.length) throw AccessErrors.USER_NOT_FOUND(id);
-  const row = await findUserViewById(deps.db, id);
+  const view = userViewStatement(deps.db, id);
+  const toggled = await runDeactivation(
+    deps,
+    auth,
+    id,
+    toggleUserStatusStatement(deps.d1, id, at),
+    { event: "user_status_toggled", revokeReason: "user_status_toggled", at, mayReactivate: true },
+    [view.statement],
+  );
+  if (!toggled.changed.length) throw AccessErrors.USER_NOT_FOUND(id);
+  const row = view.row(toggled.after[0] ?? []);
   if (!row) throw AccessErrors.USER_NOT_FOUND(id);
   return viewFor(auth, row);
 }
