@@ -131,7 +131,7 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     const err = thrown instanceof Error && thrown.cause instanceof AppError ? thrown.cause : thrown;
     // Every 403 is recorded in the audit trail, with the caller when it is known.
     if (err instanceof AppError && err.status === 403) {
-      await recordForbidden(c.var.deps, c.var.auth?.userId ?? null, `${c.req.method} ${c.req.path}: ${err.code}`);
+      await recordForbidden(c.get("deps"), c.get("auth")?.userId ?? null, `${c.req.method} ${c.req.path}: ${err.code}`);
     }
     return renderError(err, c);
   });

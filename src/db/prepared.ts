@@ -6,6 +6,15 @@ import type { Db } from "./client";
 import { type PageQuery, pageResult } from "./page";
 import type { Statement } from "./statement";
 
+/**
+ * Where a prepared query runs: a request's drizzle client or, to spare a request that needs no other
+ * drizzle query the client's construction, its D1 binding itself (`deps.d1`).
+ */
+export type Runner = Db | D1Database;
+
+/** The D1 binding of a `Runner`. */
+const bindingOf = (runner: Runner): D1Database => ("$client" in runner ? runner.$client : runner);
+
 /** The D1 binding of the prepared query running now (each request has its own: session, token check). */
 const running = new AsyncLocalStorage<D1Database>();
 
@@ -61,11 +70,11 @@ const routed = drizzle({
  *   const byId = prepared((db) => db.select(columns).from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
  *   const rows = await byId(deps.db).all({ id });
  */
-export function prepared<Q extends object>(build: (db: Db) => Q): (db: Db) => Q {
+export function prepared<Q extends object>(build: (db: Db) => Q): (runner: Runner) => Q {
   let query: Q | undefined;
-  return (db) => {
+  return (runner) => {
     query ??= build(routed as unknown as Db);
-    const binding = db.$client;
+    const binding = bindingOf(runner);
     const q = query;
     return new Proxy(q, {
       get(target, prop) {
@@ -115,11 +124,11 @@ const asStored = new WeakMap<BatchablePrepared, boolean>();
  * their placeholders: one round trip, each query's rows mapped as drizzle maps them.
  */
 export async function batchPrepared<const Q extends readonly object[]>(
-  db: Db,
+  runner: Runner,
   queries: Q,
   values: Record<string, unknown>,
 ): Promise<unknown[][]> {
-  const d1 = db.$client;
+  const d1 = bindingOf(runner);
   const statements = queries.map((q) => {
     const { sql, params } = (q as unknown as BatchablePrepared).getQuery();
     return d1.prepare(sql).bind(...fillPlaceholders(params, values));
@@ -149,7 +158,7 @@ type Filters = Record<string, unknown>;
 export function preparedPage<F extends Filters>(build: (given: F) => PageQuery) {
   const shapes = new Map<string, readonly [object, object]>();
   return async <Row>(
-    db: Db,
+    db: Runner,
     filters: F,
     page: Page,
     values: Filters = filters,

@@ -65,7 +65,7 @@ export interface Scope {
 /**
  * The caller's scope for `permission`: global when a global role grants it; otherwise the organizations
  * where an organization-scoped role grants it, plus those it administers when the permission is one of
- * `ORG_ADMIN_PERMISSIONS`. Routes get it resolved by their guard as `c.var.scope`.
+ * `ORG_ADMIN_PERMISSIONS`. Routes get it resolved by their guard as `c.get("scope")`.
  */
 export function scopeOf(auth: AuthContext, permission: Permission): Scope {
   if (can(auth, permission)) return { permission, global: true, orgIds: [] };

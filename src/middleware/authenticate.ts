@@ -31,7 +31,7 @@ const logTouchFailure = (err: unknown) =>
  * Authenticates the caller from `Authorization: Bearer <access token>` or the `access_token`
  * cookie (never the query string), then loads its current roles, permissions and active flag in
  * one round trip. A cookie-authenticated state change must come from an allowed origin.
- * Sets `c.var.auth`. Routes get it through `guardedRoute()`.
+ * Sets `c.get("auth")`. Routes get it through `guardedRoute()`.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
@@ -56,7 +56,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     if (!token) throw HttpErrors.UNAUTHORIZED("Not authenticated");
 
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const now = deps.clock.now();
     const claims = await verifyToken(await deps.keys(), token, "access", now);
     const userId = Number(claims.sub);

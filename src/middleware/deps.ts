@@ -18,7 +18,7 @@ export interface RequestMeta {
  * receive it as their first argument and never reach into `env` themselves.
  *
  * @example
- *   await createTraining(c.var.deps, c.var.auth, c.req.valid("json"))
+ *   await createTraining(c.get("deps"), c.get("auth"), c.req.valid("json"))
  */
 export interface Deps {
   clock: Clock;
@@ -169,7 +169,7 @@ function sessionOf(env: Bindings, method: string, bookmark: string | undefined):
 }
 
 /**
- * Sets `c.var.deps` for the rest of the request, with the app's clock and rate-limit counters, over
+ * Sets `c.get("deps")` for the rest of the request, with the app's clock and rate-limit counters, over
  * the request's D1 session; answers the session's bookmark in `x-d1-bookmark`.
  *
  * @example

@@ -115,7 +115,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
 
 /** Counts the request against its limit (429 beyond it) and answers its limit headers. */
 async function counted(c: Context<AppEnv>, next: Next, deps: Deps, options: RateLimitOptions): Promise<void> {
-  const subject = options.key === "ip" ? (deps.meta.ip ?? "unknown") : String(c.var.auth?.userId ?? "anonymous");
+  const subject = options.key === "ip" ? (deps.meta.ip ?? "unknown") : String(c.get("auth")?.userId ?? "anonymous");
   const { limit, windowSeconds } = deps.config.rateLimits[options.group];
   const nowMs = deps.clock.now();
   const windowMs = windowSeconds * 1000;

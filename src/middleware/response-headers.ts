@@ -36,7 +36,7 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
 
 /**
  * The headers that do not depend on what a route does, set in one place: `X-Request-Id` (the
- * caller's, when well formed, else a new UUID; also `c.var.requestId` for logs), the security
+ * caller's, when well formed, else a new UUID; also `c.get("requestId")` for logs), the security
  * headers, `Cache-Control: no-store` on API responses (personal data, and answers that depend on
  * who asks), and CORS for `allowedOrigins` with credentials, preflights (`OPTIONS`) answered here.
  *

@@ -20,9 +20,9 @@ export function createRouter(): OpenAPIHono<AppEnv> {
  * - `permission` alone (scope `"global"`): the permission(s), held through a global role; else 403.
  * - scope `"organization"`: the permission held globally, through a role of an organization, or as an
  *   admin of one (for `ORG_ADMIN_PERMISSIONS`); 403 for a caller with none of these. The service gets
- *   `c.var.scope` and confines the caller to its organizations unless `scope.global`.
+ *   `c.get("scope")` and confines the caller to its organizations unless `scope.global`.
  * - scope `"own"`: any signed-in user, on its own objects; the permission (`scope.global`) extends it to
- *   everyone's. The service gets `c.var.scope` and applies it per object.
+ *   everyone's. The service gets `c.get("scope")` and applies it per object.
  * - `permission: "authenticated"`: any signed-in user, on itself only (its profile, its password).
  */
 export type Access =
@@ -49,11 +49,11 @@ export function describeAccess(access: Access): string {
   }
 }
 
-/** Checks `access` after `authenticate()` and resolves `c.var.scope`. */
+/** Checks `access` after `authenticate()` and resolves `c.get("scope")`. */
 function authorize(access: Access): MiddlewareHandler<AppEnv> {
   return function authorizeMiddleware(c, next) {
     if (access.permission === "authenticated") return next();
-    const auth = c.var.auth;
+    const auth = c.get("auth");
     let scope: Scope;
     if (access.scope === "organization" || access.scope === "own") {
       scope = scopeOf(auth, access.permission);

@@ -18,7 +18,7 @@ let ready = false;
 export function bootstrapAdmin(): MiddlewareHandler<AppEnv> {
   return function bootstrapAdminMiddleware(c, next) {
     if (ready) return next();
-    return waitForAdmin(c.var.deps).then(() => next());
+    return waitForAdmin(c.get("deps")).then(() => next());
   };
 }
 

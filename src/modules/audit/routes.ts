@@ -39,7 +39,7 @@ export const auditRoutes = createRouter().openapi(
       throw invalid(["query", "end_date"], "end_date must not be before start_date");
     const page = pageOf(q);
     const { rows, total } = await listAuditEvents(
-      c.var.deps.db,
+      c.get("deps").db,
       { userId: q.user_id, event: q.event, from, before },
       page,
     );

@@ -21,7 +21,7 @@ export const isForm = (c: Context<AppEnv>) =>
  */
 export function assertOwnPageForm(c: Context<AppEnv>) {
   const own = new Set([new URL(c.req.url).origin]);
-  const publicUrl = c.var.deps.config.publicUrl;
+  const publicUrl = c.get("deps").config.publicUrl;
   if (publicUrl) own.add(new URL(publicUrl).origin);
   const origin = c.req.header("origin");
   if (origin !== undefined ? own.has(origin) : c.req.header("sec-fetch-site") === "same-origin") return;

@@ -76,7 +76,7 @@ export const linkRoutes = createRouter()
       responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
     }),
     async (c) => {
-      await requestMagicLink(c.var.deps, origin(c), c.req.valid("json"));
+      await requestMagicLink(c.get("deps"), origin(c), c.req.valid("json"));
       return c.json(ACCEPTED, 202);
     },
   )
@@ -94,7 +94,7 @@ export const linkRoutes = createRouter()
     async (c) => {
       const { token } = c.req.valid("query");
       try {
-        await checkToken(c.var.deps, token, "magic_link");
+        await checkToken(c.get("deps"), token, "magic_link");
       } catch (err) {
         return failurePage(c, err);
       }
@@ -124,7 +124,7 @@ export const linkRoutes = createRouter()
       const form = isForm(c);
       if (form) assertOwnPageForm(c);
       const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
-      const step = await verifyMagicLink(c.var.deps, token);
+      const step = await verifyMagicLink(c.get("deps"), token);
       if (!form) return c.json(await signInResponse(c, step, "Login successful"), 200);
       if ("challenge" in step) return html(c, mfaCodePage(MFA_VERIFY_PATH, step.challenge.mfa_token));
       setAuthCookies(c, step.pair);
@@ -143,7 +143,7 @@ export const linkRoutes = createRouter()
       responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
     }),
     async (c) => {
-      await requestPasswordReset(c.var.deps, origin(c), c.req.valid("json"));
+      await requestPasswordReset(c.get("deps"), origin(c), c.req.valid("json"));
       return c.json(ACCEPTED, 202);
     },
   )
@@ -161,7 +161,7 @@ export const linkRoutes = createRouter()
     async (c) => {
       const { token } = c.req.valid("query");
       try {
-        await checkToken(c.var.deps, token, "password_reset");
+        await checkToken(c.get("deps"), token, "password_reset");
       } catch (err) {
         return failurePage(c, err);
       }
@@ -193,7 +193,7 @@ export const linkRoutes = createRouter()
       if (form) assertOwnPageForm(c);
       const input = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
       if (typeof input.new_password !== "string") throw invalid(["body", "new_password"], "Field required", "missing");
-      await confirmPasswordReset(c.var.deps, input);
+      await confirmPasswordReset(c.get("deps"), input);
       const message = "Password changed successfully; sign in with the new password";
       if (form) return html(c, messagePage("Password changed", message));
       return c.json({ message }, 200);
@@ -211,7 +211,7 @@ export const linkRoutes = createRouter()
       responses: { 202: json(MessageSchema, "Accepted"), ...errors(429) },
     }),
     async (c) => {
-      const sent = await resendVerification(c.var.deps, origin(c), c.var.auth.userId);
+      const sent = await resendVerification(c.get("deps"), origin(c), c.get("auth").userId);
       return c.json({ message: sent ? "Verification email sent" : "Email address already verified" }, 202);
     },
   )
@@ -229,7 +229,7 @@ export const linkRoutes = createRouter()
     async (c) => {
       if (isForm(c)) assertOwnPageForm(c);
       const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
-      await confirmEmailVerification(c.var.deps, token);
+      await confirmEmailVerification(c.get("deps"), token);
       return c.json({ message: "Email address verified" }, 200);
     },
   )
@@ -245,7 +245,7 @@ export const linkRoutes = createRouter()
     }),
     async (c) => {
       try {
-        await confirmEmailVerification(c.var.deps, c.req.valid("query").token);
+        await confirmEmailVerification(c.get("deps"), c.req.valid("query").token);
       } catch (err) {
         return failurePage(c, err);
       }
@@ -267,7 +267,7 @@ export const linkRoutes = createRouter()
       const { token } = c.req.valid("query");
       let newEmail: string;
       try {
-        newEmail = await pendingEmailOf(c.var.deps, token);
+        newEmail = await pendingEmailOf(c.get("deps"), token);
       } catch (err) {
         return failurePage(c, err);
       }
@@ -298,7 +298,7 @@ export const linkRoutes = createRouter()
       const form = isForm(c);
       if (form) assertOwnPageForm(c);
       const { token } = bodyOf(c, c.req.valid("form"), c.req.valid("json"));
-      await confirmEmailChange(c.var.deps, token);
+      await confirmEmailChange(c.get("deps"), token);
       const message = "Email address changed";
       if (form) return html(c, messagePage(message, "Your account now uses its new email address."));
       return c.json({ message }, 200);

@@ -35,7 +35,7 @@ export const mfaRoutes = createRouter()
       permission: "authenticated",
       responses: { 200: json(TotpSetupSchema, "The secret, shown this once"), ...errors(409, 503) },
     }),
-    async (c) => c.json(await setupTotp(c.var.deps, c.var.auth), 200),
+    async (c) => c.json(await setupTotp(c.get("deps"), c.get("auth")), 200),
   )
   .openapi(
     guardedRoute({
@@ -49,7 +49,7 @@ export const mfaRoutes = createRouter()
       request: { body: jsonBody(MfaCodeBody) },
       responses: { 200: json(RecoveryCodesSchema, "TOTP is on"), ...errors(409, 429, 503) },
     }),
-    async (c) => c.json(await enableTotp(c.var.deps, c.var.auth.userId, c.req.valid("json").code), 200),
+    async (c) => c.json(await enableTotp(c.get("deps"), c.get("auth").userId, c.req.valid("json").code), 200),
   )
   .openapi(
     guardedRoute({
@@ -64,7 +64,7 @@ export const mfaRoutes = createRouter()
       responses: { 200: json(MessageSchema, "TOTP is off"), ...errors(409, 429, 503) },
     }),
     async (c) => {
-      await disableTotp(c.var.deps, c.var.auth.userId, c.req.valid("json"));
+      await disableTotp(c.get("deps"), c.get("auth").userId, c.req.valid("json"));
       return c.json({ message: "Two-factor authentication is off" }, 200);
     },
   )
@@ -86,14 +86,14 @@ export const mfaRoutes = createRouter()
     async (c) => {
       const form = isForm(c);
       if (!form) {
-        const { userId, pair, user } = await verifyMfa(c.var.deps, c.req.valid("json"));
+        const { userId, pair, user } = await verifyMfa(c.get("deps"), c.req.valid("json"));
         return c.json(await tokenResponse(c, userId, pair, "Login successful", user), 200);
       }
       assertOwnPageForm(c);
       const input = c.req.valid("form");
       let signedIn: Awaited<ReturnType<typeof verifyMfa>>;
       try {
-        signedIn = await verifyMfa(c.var.deps, input);
+        signedIn = await verifyMfa(c.get("deps"), input);
       } catch (err) {
         // A mistyped code on the page: the page again, with the same mfa_token, to try once more.
         if (!(err instanceof AppError) || err.code !== AuthErrors.MFA_CODE_INVALID.code) throw err;

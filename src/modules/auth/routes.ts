@@ -45,7 +45,7 @@ export const authRoutes = createRouter()
       responses: { 201: json(TokenPairSchema, "Registered and signed in"), ...errors(409, 503) },
     }),
     async (c) => {
-      const { userId, pair, user } = await register(c.var.deps, c.req.valid("json"), new URL(c.req.url).origin);
+      const { userId, pair, user } = await register(c.get("deps"), c.req.valid("json"), new URL(c.req.url).origin);
       return c.json(await tokenResponse(c, userId, pair, "User registered successfully", user), 201);
     },
   )
@@ -64,7 +64,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      const step = await login(c.var.deps, c.req.valid("json"));
+      const step = await login(c.get("deps"), c.req.valid("json"));
       return c.json(await signInResponse(c, step, "Login successful"), 200);
     },
   )
@@ -81,11 +81,11 @@ export const authRoutes = createRouter()
     async (c) => {
       const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
       const fromCookie = fromBody === undefined ? singleCookie(c.req.raw, REFRESH_COOKIE) : undefined;
-      if (fromCookie !== undefined) assertSameOrigin(c.req.raw, c.var.deps.config.allowedOrigins);
+      if (fromCookie !== undefined) assertSameOrigin(c.req.raw, c.get("deps").config.allowedOrigins);
       const token = fromBody ?? fromCookie ?? bearerToken(c.req.header("authorization"));
       if (!token) throw HttpErrors.INVALID_TOKEN("No refresh token given");
-      const { userId, pair, read, rows } = await rotateRefreshToken(c.var.deps, token, (id) =>
-        userViewRead(c.var.deps, id),
+      const { userId, pair, read, rows } = await rotateRefreshToken(c.get("deps"), token, (id) =>
+        userViewRead(c.get("deps"), id),
       );
       return c.json(await tokenResponse(c, userId, pair, "Token refreshed successfully", read.view(rows)), 200);
     },
@@ -102,7 +102,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Signed out"), ...errors(401, 403) },
     }),
     async (c) => {
-      const { deps } = c.var;
+      const deps = c.get("deps");
       const ring = await deps.keys();
       const now = deps.clock.now();
       const bearer = bearerToken(c.req.header("authorization"));
@@ -139,7 +139,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Password changed"), ...errors(429, 503) },
     }),
     async (c) => {
-      await changePassword(c.var.deps, c.var.auth, c.req.valid("json"));
+      await changePassword(c.get("deps"), c.get("auth"), c.req.valid("json"));
       return c.json({ message: "Password changed successfully" }, 200);
     },
   )
@@ -152,7 +152,7 @@ export const authRoutes = createRouter()
       permission: "authenticated",
       responses: { 200: json(MeSchema, "The caller") },
     }),
-    async (c) => c.json(await currentUser(c.var.deps, c.var.auth), 200),
+    async (c) => c.json(await currentUser(c.get("deps"), c.get("auth")), 200),
   )
   .openapi(
     publicRoute({
@@ -163,7 +163,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(JwksSchema, "JSON Web Key Set") },
     }),
     async (c) => {
-      const ring = await c.var.deps.keys();
+      const ring = await c.get("deps").keys();
       c.header("Cache-Control", "public, max-age=300");
       return c.json(ring.jwks as { keys: Record<string, unknown>[] }, 200);
     },

@@ -13,7 +13,7 @@ export async function tokenResponse(
   message: string,
   known?: UserView,
 ) {
-  const user = known ?? (await userViewById(c.var.deps, userId));
+  const user = known ?? (await userViewById(c.get("deps"), userId));
   setAuthCookies(c, pair);
   return {
     access_token: pair.accessToken,

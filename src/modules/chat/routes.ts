@@ -35,7 +35,7 @@ export const chatRoutes = createRouter()
       request: { body: jsonBody(SendBody) },
       responses: { 200: json(SendEnvelope, "The answer"), ...errors(404) },
     }),
-    async (c) => c.json({ data: await sendMessage(c.var.deps, c.var.auth, c.req.valid("json")) }, 200),
+    async (c) => c.json({ data: await sendMessage(c.get("deps"), c.get("auth"), c.req.valid("json")) }, 200),
   )
   .openapi(
     guardedRoute({
@@ -52,7 +52,7 @@ export const chatRoutes = createRouter()
     async (c) => {
       const { conversation_id, ...paging } = c.req.valid("query");
       const page = pageOf(paging);
-      const { rows, total } = await conversationHistory(c.var.deps, c.var.auth, conversation_id, page);
+      const { rows, total } = await conversationHistory(c.get("deps"), c.get("auth"), conversation_id, page);
       return c.json({ conversation_id, ...listOf("messages", rows, total, page) }, 200);
     },
   )
@@ -68,7 +68,7 @@ export const chatRoutes = createRouter()
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
-      const { rows, total } = await ownConversations(c.var.deps, c.var.auth, page);
+      const { rows, total } = await ownConversations(c.get("deps"), c.get("auth"), page);
       return c.json(listOf("conversations", rows, total, page), 200);
     },
   )
@@ -89,16 +89,16 @@ export const chatRoutes = createRouter()
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw ChatErrors.UPGRADE_REQUIRED();
       // A handshake is a GET, which the cookie origin check lets through: without this, a page of another
       // origin could open a socket with the user's cookie and read the answers (cross-site WebSocket hijacking).
-      if (c.var.auth.via === "cookie") assertSameOrigin(c.req.raw, c.var.deps.config.allowedOrigins);
-      const sockets = c.var.deps.chatSockets;
-      const stub = sockets.get(sockets.idFromName(`user:${c.var.auth.userId}`));
+      if (c.get("auth").via === "cookie") assertSameOrigin(c.req.raw, c.get("deps").config.allowedOrigins);
+      const sockets = c.get("deps").chatSockets;
+      const stub = sockets.get(sockets.idFromName(`user:${c.get("auth").userId}`));
       // The identity comes from authenticate(), never from the client: the object trusts these headers
       // because only this Worker can reach it.
       return stub.fetch("https://chat-socket.internal/connect", {
         headers: {
           Upgrade: "websocket",
-          [SOCKET_USER_HEADER]: String(c.var.auth.userId),
-          [SOCKET_SESSION_HEADER]: c.var.auth.sessionId,
+          [SOCKET_USER_HEADER]: String(c.get("auth").userId),
+          [SOCKET_SESSION_HEADER]: c.get("auth").sessionId,
         },
       });
     },

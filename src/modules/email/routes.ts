@@ -20,7 +20,7 @@ export const emailRoutes = createRouter().openapi(
   }),
   async (c) => {
     const page = pageOf(c.req.valid("query"));
-    const { rows, total } = await listEmailPage(c.var.deps, page);
+    const { rows, total } = await listEmailPage(c.get("deps"), page);
     return c.json(listOf("emails", rows, total, page), 200);
   },
 );

@@ -22,7 +22,7 @@ export const integrationRoutes = createRouter()
       responses: { 201: json(CreatedIntegrationKey, "The key, shown once") },
     }),
     async (c) => {
-      const created = await createKey(c.var.deps, c.var.auth, c.req.valid("json").name);
+      const created = await createKey(c.get("deps"), c.get("auth"), c.req.valid("json").name);
       return c.json(created, 201);
     },
   )
@@ -35,7 +35,7 @@ export const integrationRoutes = createRouter()
       permission: "integration_keys:manage",
       responses: { 200: json(IntegrationKeyList, "The keys") },
     }),
-    async (c) => c.json({ integration_keys: await listKeys(c.var.deps) }, 200),
+    async (c) => c.json({ integration_keys: await listKeys(c.get("deps")) }, 200),
   )
   .openapi(
     guardedRoute({
@@ -49,7 +49,7 @@ export const integrationRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Revoked"), ...errors(404) },
     }),
     async (c) => {
-      await revokeKey(c.var.deps, c.var.auth, c.req.valid("param").id);
+      await revokeKey(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ message: "Integration key revoked" }, 200);
     },
   )
@@ -68,7 +68,7 @@ export const integrationRoutes = createRouter()
     async (c) => {
       const key = c.req.header("x-integration-key");
       const origin = new URL(c.req.url).origin;
-      const link = await createLoginLink(c.var.deps, c.var.auth, key, c.req.valid("param").id, origin);
+      const link = await createLoginLink(c.get("deps"), c.get("auth"), key, c.req.valid("param").id, origin);
       return c.json(link, 201);
     },
   );

@@ -24,7 +24,7 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /modules/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const module = await updateModuleById(c.var.deps, c.req.valid("param").id, c.req.valid("json"));
+  const module = await updateModuleById(c.get("deps"), c.req.valid("param").id, c.req.valid("json"));
   return c.json({ module, message: "Module updated successfully" }, 200);
 };
 
@@ -46,7 +46,7 @@ export const moduleRoutes = createRouter()
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
-      const { rows, total } = await moduleCatalog(c.var.deps, page);
+      const { rows, total } = await moduleCatalog(c.get("deps"), page);
       return c.json(listOf("modules", rows, total, page), 200);
     },
   )
@@ -61,7 +61,7 @@ export const moduleRoutes = createRouter()
       responses: { 200: json(ModuleEnvelope, "The module"), ...errors(404) },
     }),
     async (c) => {
-      const module = await getModule(c.var.deps, c.req.valid("param").id);
+      const module = await getModule(c.get("deps"), c.req.valid("param").id);
       return c.json({ module, message: "Module retrieved successfully" }, 200);
     },
   )
@@ -76,7 +76,7 @@ export const moduleRoutes = createRouter()
       responses: { 201: json(ModuleEnvelope, "The created module") },
     }),
     async (c) => {
-      const module = await createModule(c.var.deps, c.req.valid("json"));
+      const module = await createModule(c.get("deps"), c.req.valid("json"));
       return c.json({ module, message: "Module created successfully" }, 201);
     },
   )
@@ -94,7 +94,7 @@ export const moduleRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404) },
     }),
     async (c) => {
-      await deleteModuleById(c.var.deps, c.req.valid("param").id);
+      await deleteModuleById(c.get("deps"), c.req.valid("param").id);
       return c.json({ message: "Module deleted successfully" }, 200);
     },
   );

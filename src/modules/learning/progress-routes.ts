@@ -23,7 +23,7 @@ export const progressRoutes = createRouter()
       responses: { 200: json(ProgressList, "The user's progress"), ...errors(404) },
     }),
     async (c) => {
-      const result = await progressOfUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
+      const result = await progressOfUser(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id);
       return c.json(result, 200);
     },
   )
@@ -41,7 +41,7 @@ export const progressRoutes = createRouter()
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const progress = await progressInModule(c.var.deps, c.var.auth, c.var.scope, id, module_id);
+      const progress = await progressInModule(c.get("deps"), c.get("auth"), c.get("scope"), id, module_id);
       return c.json({ progress }, 200);
     },
   )
@@ -63,7 +63,7 @@ export const progressRoutes = createRouter()
     }),
     async (c) => {
       const { id, module_id } = c.req.valid("param");
-      const { progress, created } = await recordProgress(c.var.deps, id, module_id, c.req.valid("json").score);
+      const { progress, created } = await recordProgress(c.get("deps"), id, module_id, c.req.valid("json").score);
       return created
         ? c.json({ progress, message: "Progress recorded successfully" }, 201)
         : c.json({ progress, message: "Progress updated successfully" }, 200);

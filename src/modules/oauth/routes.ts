@@ -46,7 +46,7 @@ export const oauthRoutes = createRouter()
     (c) =>
       c.json(
         {
-          providers: configuredProviders(c.var.deps).map((provider) => ({
+          providers: configuredProviders(c.get("deps")).map((provider) => ({
             provider,
             name: PROVIDER_LABELS[provider],
             authorization_url: `${OAUTH}/${provider}`,
@@ -69,7 +69,7 @@ export const oauthRoutes = createRouter()
     async (c) => {
       try {
         const started = await startOAuthSignIn(
-          c.var.deps,
+          c.get("deps"),
           origin(c),
           c.req.valid("param").provider,
           c.req.valid("query").next,
@@ -105,7 +105,7 @@ export const oauthRoutes = createRouter()
         // The state is spent by this request whatever its outcome: the cookie goes too.
         deleteCookie(c, STATE_COOKIE, STATE_COOKIE_OPTIONS);
         const step = await finishOAuthSignIn(
-          c.var.deps,
+          c.get("deps"),
           origin(c),
           c.req.valid("param").provider,
           c.req.valid("query"),

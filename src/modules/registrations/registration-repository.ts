@@ -1,7 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type PageQuery, pageResult, pageStatements } from "../../db/page";
-import { preparedPage } from "../../db/prepared";
+import { preparedPage, type Runner } from "../../db/prepared";
 import { registrations, trainings } from "../../db/schema";
 import { type Statement, statement } from "../../db/statement";
 import type { Page } from "../../lib/pagination";
@@ -43,7 +43,7 @@ const listOf = (where: SQL | undefined): PageQuery => ({
 });
 
 /** A page of registrations matching the filters, and their total. */
-export function listRegistrations(db: Db, filters: RegistrationFilters, page: Page) {
+export function listRegistrations(db: Runner, filters: RegistrationFilters, page: Page) {
   return registrationPage<RegistrationView>(db, filters, page);
 }
 const registrationPage = preparedPage((f: RegistrationFilters) =>

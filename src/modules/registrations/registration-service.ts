@@ -98,9 +98,9 @@ export async function listVisibleRegistrations(
 ) {
   if (!scope.global) {
     if (filters.user_id !== undefined && filters.user_id !== auth.userId) return { rows: [], total: 0 };
-    return listRegistrations(deps.db, { ...filters, user_id: auth.userId }, page);
+    return listRegistrations(deps.d1, { ...filters, user_id: auth.userId }, page);
   }
-  return listRegistrations(deps.db, filters, page);
+  return listRegistrations(deps.d1, filters, page);
 }
 
 /** The caller's own registrations (`GET /users/me/registrations`), whatever its permissions. */
@@ -110,7 +110,7 @@ export function listOwnRegistrations(
   filters: Omit<RegistrationFilters, "user_id">,
   page: Page,
 ) {
-  return listRegistrations(deps.db, { ...filters, user_id: auth.userId }, page);
+  return listRegistrations(deps.d1, { ...filters, user_id: auth.userId }, page);
 }
 
 /** A registration the caller may see; someone else's is a 404 without a global scope, like a missing id. */

@@ -46,7 +46,7 @@ const updateRoute = (method: "put" | "patch") =>
 /** PUT and PATCH /registrations/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const registration = await updateRegistration(c.var.deps, c.var.auth, c.var.scope, id, c.req.valid("json"));
+  const registration = await updateRegistration(c.get("deps"), c.get("auth"), c.get("scope"), id, c.req.valid("json"));
   return c.json({ registration, message: "Registration updated successfully" }, 200);
 };
 
@@ -75,7 +75,7 @@ export const registrationRoutes = createRouter()
       request: { body: jsonBody(CreateRegistrationBody) },
       responses: { 201: json(CreatedRegistrationEnvelope, "Registered"), ...errors(404, 409) },
     }),
-    async (c) => c.json(registered(await register(c.var.deps, c.var.auth, c.req.valid("json"))), 201),
+    async (c) => c.json(registered(await register(c.get("deps"), c.get("auth"), c.req.valid("json"))), 201),
   )
   .openapi(
     guardedRoute({
@@ -94,7 +94,7 @@ export const registrationRoutes = createRouter()
     async (c) => {
       const userId = (c.req.valid("json") as { user_id?: number } | undefined)?.user_id;
       const input = { training_id: c.req.valid("param").id, user_id: userId };
-      return c.json(registered(await register(c.var.deps, c.var.auth, input)), 201);
+      return c.json(registered(await register(c.get("deps"), c.get("auth"), input)), 201);
     },
   )
   .openapi(
@@ -113,7 +113,7 @@ export const registrationRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
       const page = pageOf({ skip, offset, limit });
-      const { rows, total } = await listOwnRegistrations(c.var.deps, c.var.auth, filters, page);
+      const { rows, total } = await listOwnRegistrations(c.get("deps"), c.get("auth"), filters, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   )
@@ -133,7 +133,13 @@ export const registrationRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
       const page = pageOf({ skip, offset, limit });
-      const { rows, total } = await listVisibleRegistrations(c.var.deps, c.var.auth, c.var.scope, filters, page);
+      const { rows, total } = await listVisibleRegistrations(
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
+        filters,
+        page,
+      );
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   )
@@ -150,7 +156,12 @@ export const registrationRoutes = createRouter()
       responses: { 200: json(RegistrationEnvelope, "The registration"), ...errors(404) },
     }),
     async (c) => {
-      const registration = await getVisibleRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
+      const registration = await getVisibleRegistration(
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
+        c.req.valid("param").id,
+      );
       return c.json({ registration, message: "Registration retrieved successfully" }, 200);
     },
   )
@@ -169,7 +180,7 @@ export const registrationRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Cancelled"), ...errors(404, 409) },
     }),
     async (c) => {
-      await cancelRegistration(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
+      await cancelRegistration(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id);
       return c.json({ message: "Registration cancelled successfully" }, 200);
     },
   )
@@ -188,7 +199,7 @@ export const registrationRoutes = createRouter()
       const { status, ...paging } = c.req.valid("query");
       const page = pageOf(paging);
       const { id } = c.req.valid("param");
-      const { rows, total } = await registrationsOfTraining(c.var.deps, id, status, page);
+      const { rows, total } = await registrationsOfTraining(c.get("deps"), id, status, page);
       return c.json(listOf("registrations", rows, total, page), 200);
     },
   );

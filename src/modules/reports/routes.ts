@@ -36,7 +36,7 @@ const TokenQuery = z.object({
 });
 
 /** The base of links in emails: `PUBLIC_URL`, else this request's origin. */
-const baseOf = (c: Context<AppEnv>) => c.var.deps.config.publicUrl ?? new URL(c.req.url).origin;
+const baseOf = (c: Context<AppEnv>) => c.get("deps").config.publicUrl ?? new URL(c.req.url).origin;
 
 /** The page of a refused unsubscribe token (400). */
 function invalidLinkPage(c: Context<AppEnv>, err: unknown) {
@@ -59,9 +59,9 @@ export const reportRoutes = createRouter()
       responses: { 201: json(ReportEnvelope, "The generated report") },
     }),
     async (c) => {
-      const { report } = await generateReport(c.var.deps, c.req.valid("json"), {
+      const { report } = await generateReport(c.get("deps"), c.req.valid("json"), {
         source: "on_demand",
-        createdBy: c.var.auth.userId,
+        createdBy: c.get("auth").userId,
       });
       return c.json({ report, message: "Report generated successfully" }, 201);
     },
@@ -81,7 +81,7 @@ export const reportRoutes = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const page = pageOf(query);
-      const { rows, total } = await listReportPage(c.var.deps, query, page);
+      const { rows, total } = await listReportPage(c.get("deps"), query, page);
       return c.json(listOf("reports", rows, total, page), 200);
     },
   )
@@ -98,7 +98,7 @@ export const reportRoutes = createRouter()
       responses: { 200: json(ReportDetailEnvelope, "The report"), ...errors(404) },
     }),
     async (c) => {
-      const report = await getReportDetail(c.var.deps, c.req.valid("param").id);
+      const report = await getReportDetail(c.get("deps"), c.req.valid("param").id);
       return c.json({ report }, 200);
     },
   )
@@ -114,7 +114,7 @@ export const reportRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: htmlResponse("The report page"), ...errors(404) },
     }),
-    async (c) => html(c, reportPage(await getReport(c.var.deps, c.req.valid("param").id))),
+    async (c) => html(c, reportPage(await getReport(c.get("deps"), c.req.valid("param").id))),
   )
   .openapi(
     guardedRoute({
@@ -132,7 +132,7 @@ export const reportRoutes = createRouter()
       },
     }),
     async (c) => {
-      const report = await getReport(c.var.deps, c.req.valid("param").id);
+      const report = await getReport(c.get("deps"), c.req.valid("param").id);
       return c.body(reportCsv(report.figures), 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="report-${report.id}.csv"`,
@@ -153,7 +153,7 @@ export const reportRoutes = createRouter()
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const { recipients } = await sendReport(c.var.deps, input, baseOf(c));
+      const { recipients } = await sendReport(c.get("deps"), input, baseOf(c));
       return c.json({ message: "Report emails are on their way", ...input, recipients }, 202);
     },
   )
@@ -171,7 +171,7 @@ export const reportRoutes = createRouter()
     async (c) => {
       const { token } = c.req.valid("query");
       try {
-        await checkUnsubscribeToken(c.var.deps, token);
+        await checkUnsubscribeToken(c.get("deps"), token);
       } catch (err) {
         return invalidLinkPage(c, err);
       }
@@ -197,7 +197,7 @@ export const reportRoutes = createRouter()
     }),
     async (c) => {
       try {
-        await unsubscribe(c.var.deps, c.req.valid("query").token);
+        await unsubscribe(c.get("deps"), c.req.valid("query").token);
       } catch (err) {
         return invalidLinkPage(c, err);
       }

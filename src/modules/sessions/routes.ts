@@ -22,7 +22,8 @@ export const sessionRoutes = createRouter()
       responses: { 200: json(SessionList, "A page of sessions") },
     }),
     async (c) => {
-      const { auth, deps } = c.var;
+      const auth = c.get("auth");
+      const deps = c.get("deps");
       return c.json(await listSessions(deps, auth.userId, auth.sessionId, pageOf(c.req.valid("query"))), 200);
     },
   )
@@ -39,7 +40,8 @@ export const sessionRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Ended"), ...errors(404) },
     }),
     async (c) => {
-      const { auth, deps } = c.var;
+      const auth = c.get("auth");
+      const deps = c.get("deps");
       await endSession(deps, auth.userId, auth.userId, c.req.valid("param").session_id);
       return c.json({ message: "Session ended successfully" }, 200);
     },
@@ -54,7 +56,8 @@ export const sessionRoutes = createRouter()
       responses: { 200: json(EndedSessions, "How many sessions were ended") },
     }),
     async (c) => {
-      const { auth, deps } = c.var;
+      const auth = c.get("auth");
+      const deps = c.get("deps");
       const ended = await endSessions(deps, auth.userId, auth.userId, auth.sessionId);
       return c.json({ ended, message: "Other sessions ended successfully" }, 200);
     },

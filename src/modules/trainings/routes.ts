@@ -31,7 +31,7 @@ const updateRoute = (method: "put" | "patch") =>
 
 /** PUT and PATCH /trainings/{id}: one partial update. */
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
-  const training = await updateTrainingById(c.var.deps, c.req.valid("param").id, c.req.valid("json"));
+  const training = await updateTrainingById(c.get("deps"), c.req.valid("param").id, c.req.valid("json"));
   return c.json({ training, message: "Training updated successfully" }, 200);
 };
 
@@ -52,7 +52,7 @@ export const trainingRoutes = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const page = pageOf(query);
-      const { rows, total } = await listVisibleTrainings(c.var.deps, c.var.auth, query, page);
+      const { rows, total } = await listVisibleTrainings(c.get("deps"), c.get("auth"), query, page);
       return c.json(listOf("trainings", rows, total, page), 200);
     },
   )
@@ -68,7 +68,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(TrainingEnvelope, "The training"), ...errors(404) },
     }),
     async (c) => {
-      const training = await getVisibleTraining(c.var.deps, c.var.auth, c.req.valid("param").id);
+      const training = await getVisibleTraining(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ training, message: "Training retrieved successfully" }, 200);
     },
   )
@@ -85,7 +85,7 @@ export const trainingRoutes = createRouter()
       responses: { 201: json(TrainingEnvelope, "The created training"), ...errors(404) },
     }),
     async (c) => {
-      const training = await createTraining(c.var.deps, c.var.auth, c.req.valid("json"));
+      const training = await createTraining(c.get("deps"), c.get("auth"), c.req.valid("json"));
       return c.json({ training, message: "Training created successfully" }, 201);
     },
   )
@@ -104,7 +104,7 @@ export const trainingRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deleteTraining(c.var.deps, c.req.valid("param").id);
+      await deleteTraining(c.get("deps"), c.req.valid("param").id);
       return c.json({ message: "Training deleted successfully" }, 200);
     },
   );

@@ -1,6 +1,6 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { preparedPage } from "../../db/prepared";
+import { preparedPage, type Runner } from "../../db/prepared";
 import { trainings } from "../../db/schema";
 import { amongIds, likeMatch, likePattern } from "../../db/sql";
 import { assignments, type Statement, statement } from "../../db/statement";
@@ -51,7 +51,7 @@ export interface TrainingValues {
 }
 
 /** A page of trainings matching the filters, and their total. */
-export function listTrainings(db: Db, filters: TrainingFilters, page: Page) {
+export function listTrainings(db: Runner, filters: TrainingFilters, page: Page) {
   return trainingPage<TrainingView>(db, filters, page, {
     ...filters,
     search: filters.search === undefined ? undefined : likePattern(filters.search),

@@ -25,9 +25,9 @@ export const canSeeDrafts = (auth: AuthContext): boolean => can(auth, "trainings
 export async function listVisibleTrainings(deps: Deps, auth: AuthContext, filters: TrainingFilters, page: Page) {
   if (!canSeeDrafts(auth)) {
     if (filters.status === "DRAFT") return { rows: [], total: 0 };
-    return listTrainings(deps.db, { ...filters, status: "PUBLISHED" }, page);
+    return listTrainings(deps.d1, { ...filters, status: "PUBLISHED" }, page);
   }
-  return listTrainings(deps.db, filters, page);
+  return listTrainings(deps.d1, filters, page);
 }
 
 /** A training the caller may see; see the get route for drafts. */

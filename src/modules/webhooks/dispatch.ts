@@ -44,7 +44,7 @@ export function dispatchRecordedEvents(writingGets?: RegExp): MiddlewareHandler<
 /** Runs the rest of a request that may record events, then dispatches what it recorded. */
 async function dispatchAfter(c: Context<AppEnv>, next: Next): Promise<void> {
   const recorded: RecordedEvent[] = [];
-  const deps = c.var.deps;
+  const deps = c.get("deps");
   c.set("deps", depsOver(deps, tapOutbox(deps.d1, recorded)));
   await next();
   const keys = deliveryMessages(recorded);

@@ -73,7 +73,7 @@ export const webhookRoutes = createRouter()
       request: { body: jsonBody(CreateWebhookBody) },
       responses: { 201: json(WebhookWithSecret, "The endpoint and its secret") },
     }),
-    async (c) => c.json(await createEndpoint(c.var.deps, c.var.auth, c.req.valid("json")), 201),
+    async (c) => c.json(await createEndpoint(c.get("deps"), c.get("auth"), c.req.valid("json")), 201),
   )
   .openapi(
     guardedRoute({
@@ -87,7 +87,7 @@ export const webhookRoutes = createRouter()
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
-      const { rows, total } = await listEndpointPage(c.var.deps, page);
+      const { rows, total } = await listEndpointPage(c.get("deps"), page);
       return c.json(listOf("webhooks", rows, total, page), 200);
     },
   )
@@ -101,15 +101,15 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(WebhookEnvelope, "The endpoint"), ...errors(404) },
     }),
-    async (c) => c.json({ webhook: await getEndpoint(c.var.deps, c.req.valid("param").id) }, 200),
+    async (c) => c.json({ webhook: await getEndpoint(c.get("deps"), c.req.valid("param").id) }, 200),
   )
   // PUT replaces the whole endpoint: a description it leaves out is cleared.
   .openapi(updateRoute("put"), async (c) => {
     const input = { description: null, ...c.req.valid("json") };
-    return c.json({ webhook: await updateEndpoint(c.var.deps, c.req.valid("param").id, input) }, 200);
+    return c.json({ webhook: await updateEndpoint(c.get("deps"), c.req.valid("param").id, input) }, 200);
   })
   .openapi(updateRoute("patch"), async (c) =>
-    c.json({ webhook: await updateEndpoint(c.var.deps, c.req.valid("param").id, c.req.valid("json")) }, 200),
+    c.json({ webhook: await updateEndpoint(c.get("deps"), c.req.valid("param").id, c.req.valid("json")) }, 200),
   )
   .openapi(
     guardedRoute({
@@ -122,7 +122,7 @@ export const webhookRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404) },
     }),
     async (c) => {
-      await deleteEndpoint(c.var.deps, c.req.valid("param").id);
+      await deleteEndpoint(c.get("deps"), c.req.valid("param").id);
       return c.json({ message: "Webhook deleted" }, 200);
     },
   )
@@ -138,7 +138,7 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(WebhookWithSecret, "The endpoint and its new secret"), ...errors(404) },
     }),
-    async (c) => c.json(await rotateSecret(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await rotateSecret(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     guardedRoute({
@@ -153,7 +153,7 @@ export const webhookRoutes = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const page = pageOf(query);
-      const { rows, total } = await listDeliveryPage(c.var.deps, c.req.valid("param").id, query.status, page);
+      const { rows, total } = await listDeliveryPage(c.get("deps"), c.req.valid("param").id, query.status, page);
       return c.json(listOf("deliveries", rows, total, page), 200);
     },
   )
@@ -171,7 +171,7 @@ export const webhookRoutes = createRouter()
     }),
     async (c) => {
       const { id, delivery_id } = c.req.valid("param");
-      return c.json({ delivery: await getDelivery(c.var.deps, id, delivery_id) }, 200);
+      return c.json({ delivery: await getDelivery(c.get("deps"), id, delivery_id) }, 200);
     },
   )
   .openapi(
@@ -188,7 +188,7 @@ export const webhookRoutes = createRouter()
     }),
     async (c) => {
       const { id, delivery_id } = c.req.valid("param");
-      return c.json({ delivery: await retryDelivery(c.var.deps, id, delivery_id) }, 202);
+      return c.json({ delivery: await retryDelivery(c.get("deps"), id, delivery_id) }, 202);
     },
   )
   .openapi(
@@ -203,5 +203,5 @@ export const webhookRoutes = createRouter()
       request: { params: IdParam },
       responses: { 202: json(DeliveryEnvelope, "Queued"), ...errors(404, 409, 503) },
     }),
-    async (c) => c.json({ delivery: await sendTestEvent(c.var.deps, c.req.valid("param").id) }, 202),
+    async (c) => c.json({ delivery: await sendTestEvent(c.get("deps"), c.req.valid("param").id) }, 202),
   );

@@ -25,7 +25,10 @@ export const memberRoutes = createRouter()
     }),
     async (c) => {
       const page = pageOf(c.req.valid("query"));
-      return c.json(await listMembers(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id, page), 200);
+      return c.json(
+        await listMembers(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id, page),
+        200,
+      );
     },
   )
   .openapi(
@@ -42,7 +45,7 @@ export const memberRoutes = createRouter()
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
-      const member = await putMember(c.var.deps, c.var.auth, c.var.scope, id, user_id, c.req.valid("json"));
+      const member = await putMember(c.get("deps"), c.get("auth"), c.get("scope"), id, user_id, c.req.valid("json"));
       return c.json({ member, message: "Membership saved successfully" }, 200);
     },
   )
@@ -60,7 +63,7 @@ export const memberRoutes = createRouter()
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
-      await removeMember(c.var.deps, c.var.auth, c.var.scope, id, user_id);
+      await removeMember(c.get("deps"), c.get("auth"), c.get("scope"), id, user_id);
       return c.json({ message: "Member removed successfully" }, 200);
     },
   );

@@ -38,7 +38,7 @@ const organizationRouter = createRouter()
     async (c) => {
       const q = c.req.valid("query");
       const filter = { search: q.search, active: q.active };
-      return c.json(await listOrganizations(c.var.deps, c.var.auth, c.var.scope, filter, pageOf(q)), 200);
+      return c.json(await listOrganizations(c.get("deps"), c.get("auth"), c.get("scope"), filter, pageOf(q)), 200);
     },
   )
   .openapi(
@@ -54,7 +54,7 @@ const organizationRouter = createRouter()
       responses: { 201: json(OrganizationEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
-      const organization = await createOrganization(c.var.deps, c.var.auth, c.req.valid("json"));
+      const organization = await createOrganization(c.get("deps"), c.get("auth"), c.req.valid("json"));
       return c.json({ organization, message: "Organization created successfully" }, 201);
     },
   )
@@ -71,7 +71,7 @@ const organizationRouter = createRouter()
       responses: { 200: json(OrganizationEnvelope, "The organization"), ...errors(404) },
     }),
     async (c) => {
-      const organization = await getOrganization(c.var.deps, c.var.auth, c.req.valid("param").id);
+      const organization = await getOrganization(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ organization }, 200);
     },
   )
@@ -90,9 +90,9 @@ const organizationRouter = createRouter()
     }),
     async (c) => {
       const organization = await updateOrganization(
-        c.var.deps,
-        c.var.auth,
-        c.var.scope,
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
         c.req.valid("param").id,
         c.req.valid("json"),
       );
@@ -110,7 +110,7 @@ const organizationRouter = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deleteOrganization(c.var.deps, c.var.auth, c.req.valid("param").id);
+      await deleteOrganization(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ message: "Organization deleted successfully" }, 200);
     },
   );

@@ -38,7 +38,7 @@ export const permissionRoutes = createRouter()
     async (c) => {
       const q = c.req.valid("query");
       const filter = { organizationId: q.organization_id, resource: q.resource, action: q.action };
-      return c.json(await listPermissions(c.var.deps, c.var.scope, filter, pageOf(q)), 200);
+      return c.json(await listPermissions(c.get("deps"), c.get("scope"), filter, pageOf(q)), 200);
     },
   )
   .openapi(
@@ -54,7 +54,7 @@ export const permissionRoutes = createRouter()
       responses: { 201: json(PermissionEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
-      const permission = await createPermission(c.var.deps, c.var.auth, c.var.scope, c.req.valid("json"));
+      const permission = await createPermission(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("json"));
       return c.json({ permission, message: "Permission created successfully" }, 201);
     },
   )
@@ -71,7 +71,7 @@ export const permissionRoutes = createRouter()
       responses: { 200: json(PermissionEnvelope, "The permission"), ...errors(404) },
     }),
     async (c) => {
-      const permission = await getPermission(c.var.deps, c.var.auth, c.req.valid("param").id);
+      const permission = await getPermission(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ permission }, 200);
     },
   )
@@ -89,9 +89,9 @@ export const permissionRoutes = createRouter()
     }),
     async (c) => {
       const permission = await updatePermission(
-        c.var.deps,
-        c.var.auth,
-        c.var.scope,
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
         c.req.valid("param").id,
         c.req.valid("json"),
       );
@@ -111,7 +111,7 @@ export const permissionRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deletePermission(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
+      await deletePermission(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id);
       return c.json({ message: "Permission deleted successfully" }, 200);
     },
   );

@@ -26,7 +26,7 @@ export const roleRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(await listRoles(c.var.deps, c.var.scope, q.organization_id, pageOf(q)), 200);
+      return c.json(await listRoles(c.get("deps"), c.get("scope"), q.organization_id, pageOf(q)), 200);
     },
   )
   .openapi(
@@ -42,7 +42,7 @@ export const roleRoutes = createRouter()
       responses: { 201: json(RoleEnvelope, "Created"), ...errors(404, 409) },
     }),
     async (c) => {
-      const role = await createRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("json"));
+      const role = await createRole(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("json"));
       return c.json({ role, message: "Role created successfully" }, 201);
     },
   )
@@ -58,7 +58,8 @@ export const roleRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(RoleEnvelope, "The role"), ...errors(404) },
     }),
-    async (c) => c.json({ role: await getRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id) }, 200),
+    async (c) =>
+      c.json({ role: await getRole(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id) }, 200),
   )
   .openapi(
     guardedRoute({
@@ -73,7 +74,13 @@ export const roleRoutes = createRouter()
       responses: { 200: json(RoleEnvelope, "Updated"), ...errors(404, 409) },
     }),
     async (c) => {
-      const role = await updateRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id, c.req.valid("json"));
+      const role = await updateRole(
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      );
       return c.json({ role, message: "Role updated successfully" }, 200);
     },
   )
@@ -92,9 +99,9 @@ export const roleRoutes = createRouter()
     async (c) => {
       const { permission_ids } = c.req.valid("json");
       const role = await setRolePermissions(
-        c.var.deps,
-        c.var.auth,
-        c.var.scope,
+        c.get("deps"),
+        c.get("auth"),
+        c.get("scope"),
         c.req.valid("param").id,
         permission_ids,
       );
@@ -114,7 +121,7 @@ export const roleRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deleteRole(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id);
+      await deleteRole(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id);
       return c.json({ message: "Role deleted successfully" }, 200);
     },
   );

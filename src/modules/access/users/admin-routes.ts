@@ -23,7 +23,7 @@ export const adminRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(await listUsers(c.var.deps, c.var.auth, { status: q.status }, pageOf(q)), 200);
+      return c.json(await listUsers(c.get("deps"), c.get("auth"), { status: q.status }, pageOf(q)), 200);
     },
   )
   .openapi(
@@ -39,7 +39,7 @@ export const adminRoutes = createRouter()
       responses: { 200: json(UserEnvelope, "The user with its new status"), ...errors(404, 409) },
     }),
     async (c) => {
-      const user = await toggleUserStatus(c.var.deps, c.var.auth, c.req.valid("param").id);
+      const user = await toggleUserStatus(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ user, message: "User status updated successfully" }, 200);
     },
   );

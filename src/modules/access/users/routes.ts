@@ -41,7 +41,14 @@ const updateRoute = (method: "put" | "patch") =>
 const update: RouteHandler<ReturnType<typeof updateRoute>, AppEnv> = async (c) => {
   const origin = new URL(c.req.url).origin;
   const { id } = c.req.valid("param");
-  const { user, pendingEmail } = await updateUser(c.var.deps, c.var.auth, c.var.scope, id, c.req.valid("json"), origin);
+  const { user, pendingEmail } = await updateUser(
+    c.get("deps"),
+    c.get("auth"),
+    c.get("scope"),
+    id,
+    c.req.valid("json"),
+    origin,
+  );
   const message = pendingEmail
     ? `User updated; the email changes once ${pendingEmail} confirms it from the link sent there`
     : "User updated successfully";
@@ -59,7 +66,7 @@ export const userRoutes = createRouter()
       permission: "authenticated",
       responses: { 200: json(MeSchema, "The caller") },
     }),
-    async (c) => c.json(await currentUser(c.var.deps, c.var.auth), 200),
+    async (c) => c.json(await currentUser(c.get("deps"), c.get("auth")), 200),
   )
   .openapi(
     guardedRoute({
@@ -79,7 +86,7 @@ export const userRoutes = createRouter()
         organizationId: q.organization_id,
         search: q.search,
       };
-      return c.json(await listUsers(c.var.deps, c.var.auth, filter, pageOf(q)), 200);
+      return c.json(await listUsers(c.get("deps"), c.get("auth"), filter, pageOf(q)), 200);
     },
   )
   .openapi(
@@ -96,7 +103,7 @@ export const userRoutes = createRouter()
       responses: { 201: json(UserEnvelope, "Created"), ...errors(404, 409, 503) },
     }),
     async (c) => {
-      const user = await createUser(c.var.deps, c.var.auth, c.req.valid("json"));
+      const user = await createUser(c.get("deps"), c.get("auth"), c.req.valid("json"));
       return c.json({ user, message: "User created successfully" }, 201);
     },
   )
@@ -113,7 +120,7 @@ export const userRoutes = createRouter()
       responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
     async (c) => {
-      const user = await getUserByUsername(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").username);
+      const user = await getUserByUsername(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").username);
       return c.json({ user }, 200);
     },
   )
@@ -127,7 +134,7 @@ export const userRoutes = createRouter()
       request: { params: EmailParam },
       responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
-    async (c) => c.json({ user: await getUserByEmail(c.var.deps, c.var.auth, c.req.valid("param").email) }, 200),
+    async (c) => c.json({ user: await getUserByEmail(c.get("deps"), c.get("auth"), c.req.valid("param").email) }, 200),
   )
   .openapi(
     guardedRoute({
@@ -141,7 +148,8 @@ export const userRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(UserEnvelope, "The user"), ...errors(404) },
     }),
-    async (c) => c.json({ user: await getUser(c.var.deps, c.var.auth, c.var.scope, c.req.valid("param").id) }, 200),
+    async (c) =>
+      c.json({ user: await getUser(c.get("deps"), c.get("auth"), c.get("scope"), c.req.valid("param").id) }, 200),
   )
   .openapi(updateRoute("put"), update)
   .openapi(updateRoute("patch"), update)
@@ -158,7 +166,7 @@ export const userRoutes = createRouter()
       responses: { 200: json(MessageSchema, "Deactivated"), ...errors(404, 409) },
     }),
     async (c) => {
-      await deactivateUser(c.var.deps, c.var.auth, c.req.valid("param").id);
+      await deactivateUser(c.get("deps"), c.get("auth"), c.req.valid("param").id);
       return c.json({ message: "User deactivated successfully" }, 200);
     },
   );

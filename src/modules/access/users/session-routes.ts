@@ -24,7 +24,8 @@ export const userSessionRoutes = createRouter()
       responses: { 200: json(SessionList, "A page of the user's sessions"), ...errors(404) },
     }),
     async (c) => {
-      const { auth, deps } = c.var;
+      const auth = c.get("auth");
+      const deps = c.get("deps");
       const { id } = c.req.valid("param");
       // The user, its privileges and its sessions in one round trip; the sessions are answered only
       // once the caller is known to be allowed (otherwise dropped with the 404 or 403).
@@ -48,7 +49,8 @@ export const userSessionRoutes = createRouter()
       responses: { 200: json(EndedSessions, "How many sessions were ended"), ...errors(404) },
     }),
     async (c) => {
-      const { auth, deps } = c.var;
+      const auth = c.get("auth");
+      const deps = c.get("deps");
       const { id } = c.req.valid("param");
       await changeableUser(deps, auth, id, "users:manage_access");
       const ended = await endSessions(deps, auth.userId, id, id === auth.userId ? auth.sessionId : undefined);

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { findPage } from "../../../db/page";
-import { prepared, preparedStatement } from "../../../db/prepared";
+import { prepared, preparedStatement, type Runner } from "../../../db/prepared";
 import { permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
 import { containsText, newUserIdSql, type UserRef } from "../../../db/sql";
 import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
@@ -72,7 +72,7 @@ export interface UserViewRow {
 }
 
 /** One user's view row by id, or undefined (prepared: `GET /auth/me` and every user view read it). */
-export async function findUserViewById(db: Db, id: number): Promise<UserViewRow | undefined> {
+export async function findUserViewById(db: Runner, id: number): Promise<UserViewRow | undefined> {
   const rows = await userViewById(db).all({ id });
   return rows[0] as UserViewRow | undefined;
 }

@@ -47,14 +47,15 @@ export function assertAccessFieldsAllowed(auth: AuthContext, input: Record<strin
 
 /** The signed-in user, as `/auth/me` and `/users/me` show it. */
 export async function currentUser(deps: Deps, auth: AuthContext) {
-  const row = await findUserViewById(deps.db, auth.userId);
+  // On the binding: this request builds no drizzle client.
+  const row = await findUserViewById(deps.d1, auth.userId);
   if (!row) throw HttpErrors.UNAUTHORIZED();
   return { user: toUserView(row), message: "User information retrieved successfully" };
 }
 
 /** A user's full view by id (for the user itself, e.g. right after it signed in). */
 export async function userViewById(deps: Deps, id: number): Promise<UserView> {
-  const row = await findUserViewById(deps.db, id);
+  const row = await findUserViewById(deps.d1, id);
   if (!row) throw AccessErrors.USER_NOT_FOUND(id);
   return toUserView(row);
 }
