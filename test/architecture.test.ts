@@ -138,3 +138,10 @@ describe("import direction", () => {
     expect(findCycle(graph)).toEqual(["a", "b", "a"]);
   });
 });
+
+describe("per-request habits", () => {
+  it("reads context variables with c.get(), never c.var (which Hono rebuilds from its map on each access)", () => {
+    const uses = Object.entries(tree).flatMap(([file, text]) => (/\bc\.var\b/.test(text) ? [file] : []));
+    expect(uses).toEqual([]);
+  });
+});
