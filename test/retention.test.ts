@@ -78,6 +78,43 @@ describe("retention (cron)", () => {
     expect(left.results.map((r) => r.subject)).toEqual(["user:in-its-hour", "user:still-locked"]);
   });
 
+  it("purges webhook events dispatched more than EVENT_RETENTION_DAYS ago, with their deliveries and attempts", async () => {
+    const endpoint = await env.DB.prepare(
+      "INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES ('https://r.example/h', '[]', 'x', ?1, ?1) RETURNING id",
+    )
+      .bind(ago(200))
+      .first<{ id: number }>();
+    const addEvent = async (name: string, dispatched: string | null) => {
+      const event = await env.DB.prepare(
+        "INSERT INTO outbox_events (event, payload, created_at, dispatched_at) VALUES ('training.created', ?1, ?2, ?3) RETURNING id",
+      )
+        .bind(JSON.stringify({ name }), ago(120), dispatched)
+        .first<{ id: number }>();
+      const delivery = await env.DB.prepare(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, event, status, created_at, updated_at) VALUES (?1, ?2, 'training.created', 'delivered', ?3, ?3) RETURNING id",
+      )
+        .bind(endpoint?.id, event?.id, ago(119))
+        .first<{ id: number }>();
+      await env.DB.prepare(
+        "INSERT INTO webhook_attempts (delivery_id, attempted_at, response_status, duration_ms) VALUES (?1, ?2, 200, 5)",
+      )
+        .bind(delivery?.id, ago(119))
+        .run();
+      return { event: event?.id, delivery: delivery?.id };
+    };
+    const old = await addEvent("old", ago(91));
+    const recent = await addEvent("recent", ago(89));
+    const undispatched = await addEvent("undispatched", null);
+    await runCron();
+    const events = await env.DB.prepare("SELECT id FROM outbox_events WHERE id IN (?1, ?2, ?3) ORDER BY id")
+      .bind(old.event, recent.event, undispatched.event)
+      .all<{ id: number }>();
+    expect(events.results.map((e) => e.id)).toEqual([recent.event, undispatched.event]);
+    expect(await count("SELECT count(*) AS n FROM webhook_deliveries WHERE id = ?1", old.delivery)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = ?1", old.delivery)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = ?1", recent.delivery)).toBe(1);
+  });
+
   it("deletes at most PURGE_BATCH_ROWS rows of a table per run, and the rest on the next runs", async () => {
     await env.DB.prepare("DELETE FROM auth_events WHERE event = 'backlog'").run();
     const extra = 7;

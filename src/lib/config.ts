@@ -41,6 +41,8 @@ export interface Config {
   auditRetentionDays: number;
   /** `SESSION_RETENTION_DAYS`: how long sessions and refresh tokens are kept after they expire or are revoked. */
   sessionRetentionDays: number;
+  /** `EVENT_RETENTION_DAYS`: how long dispatched webhook events are kept, with their deliveries and attempts. */
+  eventRetentionDays: number;
   /** `CHAT_AI_MODEL`: the Workers AI model that phrases chat answers when the `AI` binding is present. */
   chatModel: string;
   /** Webhook delivery (contract, "Webhooks"). */
@@ -184,6 +186,7 @@ export function configOf(env: object): Config {
       str(e, "D1_MAX_BOUND_PARAMETERS") === undefined ? undefined : int(e, "D1_MAX_BOUND_PARAMETERS", 100),
     auditRetentionDays: int(e, "AUDIT_RETENTION_DAYS", 400),
     sessionRetentionDays: int(e, "SESSION_RETENTION_DAYS", 30, 0),
+    eventRetentionDays: int(e, "EVENT_RETENTION_DAYS", 90, 7),
     chatModel: str(e, "CHAT_AI_MODEL") ?? "@cf/meta/llama-3.1-8b-instruct",
     webhooks: {
       allowPrivateTargets: str(e, "WEBHOOK_ALLOW_PRIVATE_TARGETS")?.toLowerCase() === "true",

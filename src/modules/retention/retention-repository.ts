@@ -4,14 +4,17 @@ import { type Statement, statement } from "../../db/statement";
  * What the cron purges, one line per table: rows whose `column` (an ISO time) is before the cutoff
  * of their `keep` policy. `audit` keeps `AUDIT_RETENTION_DAYS`, `session` keeps
  * `SESSION_RETENTION_DAYS` past expiry or revocation, `attempt` an hour (epoch ms; a counter of failed
- * password checks is dead once its hour and its lock have passed). Refresh tokens are kept until they
- * expire, used or not: a used token presented again must still be recognized as a replay.
+ * password checks is dead once its hour and its lock have passed), `event` keeps `EVENT_RETENTION_DAYS`
+ * after dispatch (an event's webhook deliveries and their attempts go with it, by foreign key; its
+ * retries end within days). Refresh tokens are kept until they expire, used or not: a used token
+ * presented again must still be recognized as a replay.
  */
 export const PURGES = [
   { table: "auth_events", where: "created_at < ?1", keep: "audit" },
   { table: "refresh_tokens", where: "expires_at < ?1", keep: "session" },
   { table: "sessions", where: "expires_at < ?1 OR revoked_at < ?1", keep: "session" },
   { table: "login_attempts", where: "window_started_ms < ?1 AND locked_until_ms < ?1 + 3600000", keep: "attempt" },
+  { table: "outbox_events", where: "dispatched_at < ?1", keep: "event" },
 ] as const satisfies readonly PurgeRule[];
 
 /** One table's retention rule. */
@@ -19,7 +22,7 @@ export interface PurgeRule {
   table: string;
   /** SQL over the cutoff bound at `?1`. */
   where: string;
-  keep: "audit" | "session" | "attempt";
+  keep: "audit" | "session" | "attempt" | "event";
 }
 
 /**

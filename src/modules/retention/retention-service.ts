@@ -15,6 +15,7 @@ export async function purgeExpired(deps: Deps): Promise<Record<string, number>> 
   const cutoffs = {
     audit: isoAt(now - deps.config.auditRetentionDays * DAY_MS),
     session: isoAt(now - deps.config.sessionRetentionDays * DAY_MS),
+    event: isoAt(now - deps.config.eventRetentionDays * DAY_MS),
     attempt: now - HOUR_MS,
   };
   const results = await runBatch(
