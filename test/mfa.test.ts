@@ -206,6 +206,32 @@ describe("TOTP setup and enable", () => {
     expect(row).toEqual({ enabled_at: null });
   });
 
+  it("counts no attempt for enable or disable refused by the factor's state: the sign-in code step stays open", async () => {
+    const a = await account();
+    for (let i = 0; i < 6; i += 1) {
+      await expectError(
+        await a.client.send("POST", "/api/v1/auth/mfa/totp/disable", { code: "123456" }, a.token),
+        409,
+        "MFA_NOT_ENABLED",
+      );
+    }
+    const { codeAt } = await withTotp(a);
+    for (let i = 0; i < 6; i += 1) {
+      await expectError(
+        await a.client.send("POST", "/api/v1/auth/mfa/totp/enable", { code: "123456" }, a.token),
+        409,
+        "MFA_ALREADY_ENABLED",
+      );
+    }
+    const attempts = await env.DB.prepare(
+      "SELECT coalesce(max(failures), 0) AS n FROM login_attempts WHERE kind = 'mfa' AND subject = ?1",
+    )
+      .bind(`user:${a.userId}`)
+      .first<{ n: number }>();
+    expect(attempts?.n).toBe(0);
+    expect((await verify(a, await challenge(a), await codeAt())).status).toBe(200);
+  });
+
   it("refuses enable before setup, and setup without an encryption key", async () => {
     const a = await account();
     await expectError(

@@ -10,6 +10,7 @@ export { assertMaySignInAs, assertNotMorePrivileged } from "./rules";
 export { linkIdentityStatement, touchIdentityStatement } from "./users/identity-repository";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
+  activeUserAtGuard,
   changeEmailStatement,
   credentialsStatement,
   findLinkUser,

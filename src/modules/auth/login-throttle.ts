@@ -32,6 +32,13 @@ export const ALL_SOURCES_POLICY: AttemptPolicy = { threshold: 10, baseMs: HOUR, 
 /** Names nobody has are counted in this many buckets (a keyed hash of the name), so the table stays bounded. */
 export const UNKNOWN_NAME_BUCKETS = 1024;
 
+/** A state an attempt needs: its guard (see `guardStatement`, mark `mark`) and what its failure answers. */
+export interface Precondition {
+  guard: Statement;
+  mark: string;
+  refusal: () => Promise<AppError> | AppError;
+}
+
 /** What a refused attempt answers, by which lock refused it and how long it still holds. */
 export interface Refusals {
   subject: (waitSeconds: number) => AppError;
@@ -66,11 +73,21 @@ export class AttemptThrottle {
    * Counts this attempt, or throws the refusal of the lock that holds (nothing counted then). `reads`
    * run first in the same batch (one round trip); their rows are returned.
    */
-  async reserve<Row>(...reads: Statement<Row>[]): Promise<Row[][]> {
+  reserve<Row>(...reads: Statement<Row>[]): Promise<Row[][]> {
+    return this.reserveIf(undefined, ...reads);
+  }
+
+  /**
+   * `reserve()` for an attempt that only makes sense in some state (a second factor that is on, a
+   * user still active): the `precondition`'s guard leads the batch, and when it fails nothing is
+   * counted and its refusal is thrown, as a request refused before the check.
+   */
+  async reserveIf<Row>(precondition: Precondition | undefined, ...reads: Statement<Row>[]): Promise<Row[][]> {
     const { d1, clock } = this.deps;
     const now = clock.now();
     const statements: Statement<unknown>[] = [
       ...reads,
+      ...(precondition ? [precondition.guard] : []),
       attemptLockGuard(d1, SUBJECT_LOCKED, this.key, ALL_SOURCES, now),
       attemptLockGuard(d1, SOURCE_LOCKED, this.key, this.key.source, now),
       countAttemptStatement(d1, this.key, ALL_SOURCES, ALL_SOURCES_POLICY, now),
@@ -78,23 +95,29 @@ export class AttemptThrottle {
     ];
     // The guards only tell which lock refused (their error is replaced); how long it holds is read
     // afterwards, on refusal only.
-    let refused: "subject" | "source" | undefined;
-    const marker = (which: "subject" | "source") => () => {
+    let refused: "subject" | "source" | "precondition" | undefined;
+    const marker = (which: "subject" | "source" | "precondition") => () => {
       refused = which;
       return AuthErrors.ACCOUNT_LOCKED(0);
     };
     try {
       const results = await runBatch(d1, statements, {
-        guards: { [SUBJECT_LOCKED]: marker("subject"), [SOURCE_LOCKED]: marker("source") },
+        guards: {
+          [SUBJECT_LOCKED]: marker("subject"),
+          [SOURCE_LOCKED]: marker("source"),
+          ...(precondition ? { [precondition.mark]: marker("precondition") } : {}),
+        },
       });
       return results.slice(0, reads.length) as Row[][];
     } catch (err) {
       if (!refused) throw err;
+      if (refused === "precondition") throw await (precondition as Precondition).refusal();
+      const lock = refused;
       const [row] = await runOne(
         d1,
-        lockedUntilStatement(d1, this.key, refused === "subject" ? ALL_SOURCES : this.key.source),
+        lockedUntilStatement(d1, this.key, lock === "subject" ? ALL_SOURCES : this.key.source),
       );
-      throw this.refusals[refused](Math.max(1, Math.ceil(((row?.until ?? 0) - now) / 1000)));
+      throw this.refusals[lock](Math.max(1, Math.ceil(((row?.until ?? 0) - now) / 1000)));
     }
   }
 

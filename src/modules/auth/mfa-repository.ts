@@ -23,6 +23,19 @@ export async function findTotp(db: Db, userId: number): Promise<TotpRow | undefi
   return rows[0];
 }
 
+/** The guard mark of `totpStateGuard()`. */
+export const MFA_STATE = "MFA_STATE";
+
+/** Fails its batch (mark `MFA_STATE`) unless the user's factor is set up and not yet on (`pending`), or on (`enabled`). */
+export function totpStateGuard(d1: D1Database, userId: number, want: "pending" | "enabled"): Statement {
+  return guardStatement(
+    d1,
+    MFA_STATE,
+    `NOT EXISTS (SELECT 1 FROM user_totp WHERE user_id = ?1 AND enabled_at IS ${want === "pending" ? "NULL" : "NOT NULL"})`,
+    userId,
+  );
+}
+
 /** `findTotp()` as a statement to batch with others (at most one row). */
 export function totpStatement(d1: D1Database, userId: number): Statement<TotpRow> {
   return statement(

@@ -1,12 +1,14 @@
 import { renderSVG } from "uqr";
-import { runBatch, type Statement } from "../../db/statement";
+import { runBatch, runOne, type Statement } from "../../db/statement";
 import { isoNow } from "../../lib/clock";
 import { hmacSha256Hex } from "../../lib/encoding";
+import { AppError } from "../../lib/errors";
 import { verifyPassword } from "../../lib/password";
 import { isSecretBoxKey, open, seal } from "../../lib/secret-box";
 import { base32Encode, matchTotp, otpauthUri } from "../../lib/totp";
 import type { Deps } from "../../middleware/deps";
 import {
+  activeUserAtGuard,
   credentialsStatement,
   joinVerifiedDomainsStatements,
   linkIdentityStatement,
@@ -20,7 +22,7 @@ import { auditStatement } from "../audit";
 import { type IssuedPair, openSession } from "../sessions";
 import { type IdentityUse, readToken, TokenErrors, useToken } from "../tokens";
 import { AuthErrors } from "./errors";
-import { checkTokenUser } from "./link-service";
+import { checkTokenUser, tokenUser } from "./link-service";
 import { AttemptThrottle } from "./login-throttle";
 import { RECOVERY_CODE_COUNT } from "./mfa-challenge";
 import {
@@ -29,9 +31,11 @@ import {
   deleteTotpStatements,
   findTotp,
   MFA_CODE_SPENT,
+  MFA_STATE,
   replaceRecoveryCodesStatements,
   saveTotpSetupStatement,
   type TotpRow,
+  totpStateGuard,
   totpStatement,
   useRecoveryCodeStatement,
 } from "./mfa-repository";
@@ -112,6 +116,9 @@ function identityStatements(deps: Deps, userId: number, identity: IdentityUse | 
   ];
 }
 
+/** The guard mark of a sign-in step whose user stopped being the token's (deactivated, or another address). */
+const TOKEN_USER_CHANGED = "TOKEN_USER_CHANGED";
+
 function codeThrottle(deps: Deps, userId: number): AttemptThrottle {
   return new AttemptThrottle(
     deps,
@@ -143,12 +150,21 @@ export async function setupTotp(deps: Deps, auth: { userId: number; username: st
 /** `POST /auth/mfa/totp/enable`: a code of the new secret turns it on and mints the recovery codes. */
 export async function enableTotp(deps: Deps, userId: number, code: string): Promise<{ recovery_codes: string[] }> {
   const throttle = codeThrottle(deps, userId);
-  // The factor is read in the batch that reserves the attempt (a request refused for the factor's
-  // state keeps it counted, as a wrong code: fail closed, and no extra round trip).
-  const [rows = []] = await throttle.reserve(totpStatement(deps.d1, userId));
+  // The factor is read in the batch that reserves the attempt; a factor not set up, or already on,
+  // fails that batch before anything is counted (these attempts share the sign-in code's bucket).
+  const [rows = []] = await throttle.reserveIf(
+    {
+      guard: totpStateGuard(deps.d1, userId, "pending"),
+      mark: MFA_STATE,
+      refusal: async () =>
+        (await runOne(deps.d1, totpStatement(deps.d1, userId)))[0]?.enabledAt
+          ? AuthErrors.MFA_ALREADY_ENABLED()
+          : AuthErrors.MFA_NOT_SET_UP(),
+    },
+    totpStatement(deps.d1, userId),
+  );
   const totp = rows[0];
-  if (!totp) throw AuthErrors.MFA_NOT_SET_UP();
-  if (totp.enabledAt) throw AuthErrors.MFA_ALREADY_ENABLED();
+  if (!totp || totp.enabledAt) throw AuthErrors.MFA_NOT_SET_UP(); // (the guard passed: not reached)
   const at = isoNow(deps.clock);
   const spent = await spendCode(deps, userId, totp, code, { enableAt: at, recovery: false });
   if (!spent) {
@@ -178,9 +194,10 @@ export async function disableTotp(
 ): Promise<void> {
   const throttle = codeThrottle(deps, userId);
   // The factor (and for a password proof the credentials) is read in the batch that reserves the
-  // attempt (kept counted when the factor is not on, as for enable).
+  // attempt; a factor that is not on fails that batch before anything is counted.
   const credentials = input.password !== undefined ? credentialsStatement(deps.db, { id: userId }) : undefined;
-  const [totpRows = [], credentialRows = []] = await throttle.reserve<unknown>(
+  const [totpRows = [], credentialRows = []] = await throttle.reserveIf<unknown>(
+    { guard: totpStateGuard(deps.d1, userId, "enabled"), mark: MFA_STATE, refusal: () => AuthErrors.MFA_NOT_ENABLED() },
     totpStatement(deps.d1, userId),
     ...(credentials ? [credentials.statement] : []),
   );
@@ -226,7 +243,22 @@ export async function verifyMfa(
   // The user and its factor are read in the batch that reserves the attempt.
   const throttle = codeThrottle(deps, userId);
   const userRead = linkUserStatement(deps.db, userId);
-  const [userRows = [], totpRows = []] = await throttle.reserve<unknown>(
+  // A user no longer active, or no longer at the token's address, fails the batch before anything is
+  // counted; its refusal says which (`tokenUser()`'s checks).
+  const [userRows = [], totpRows = []] = await throttle.reserveIf<unknown>(
+    {
+      guard: activeUserAtGuard(deps.d1, TOKEN_USER_CHANGED, userId, valid.record.email),
+      mark: TOKEN_USER_CHANGED,
+      refusal: async (): Promise<AppError> => {
+        try {
+          await tokenUser(deps, valid.record);
+        } catch (err) {
+          if (err instanceof AppError) return err;
+          throw err;
+        }
+        return TokenErrors.LINK_TOKEN_INVALID(); // changed back meanwhile: ask for a new sign-in
+      },
+    },
     userRead.statement,
     totpStatement(deps.d1, userId),
   );

@@ -4,7 +4,7 @@ import { findPage } from "../../../db/page";
 import { prepared, preparedStatement, type Runner } from "../../../db/prepared";
 import { permissions, rolePermissions, roles, userRoles, users } from "../../../db/schema";
 import { containsText, newUserIdSql, type UserRef } from "../../../db/sql";
-import { type ConstraintErrors, type Statement, statement } from "../../../db/statement";
+import { type ConstraintErrors, guardStatement, type Statement, statement } from "../../../db/statement";
 import { type AppError, HttpErrors } from "../../../lib/errors";
 import type { Page } from "../../../lib/pagination";
 import { SUPERUSER_ROLE, type SystemRole } from "../../../lib/permissions";
@@ -680,4 +680,18 @@ export function emailHolderQuery(db: Db, email: string) {
 /** The id of the user `emailHolderQuery()` found, if any. */
 export function emailHolderOf(rows: readonly unknown[]): number | undefined {
   return (rows[0] as { id: number } | undefined)?.id;
+}
+
+/**
+ * Fails its batch (mark `mark`) unless the user is active and still at `email` (case-insensitive):
+ * what an emailed token's user must be (see `tokenUser()` in auth).
+ */
+export function activeUserAtGuard(d1: D1Database, mark: string, userId: number, email: string): Statement {
+  return guardStatement(
+    d1,
+    mark,
+    "NOT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND is_active = 1 AND lower(email) = lower(?2))",
+    userId,
+    email,
+  );
 }
