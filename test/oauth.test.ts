@@ -393,6 +393,30 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
     expect(await identitiesOf(existing.id)).toEqual([{ provider: "google", provider_user_id: who.sub }]);
   });
 
+  it("with TOTP on, two pending sign-ins of one identity both complete (the second finds it linked to the same user)", async () => {
+    const existing = await verifiedUser();
+    const token = await tokenFor(existing.id);
+    const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
+    const secret = base32Decode(setup.secret);
+    const step = totpStep(Date.now());
+    const enable = await send("POST", "/api/v1/auth/mfa/totp/enable", { code: await hotp(secret, step - 1) }, token);
+    expect(enable.status).toBe(200);
+    const who = person({ email: existing.email });
+    const pending = async () => {
+      const res = await (await startSignIn("google", { claims: who })).callback();
+      return /name="mfa_token" value="([^"]+)"/.exec(await res.text())?.[1] ?? "";
+    };
+    const [first, second] = [await pending(), await pending()];
+    for (const [mfa_token, code] of [
+      [first, await hotp(secret, step)],
+      [second, await hotp(secret, step + 1)],
+    ] as const) {
+      const done = await send("POST", "/api/v1/auth/mfa/verify", { mfa_token, code });
+      expect(done.status).toBe(200);
+    }
+    expect(await identitiesOf(existing.id)).toEqual([{ provider: "google", provider_user_id: who.sub }]);
+  });
+
   it("lets a user have several identities", async () => {
     const existing = await verifiedUser();
     await expectSignedIn(

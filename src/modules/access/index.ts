@@ -7,7 +7,12 @@ export { AccessErrors } from "./errors";
 export { joinableOrganizationIds } from "./organizations/organization-repository";
 export { accessRoutes } from "./routes";
 export { assertMaySignInAs, assertNotMorePrivileged } from "./rules";
-export { linkIdentityStatement, touchIdentityStatement } from "./users/identity-repository";
+export {
+  IDENTITY_LINKED_ELSEWHERE,
+  linkIdentityStatement,
+  linkIdentityToStatements,
+  touchIdentityStatement,
+} from "./users/identity-repository";
 export { EmailSchema, MeSchema, PasswordSchema, UsernameSchema } from "./users/schemas";
 export {
   activeUserAtGuard,

@@ -10,8 +10,9 @@ import type { Deps } from "../../middleware/deps";
 import {
   activeUserAtGuard,
   credentialsStatement,
+  IDENTITY_LINKED_ELSEWHERE,
   joinVerifiedDomainsStatements,
-  linkIdentityStatement,
+  linkIdentityToStatements,
   linkUserStatement,
   recordLoginStatement,
   touchIdentityStatement,
@@ -111,7 +112,7 @@ function identityStatements(deps: Deps, userId: number, identity: IdentityUse | 
   if (!identity) return [];
   if ("touch" in identity) return [touchIdentityStatement(deps.d1, identity.touch, at)];
   return [
-    linkIdentityStatement(deps.d1, { ...identity.link, user: userId, at }),
+    ...linkIdentityToStatements(deps.d1, { ...identity.link, userId, at }),
     ...joinVerifiedDomainsStatements(deps.d1, userId, at),
   ];
 }
@@ -288,9 +289,7 @@ export async function verifyMfa(
   const view = userViewRead(deps, user.id);
   const results = await runBatch(deps.d1, [...writes, view.statement, ...session.reads()], {
     ...use.errors,
-    ...codeSpentErrors(401),
-    unique: (name) =>
-      name.includes("oauth_identities") ? AuthErrors.OAUTH_IDENTITY_CONFLICT() : TokenErrors.LINK_TOKEN_USED(),
+    guards: { ...codeSpentErrors(401).guards, [IDENTITY_LINKED_ELSEWHERE]: () => AuthErrors.OAUTH_IDENTITY_CONFLICT() },
   });
   await use.forget();
   return {
