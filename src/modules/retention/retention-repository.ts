@@ -5,8 +5,8 @@ import { type Statement, statement } from "../../db/statement";
  * of their `keep` policy. `audit` keeps `AUDIT_RETENTION_DAYS`, `session` keeps
  * `SESSION_RETENTION_DAYS` past expiry or revocation, `attempt` an hour (epoch ms; a counter of failed
  * password checks is dead once its hour and its lock have passed), `event` keeps `EVENT_RETENTION_DAYS`
- * after dispatch (an event's webhook deliveries and their attempts go with it, by foreign key; its
- * retries end within days). Refresh tokens are kept until they expire, used or not: a used token
+ * after dispatch (an event's webhook deliveries and their attempts go first, each table bounded per
+ * run like the others; its retries end within days). Refresh tokens are kept until they expire, used or not: a used token
  * presented again must still be recognized as a replay.
  */
 export const PURGES = [
@@ -14,7 +14,25 @@ export const PURGES = [
   { table: "refresh_tokens", where: "expires_at < ?1", keep: "session" },
   { table: "sessions", where: "expires_at < ?1 OR revoked_at < ?1", keep: "session" },
   { table: "login_attempts", where: "window_started_ms < ?1 AND locked_until_ms < ?1 + 3600000", keep: "attempt" },
-  { table: "outbox_events", where: "dispatched_at < ?1", keep: "event" },
+  // An expired event's attempts, then its deliveries, then the event: each bounded, so no delete
+  // cascades to an unbounded number of rows.
+  {
+    table: "webhook_attempts",
+    where: `delivery_id IN (SELECT d.id FROM webhook_deliveries d JOIN outbox_events o ON o.id = d.event_id
+                             WHERE o.dispatched_at < ?1)`,
+    keep: "event",
+  },
+  {
+    table: "webhook_deliveries",
+    where: `event_id IN (SELECT id FROM outbox_events WHERE dispatched_at < ?1)
+            AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = webhook_deliveries.id)`,
+    keep: "event",
+  },
+  {
+    table: "outbox_events",
+    where: "dispatched_at < ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox_events.id)",
+    keep: "event",
+  },
 ] as const satisfies readonly PurgeRule[];
 
 /** One table's retention rule. */
