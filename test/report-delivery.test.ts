@@ -290,6 +290,26 @@ describe("report crons", () => {
   const MONDAY_7 = Date.parse("2026-11-23T07:00:00Z");
   const TUESDAY_2 = Date.parse("2026-11-24T02:00:00Z");
 
+  /**
+   * A D1 binding on which a redo claims its run (the claim is a statement of its own) and then fails
+   * its report work (every other batch fails).
+   */
+  function unavailableDbButClaims(): D1Database {
+    return new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            const sql = String((statements[0] as unknown as { statement?: string }).statement ?? "");
+            if (statements.length === 1 && /scheduled_runs/.test(sql)) return target.batch(statements);
+            throw new Error("D1_ERROR: simulated outage");
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
   /** A D1 binding whose batches all fail (an outage). */
   function unavailableDb(): D1Database {
     return new Proxy(env.DB, {
@@ -349,7 +369,7 @@ describe("report crons", () => {
     expect(await count(daily)).toBe(1);
   });
 
-  it("redoes a failed run from the every-minute run, 5 minutes after its time, and records it done", async () => {
+  it("redoes a failed run from the every-minute run, 20 minutes after its time, once at a time, and records it done", async () => {
     const at = Date.parse("2026-11-26T02:00:00Z");
     const daily =
       "SELECT count(*) AS n FROM reports WHERE source = 'schedule' AND period_start = '2026-11-25T00:00:00.000Z'";
@@ -366,14 +386,21 @@ describe("report crons", () => {
     errors.mockRestore();
     expect(await count(daily)).toBe(0);
     expect(await recorded()).toBe(0);
-    // Within 5 minutes of its time the run's own trigger may still come: left alone.
-    await runCron("* * * * *", at + 3 * 60_000);
+    // Within 20 minutes of its time the run may still be going (an invocation lasts up to 15): left alone.
+    await runCron("* * * * *", at + 19 * 60_000);
     expect(await count(daily)).toBe(0);
-    await runCron("* * * * *", at + 6 * 60_000);
+    // A redo holds it for 20 minutes: another every-minute run meanwhile leaves it (the first one failed).
+    const redoErrors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await runCron("* * * * *", at + 21 * 60_000, { DB: unavailableDbButClaims() });
+    await runCron("* * * * *", at + 22 * 60_000);
+    redoErrors.mockRestore();
+    expect(await count(daily)).toBe(0);
+    // Once the claim has lapsed, the next redo completes it.
+    await runCron("* * * * *", at + 42 * 60_000);
     expect(await count(daily)).toBe(1);
     expect(await recorded()).toBe(1);
     // Done: later minutes do nothing more.
-    await runCron("* * * * *", at + 7 * 60_000);
+    await runCron("* * * * *", at + 43 * 60_000);
     expect(await count(daily)).toBe(1);
   });
 

@@ -8,7 +8,7 @@ export function lastCompletedRunsStatement(
   return statement(
     d1,
     `SELECT cron, max(scheduled_for) AS last FROM scheduled_runs
-      WHERE cron IN (SELECT value FROM json_each(?1)) GROUP BY cron`,
+      WHERE cron IN (SELECT value FROM json_each(?1)) AND completed_at IS NOT NULL GROUP BY cron`,
     JSON.stringify(crons),
   );
 }
@@ -17,9 +17,35 @@ export function lastCompletedRunsStatement(
 export function recordCompletedRunStatement(d1: D1Database, cron: string, scheduledFor: string, at: string): Statement {
   return statement(
     d1,
-    "INSERT OR IGNORE INTO scheduled_runs (cron, scheduled_for, completed_at) VALUES (?1, ?2, ?3)",
+    `INSERT INTO scheduled_runs (cron, scheduled_for, completed_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (cron, scheduled_for) DO UPDATE SET completed_at = coalesce(scheduled_runs.completed_at, excluded.completed_at), leased_until = NULL`,
     cron,
     scheduledFor,
     at,
+  );
+}
+
+/**
+ * Claims the redo of the run of `cron` scheduled for `scheduledFor` until `leaseUntil`: a row when
+ * this caller holds it, none when the run completed or another redo holds it. One conditional
+ * statement, so two every-minute runs never redo the same run at once.
+ */
+export function claimRunRedoStatement(
+  d1: D1Database,
+  cron: string,
+  scheduledFor: string,
+  now: string,
+  leaseUntil: string,
+): Statement<{ cron: string }> {
+  return statement(
+    d1,
+    `INSERT INTO scheduled_runs (cron, scheduled_for, leased_until) VALUES (?1, ?2, ?4)
+     ON CONFLICT (cron, scheduled_for) DO UPDATE SET leased_until = excluded.leased_until
+       WHERE scheduled_runs.completed_at IS NULL AND (scheduled_runs.leased_until IS NULL OR scheduled_runs.leased_until <= ?3)
+     RETURNING cron`,
+    cron,
+    scheduledFor,
+    now,
+    leaseUntil,
   );
 }

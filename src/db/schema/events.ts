@@ -22,9 +22,9 @@ export const outboxEvents = sqliteTable(
 );
 
 /**
- * The cron runs that completed (every part succeeded), by cron and scheduled time: the every-minute
- * run redoes the latest run of a cron that has none (it failed, or its trigger was missed), so a
- * failed scheduled run is not lost until the next period.
+ * Report cron runs by cron and scheduled time: completed (their report work succeeded), or claimed
+ * by the every-minute run that redoes the latest run of a cron when it did not complete (it failed,
+ * or its trigger was missed), so a failed scheduled run is not lost until the next period.
  */
 export const scheduledRuns = sqliteTable(
   "scheduled_runs",
@@ -32,7 +32,9 @@ export const scheduledRuns = sqliteTable(
     cron: text("cron").notNull(),
     /** The run's scheduled time (ISO 8601, whole minute). */
     scheduledFor: text("scheduled_for").notNull(),
-    completedAt: text("completed_at").notNull(),
+    completedAt: text("completed_at"),
+    /** Until when a redo of the run holds it (a redo that dies is taken up again after). */
+    leasedUntil: text("leased_until"),
   },
   (t) => [primaryKey({ columns: [t.cron, t.scheduledFor] })],
 );
