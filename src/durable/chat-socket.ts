@@ -41,8 +41,15 @@ export class ChatSocket extends DurableObject<Bindings> {
         identity.userId,
         states.map((s) => s.state.sessionId),
       );
-      for (const { ws, state } of states) if (!live.has(state.sessionId)) ws.close(4401, "session ended");
-      open = states.filter((s) => live.has(s.state.sessionId)).map((s) => s.ws);
+      // Counted again after the read, with nothing awaited until the accept below: a connection
+      // that arrived meanwhile is counted, and a socket another one closed is closed once.
+      open = [];
+      for (const ws of this.ctx.getWebSockets()) {
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        const { sessionId } = ws.deserializeAttachment() as SocketState;
+        if (live.has(sessionId) || !states.some((s) => s.state.sessionId === sessionId)) open.push(ws);
+        else ws.close(4401, "session ended");
+      }
     }
     if (open.length >= SOCKETS_PER_USER) {
       const err = ChatErrors.TOO_MANY_CONNECTIONS(SOCKETS_PER_USER);
