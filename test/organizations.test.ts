@@ -405,6 +405,28 @@ describe("organization members", () => {
     expect(await membershipCount(member.id, org.id)).toBe(0);
   });
 
+  it("refuses to remove a role, or the member holding it, that grants what the admin lacks (403), changing nothing", async () => {
+    const { user, token, org } = await orgAdmin();
+    const { token: adminToken } = await fixtureAdmin();
+    const member = await colleagueOf(user.id);
+    const mighty = await customRole(["users:manage_access"], org.id);
+    const given = await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [mighty.id] }, adminToken);
+    expect((await body(given)).member.role_ids).toEqual([mighty.id]);
+    await expectError(
+      await send("PUT", `${ORGS}/${org.id}/members/${member.id}`, { role_ids: [] }, token),
+      403,
+      "PRIVILEGE_ESCALATION",
+    );
+    await expectError(
+      await send("DELETE", `${ORGS}/${org.id}/members/${member.id}`, undefined, token),
+      403,
+      "PRIVILEGE_ESCALATION",
+    );
+    expect(await membershipCount(member.id, org.id)).toBe(1);
+    const roles = await env.DB.prepare("SELECT role_id FROM user_roles WHERE user_id = ?1").bind(member.id).all();
+    expect(roles.results).toContainEqual({ role_id: mighty.id });
+  });
+
   it("drops a member's roles of the organization when it leaves", async () => {
     const { token: adminToken } = await fixtureAdmin();
     const org = await organization();

@@ -87,6 +87,25 @@ export function assertCanChangeRoles(auth: AuthContext, roles: readonly Grantabl
   }
 }
 
+/**
+ * `assertCanChangeRoles()` for the roles `ids`, judged on the `rows` read for them: an id without its
+ * row is refused (fail closed), never skipped.
+ */
+export function assertCanChangeRoleIds(
+  auth: AuthContext,
+  ids: readonly number[],
+  rows: ReadonlyMap<number, GrantableRole>,
+): void {
+  assertCanChangeRoles(
+    auth,
+    ids.map((id) => {
+      const row = rows.get(id);
+      if (!row) throw AccessErrors.PRIVILEGE_ESCALATION(`Role ${id} could not be checked; try again`);
+      return row;
+    }),
+  );
+}
+
 /** 403 PRIVILEGE_ESCALATION unless the caller holds every permission in `keys`, where they would apply. */
 export function assertCanGrant(auth: AuthContext, keys: readonly string[], orgId: number | null): void {
   const missing = ungrantable(auth, keys, orgId);

@@ -6,7 +6,7 @@ import { listOf, type Page } from "../../../lib/pagination";
 import type { Deps } from "../../../middleware/deps";
 import { auditStatement } from "../../audit";
 import { AccessErrors } from "../errors";
-import { assertCanChangeRoles, assertInScope } from "../rules";
+import { assertCanChangeRoleIds, assertInScope } from "../rules";
 import { assignRolesStatement, dropOrganizationRolesStatement, unassignRolesStatement } from "../users/user-repository";
 import {
   deleteMemberStatement,
@@ -83,10 +83,7 @@ export async function putMember(
     if (foreign !== undefined) throw AccessErrors.ROLE_NOT_FOUND(foreign);
     const added = wanted.filter((id) => !current.includes(id));
     const removed = current.filter((id) => !wanted.includes(id));
-    assertCanChangeRoles(
-      auth,
-      [...added, ...removed].flatMap((id) => roles.get(id) ?? []),
-    );
+    assertCanChangeRoleIds(auth, [...added, ...removed], roles);
     statements.push(unassignRolesStatement(deps.d1, userId, removed), assignRolesStatement(deps.d1, userId, added));
     changes.push(`roles +[${added.join(",")}] -[${removed.join(",")}]`);
   }
@@ -127,10 +124,7 @@ export async function removeMember(
   const member = membership.row(memberRows);
   if (!member) throw AccessErrors.MEMBER_NOT_FOUND(userId);
   const roleIds = jsonIds(member.role_ids);
-  assertCanChangeRoles(
-    auth,
-    held.rows(roleRows).filter((r) => roleIds.includes(r.id)),
-  );
+  assertCanChangeRoleIds(auth, roleIds, new Map(held.rows(roleRows).map((r) => [r.id, r])));
   const detail = `organization ${orgId}, user ${userId}, roles -[${roleIds.join(",")}]`;
   const [, removed] = await runBatch(deps.d1, [
     dropOrganizationRolesStatement(deps.d1, userId, [orgId]),

@@ -128,13 +128,6 @@ const roleByName = prepared((db) =>
     .prepare(),
 );
 
-/** The roles among `ids` that exist, with their permissions. */
-export async function findRolesByIds(db: Db, ids: readonly number[]): Promise<RoleRow[]> {
-  if (ids.length === 0) return [];
-  const rows = (await db.select(columns).from(roles).where(amongIds(roles.id, ids))) as RawRoleRow[];
-  return rows.map(parse);
-}
-
 /** Whether any user holds the role. */
 export async function isRoleAssigned(db: Db, id: number): Promise<boolean> {
   return (await db.all(sql`SELECT 1 AS one FROM user_roles WHERE role_id = ${id} LIMIT 1`)).length > 0;

@@ -6,7 +6,7 @@ import { DEFAULT_ROLE, SUPERUSER_ROLE, type SystemRole } from "../../../lib/perm
 import { AccessErrors } from "../errors";
 import { existingOrganizationsQuery } from "../organizations/organization-repository";
 import { type RoleRow, roleRowsOf, rolesQuery } from "../roles/role-repository";
-import { assertCanChangeRoles } from "../rules";
+import { assertCanChangeRoleIds } from "../rules";
 
 /** The role and membership changes that one write makes to a user. */
 export interface AccessPlan {
@@ -101,8 +101,7 @@ export function accessRead(db: Db, input: AccessInput, user: number | "new") {
 
     const addedRoleIds = minus(nextRoleIds, current.roleIds);
     const removedRoleIds = minus(current.roleIds, nextRoleIds);
-    const changed = [...addedRoleIds, ...removedRoleIds].flatMap((id) => roles.get(id) ?? []);
-    if (!useDefault) assertCanChangeRoles(auth, changed);
+    if (!useDefault) assertCanChangeRoleIds(auth, [...addedRoleIds, ...removedRoleIds], roles);
     return {
       addedRoleIds,
       removedRoleIds,
