@@ -51,8 +51,12 @@ export async function createEndpoint(fields: Record<string, unknown>): Promise<{
 /** Stores an event in the outbox as a write would, and returns its id. */
 export async function storedEvent(event = "training.created", data: Record<string, unknown> = { training_id: 1 }) {
   const at = new Date().toISOString();
+  // With the endpoints subscribed now, as a request's outbox insert records them.
   const row = await env.DB.prepare(
-    "INSERT INTO outbox_events (event, payload, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+    `INSERT INTO outbox_events (event, payload, created_at, endpoint_ids) VALUES (?1, ?2, ?3,
+       (SELECT json_group_array(e.id) FROM webhook_endpoints e
+         WHERE e.active = 1 AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE json_each.value = ?1)))
+     RETURNING id`,
   )
     .bind(event, JSON.stringify({ event, timestamp: at, data }), at)
     .first<{ id: number }>();

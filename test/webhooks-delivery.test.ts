@@ -357,6 +357,23 @@ describe("dispatch from the request and the relay cron", () => {
     expect(await dispatched()).not.toBeNull();
   });
 
+  it("an endpoint that subscribes after an event was recorded neither holds its dispatch nor gets it", async () => {
+    const first = receiverUrl("ok");
+    const late = receiverUrl("ok");
+    const { webhook: a } = await createEndpoint({ url: first.url, events: ["registration.completed"] });
+    const { webhook: b } = await createEndpoint({ url: late.url, events: ["training.deleted"] });
+    const eventId = await storedEvent("registration.completed", { registration_id: 1 });
+    expect((await send("PATCH", `${WEBHOOKS}/${b.id}`, { events: ["registration.completed"] }, admin)).status).toBe(
+      200,
+    );
+    await consume([{ event_id: eventId, endpoint_id: a.id }]);
+    const row = await env.DB.prepare("SELECT dispatched_at FROM outbox_events WHERE id = ?1")
+      .bind(eventId)
+      .first<{ dispatched_at: string | null }>();
+    expect(row?.dispatched_at).not.toBeNull();
+    expect(await receivedBy(late.tag, eventId)).toEqual([]);
+  });
+
   it("the relay leaves a claimed event to its claim until the lease expires", async () => {
     await createEndpoint({ url: receiverUrl("ok").url, events: ["training.created"] });
     const old = new Date(Date.now() - 10 * 60_000).toISOString();

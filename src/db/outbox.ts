@@ -75,9 +75,10 @@ export function outboxStatement(
   const where = options.when ? ` WHERE ${options.when}` : "";
   const stmt = statement<RecordedEvent>(
     d1,
-    `INSERT INTO outbox_events (event, payload, created_at, dispatched_at)
-     SELECT '${event}', ${payloadSql}, ?2, CASE WHEN EXISTS (${subscribedEndpointsSql(`'${event}'`)}) THEN NULL ELSE ?2 END${where}
-     RETURNING id, event, (SELECT json_group_array(s.id) FROM (${subscribedEndpointsSql("outbox_events.event")}) s) AS endpoint_ids`,
+    `INSERT INTO outbox_events (event, payload, created_at, dispatched_at, endpoint_ids)
+     SELECT '${event}', ${payloadSql}, ?2, CASE WHEN EXISTS (${subscribedEndpointsSql(`'${event}'`)}) THEN NULL ELSE ?2 END,
+            (SELECT json_group_array(s.id) FROM (${subscribedEndpointsSql(`'${event}'`)}) s)${where}
+     RETURNING id, event, endpoint_ids`,
     payload,
     options.at,
     ...(options.params ?? []),

@@ -17,6 +17,8 @@ export const outboxEvents = sqliteTable(
     dispatchedAt: text("dispatched_at"),
     /** Until when the relay that claimed the event is sending it (the cron relay's conditional claim). */
     leasedUntil: text("leased_until"),
+    /** JSON array of the webhook endpoints subscribed when the event was recorded: where it goes (null before migration 0020: those subscribed when it is relayed). */
+    endpointIds: text("endpoint_ids"),
   },
   (t) => [index("outbox_events_pending_idx").on(t.dispatchedAt, t.id)],
 );

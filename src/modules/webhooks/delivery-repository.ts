@@ -298,11 +298,11 @@ export function markDispatchedStatement(d1: D1Database, eventIds: readonly numbe
 
 /**
  * The consumer's mark: events dispatched once each endpoint their request sent a message to (the
- * active endpoints subscribed to the event that existed when it was recorded) has its delivery row,
- * i.e. all of the event's messages have arrived. A request sends them 100 to a `sendBatch()`; when a
- * later call fails, the messages of the first must not mark the event, or the relay would never send
- * the rest. An event left unmarked is relayed after its grace, and the deliveries already made are
- * not sent again (they are no longer pending).
+ * endpoints subscribed when the event was recorded, `endpoint_ids`, that still exist) has its
+ * delivery row, i.e. all of the event's messages have arrived. A request sends them 100 to a
+ * `sendBatch()`; when a later call fails, the messages of the first must not mark the event, or the
+ * relay would never send the rest. An event left unmarked is relayed after its grace, to the same
+ * endpoints, and the deliveries already made are not sent again (they are no longer pending).
  */
 export function markDispatchedWhenAllArrivedStatement(
   d1: D1Database,
@@ -313,11 +313,10 @@ export function markDispatchedWhenAllArrivedStatement(
     d1,
     `UPDATE outbox_events SET dispatched_at = ?2, leased_until = NULL
      WHERE id IN (SELECT value FROM json_each(?1)) AND dispatched_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e
-                       WHERE e.id IN (${subscribedEndpointsSql("outbox_events.event")})
-                         AND e.created_at <= outbox_events.created_at
-                         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                                         WHERE d.event_id = outbox_events.id AND d.endpoint_id = e.id))`,
+       AND NOT EXISTS (SELECT 1 FROM json_each(coalesce(outbox_events.endpoint_ids, '[]')) j
+                       JOIN webhook_endpoints e ON e.id = j.value
+                       WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                                         WHERE d.event_id = outbox_events.id AND d.endpoint_id = j.value))`,
     JSON.stringify(eventIds),
     at,
   );
@@ -338,7 +337,9 @@ export function failDeliveriesStatement(d1: D1Database, keys: readonly DeliveryK
  * The relay's claim: up to `limit` events nobody dispatched (their request's dispatch failed, or
  * they were recorded outside a request), leased until `leaseUntil`. One conditional UPDATE, so two
  * relays running at once never claim the same event. An event recorded by a request is left to
- * that request's dispatch for `graceBefore` (its `created_at` must be older).
+ * that request's dispatch for `graceBefore` (its `created_at` must be older). It goes to the
+ * endpoints subscribed when it was recorded (those subscribed now for events recorded before that
+ * was stored).
  */
 export function claimEventsStatement(
   d1: D1Database,
@@ -353,7 +354,8 @@ export function claimEventsStatement(
      WHERE id IN (SELECT id FROM outbox_events
                   WHERE dispatched_at IS NULL AND (leased_until <= ?1 OR (leased_until IS NULL AND created_at <= ?2))
                   ORDER BY id LIMIT ?4)
-     RETURNING id, event, (SELECT json_group_array(s.id) FROM (${subscribedEndpointsSql("outbox_events.event")}) s) AS endpoint_ids`,
+     RETURNING id, event,
+       coalesce(endpoint_ids, (SELECT json_group_array(s.id) FROM (${subscribedEndpointsSql("outbox_events.event")}) s)) AS endpoint_ids`,
     now,
     graceBefore,
     leaseUntil,
