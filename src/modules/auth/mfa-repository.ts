@@ -1,6 +1,3 @@
-import { eq } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { userTotp } from "../../db/schema";
 import { guardStatement, type Statement, statement } from "../../db/statement";
 
 /** The guard mark of a batch whose code was accepted meanwhile (or its step already used). */
@@ -11,16 +8,6 @@ export interface TotpRow {
   secret: string;
   enabledAt: string | null;
   lastStep: number;
-}
-
-/** A user's TOTP row. */
-export async function findTotp(db: Db, userId: number): Promise<TotpRow | undefined> {
-  const rows = await db
-    .select({ secret: userTotp.secret, enabledAt: userTotp.enabledAt, lastStep: userTotp.lastStep })
-    .from(userTotp)
-    .where(eq(userTotp.userId, userId))
-    .limit(1);
-  return rows[0];
 }
 
 /** The guard mark of `totpStateGuard()`. */
@@ -36,7 +23,7 @@ export function totpStateGuard(d1: D1Database, userId: number, want: "pending" |
   );
 }
 
-/** `findTotp()` as a statement to batch with others (at most one row). */
+/** A user's TOTP row, as a statement of its own or to batch with others (at most one row). */
 export function totpStatement(d1: D1Database, userId: number): Statement<TotpRow> {
   return statement(
     d1,

@@ -30,7 +30,6 @@ import {
   acceptTotpStepStatement,
   codeSpentGuard,
   deleteTotpStatements,
-  findTotp,
   MFA_CODE_SPENT,
   MFA_STATE,
   replaceRecoveryCodesStatements,
@@ -135,7 +134,7 @@ async function recordFailure(deps: Deps, userId: number, event: string): Promise
 /** `POST /auth/mfa/totp/setup`: a new secret, stored sealed and not yet on (see the route). */
 export async function setupTotp(deps: Deps, auth: { userId: number; username: string }) {
   const key = encryptionKey(deps);
-  const existing = await findTotp(deps.db, auth.userId);
+  const [existing] = await runOne(deps.d1, totpStatement(deps.d1, auth.userId));
   if (existing?.enabledAt) throw AuthErrors.MFA_ALREADY_ENABLED();
   const secret = crypto.getRandomValues(new Uint8Array(20));
   const at = isoNow(deps.clock);
