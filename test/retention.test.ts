@@ -78,7 +78,7 @@ describe("retention (cron)", () => {
     expect(left.results.map((r) => r.subject)).toEqual(["user:in-its-hour", "user:still-locked"]);
   });
 
-  it("purges webhook events dispatched more than EVENT_RETENTION_DAYS ago, with their deliveries and attempts", async () => {
+  it("purges webhook events dispatched more than EVENT_RETENTION_DAYS ago, with their deliveries and attempts, and old cron run records", async () => {
     const endpoint = await env.DB.prepare(
       "INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES ('https://r.example/h', '[]', 'x', ?1, ?1) RETURNING id",
     )
@@ -102,6 +102,12 @@ describe("retention (cron)", () => {
         .run();
       return { event: event?.id, delivery: delivery?.id };
     };
+    const [oldRun, recentRun] = [ago(91), ago(89)];
+    await env.DB.prepare(
+      "INSERT INTO scheduled_runs (cron, scheduled_for, completed_at) VALUES ('0 2 * * *', ?1, ?1), ('0 2 * * *', ?2, ?2)",
+    )
+      .bind(oldRun, recentRun)
+      .run();
     const old = await addEvent("old", ago(91));
     const recent = await addEvent("recent", ago(89));
     const undispatched = await addEvent("undispatched", null);
@@ -113,6 +119,8 @@ describe("retention (cron)", () => {
     expect(await count("SELECT count(*) AS n FROM webhook_deliveries WHERE id = ?1", old.delivery)).toBe(0);
     expect(await count("SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = ?1", old.delivery)).toBe(0);
     expect(await count("SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = ?1", recent.delivery)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM scheduled_runs WHERE scheduled_for = ?1", oldRun)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM scheduled_runs WHERE scheduled_for = ?1", recentRun)).toBe(1);
   });
 
   it("deletes at most PURGE_BATCH_ROWS rows of a table per run, and the rest on the next runs", async () => {

@@ -33,6 +33,8 @@ export const PURGES = [
     where: "dispatched_at < ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox_events.id)",
     keep: "event",
   },
+  // Cron runs: the redo needs only each cron's latest, and the crons run daily and weekly.
+  { table: "scheduled_runs", where: "scheduled_for < ?1", keep: "event" },
 ] as const satisfies readonly PurgeRule[];
 
 /** One table's retention rule. */
