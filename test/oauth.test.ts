@@ -77,6 +77,21 @@ async function startSignIn(
   };
 }
 
+/**
+ * A verified user with TOTP on (enabled with the code of the step before `step`, the current one):
+ * its TOTP secret's bytes, for codes of `step` and later.
+ */
+async function verifiedUserWithTotp() {
+  const existing = await verifiedUser();
+  const token = await tokenFor(existing.id);
+  const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
+  const secret = base32Decode(setup.secret);
+  const step = totpStep(Date.now());
+  const enable = await send("POST", "/api/v1/auth/mfa/totp/enable", { code: await hotp(secret, step - 1) }, token);
+  expect(enable.status).toBe(200);
+  return { existing, secret, step };
+}
+
 /** A Google (or OIDC) person: `sub`, email and names for the ID token. */
 function person(over: Record<string, unknown> = {}): Record<string, unknown> & { sub: string; email: string } {
   const handle = unique("pat");
@@ -364,13 +379,7 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
   });
 
   it("asks an account with TOTP on for its code before signing it in, and links the identity only then", async () => {
-    const existing = await verifiedUser();
-    const token = await tokenFor(existing.id);
-    const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
-    const secret = base32Decode(setup.secret);
-    const step = totpStep(Date.now());
-    const enable = await send("POST", "/api/v1/auth/mfa/totp/enable", { code: await hotp(secret, step - 1) }, token);
-    expect(enable.status).toBe(200);
+    const { existing, secret, step } = await verifiedUserWithTotp();
     const who = person({ email: existing.email });
     const res = await (await startSignIn("google", { claims: who }, { next: "/trainings" })).callback();
     expect(res.status).toBe(200);
@@ -394,13 +403,7 @@ describe("GET /auth/oauth/{provider}/callback: linking to existing accounts", ()
   });
 
   it("with TOTP on, two pending sign-ins of one identity both complete (the second finds it linked to the same user)", async () => {
-    const existing = await verifiedUser();
-    const token = await tokenFor(existing.id);
-    const setup = await body(await send("POST", "/api/v1/auth/mfa/totp/setup", undefined, token));
-    const secret = base32Decode(setup.secret);
-    const step = totpStep(Date.now());
-    const enable = await send("POST", "/api/v1/auth/mfa/totp/enable", { code: await hotp(secret, step - 1) }, token);
-    expect(enable.status).toBe(200);
+    const { existing, secret, step } = await verifiedUserWithTotp();
     const who = person({ email: existing.email });
     const pending = async () => {
       const res = await (await startSignIn("google", { claims: who })).callback();
