@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fixtureAdmin } from "./access-fixtures";
 import { createUser, signedIn } from "./factories";
-import { body, env, expectError, send, unique } from "./helpers";
+import { body, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
 const KEYS = "/api/v1/integration-keys";
 const SECRET_KEY = "test-integration-key-0123456789abcdef"; // INTEGRATION_KEYS in vitest.config.ts
@@ -69,6 +69,45 @@ describe("integration keys", () => {
 });
 
 describe("POST /users/{id}/login-link", () => {
+  it("issues nothing with a key revoked between its check and the write (401)", async () => {
+    const { integration_key, key } = await newKey();
+    const { token } = await signedIn("KNOWLEDGE_MANAGER");
+    const user = await createUser();
+    // The key is revoked just before the batch that would record the link.
+    const racing = new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            const sql = statements.map((st) => String((st as unknown as { statement?: string }).statement ?? ""));
+            if (sql.some((text) => text.includes("INSERT INTO auth_events"))) {
+              await target
+                .prepare("UPDATE integration_keys SET revoked_at = ?2 WHERE id = ?1")
+                .bind(integration_key.id, new Date().toISOString())
+                .run();
+            }
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const res = await clientAt(manualClock(), { DB: racing }).send(
+      "POST",
+      `/api/v1/users/${user.id}/login-link`,
+      undefined,
+      token,
+      { "X-Integration-Key": key },
+    );
+    await expectError(res, 401, "INTEGRATION_KEY_INVALID");
+    const issued = await env.DB.prepare(
+      "SELECT count(*) AS n FROM auth_events WHERE user_id = ?1 AND event = 'login_link_issued'",
+    )
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(issued?.n).toBe(0);
+  });
+
   it("answers a one-time magic link for the user, records the key, and the link signs that user in", async () => {
     const { integration_key, key } = await newKey();
     const { user: caller, token } = await signedIn("KNOWLEDGE_MANAGER");

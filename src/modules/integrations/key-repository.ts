@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { integrationKeys } from "../../db/schema";
-import { type Statement, statement } from "../../db/statement";
+import { guardStatement, type Statement, statement } from "../../db/statement";
 import type { IntegrationKeyView } from "./schemas";
 
 const RETURNING = "id, name, prefix, created_at, last_used_at";
@@ -57,6 +57,19 @@ export function revokeKeyStatement(d1: D1Database, id: number, at: string): Stat
 }
 
 /** Records a use of a key. */
+/** The guard mark of `keyActiveGuard()`. */
+export const KEY_REVOKED = "KEY_REVOKED";
+
+/** Fails its batch (mark `KEY_REVOKED`) unless key `id` still exists unrevoked (revoked since it was checked). */
+export function keyActiveGuard(d1: D1Database, id: number): Statement {
+  return guardStatement(
+    d1,
+    KEY_REVOKED,
+    "NOT EXISTS (SELECT 1 FROM integration_keys WHERE id = ?1 AND revoked_at IS NULL)",
+    id,
+  );
+}
+
 export function touchKeyStatement(d1: D1Database, id: number, at: string): Statement {
   return statement(d1, "UPDATE integration_keys SET last_used_at = ?2 WHERE id = ?1", id, at);
 }

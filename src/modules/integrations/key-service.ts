@@ -10,6 +10,8 @@ import { IntegrationErrors } from "./errors";
 import {
   activeKeyQuery,
   insertKeyStatement,
+  KEY_REVOKED,
+  keyActiveGuard,
   listActiveKeys,
   revokeKeyStatement,
   touchKeyStatement,
@@ -138,8 +140,12 @@ export async function createLoginLink(
       at,
     }),
   ];
-  if (source.keyId !== null) statements.push(touchKeyStatement(deps.d1, source.keyId, at));
-  await runBatch(deps.d1, statements);
+  // A key revoked since it was checked issues nothing: the batch is led by a guard on it.
+  if (source.keyId !== null) {
+    statements.unshift(keyActiveGuard(deps.d1, source.keyId));
+    statements.push(touchKeyStatement(deps.d1, source.keyId, at));
+  }
+  await runBatch(deps.d1, statements, { guards: { [KEY_REVOKED]: () => IntegrationErrors.INTEGRATION_KEY_INVALID() } });
   await token.save();
   return { login_link: linkFor(deps, origin, "magic_link", token.token), expires_at: token.expiresAt };
 }
