@@ -379,6 +379,17 @@ function fakeModel(answer: (content: string) => Promise<unknown>) {
 }
 
 describe("with a Workers AI binding", () => {
+  it("refuses another user's conversation (404) without asking the model", async () => {
+    const { ai, calls } = fakeModel(async () => ({ response: "never" }));
+    const client = clientAt(manualClock(), { AI: ai } as Partial<Env>);
+    const { token: owner } = await signedIn("EMPLOYEE");
+    const theirs = await ask(owner, "hello");
+    const { token } = await signedIn("EMPLOYEE");
+    const res = await client.send("POST", SEND, { message: "hello", conversation_id: theirs.conversation_id }, token);
+    await expectError(res, 404, "CONVERSATION_NOT_FOUND");
+    expect(calls).toEqual([]);
+  });
+
   it("has the model phrase the answer from the question and the retrieved data", async () => {
     const { token: adminToken } = await fixtureAdmin();
     const t = await createTraining(adminToken, { max_participants: 4 });

@@ -28,6 +28,12 @@ export type MessageRow = Omit<MessageView, "sources"> & { sources: string };
 
 const owned = (id: number, userId: number) => and(eq(chatConversations.id, id), eq(chatConversations.userId, userId));
 
+/** Whether conversation `id` exists and belongs to `userId`. */
+export async function isOwnConversation(db: Db, id: number, userId: number): Promise<boolean> {
+  const rows = await db.select({ id: chatConversations.id }).from(chatConversations).where(owned(id, userId)).limit(1);
+  return rows.length > 0;
+}
+
 /** A page of the user's conversations, most recently active first, and their total. */
 export function listConversations(db: Db, userId: number, page: Page) {
   return findPage<ConversationView>(

@@ -4,7 +4,7 @@ import { isoNow } from "../../lib/clock";
 import type { Page } from "../../lib/pagination";
 import type { Deps } from "../../middleware/deps";
 import { answerBuiltIn, detectIntent } from "./answerer";
-import { exchangeStatements, findHistory, listConversations } from "./chat-repository";
+import { exchangeStatements, findHistory, isOwnConversation, listConversations } from "./chat-repository";
 import { ChatErrors } from "./errors";
 import { everythingVisible, modelAnswer } from "./model";
 import type { MessageView, SendInput, SendResult } from "./schemas";
@@ -27,6 +27,11 @@ export async function sendMessage(deps: Deps, auth: AuthContext, input: SendInpu
   let retrieved = builtIn.retrieved;
   let answeredBy: "built-in" | "model" = "built-in";
   if (deps.ai) {
+    // The model is paid per call: a conversation not the caller's is refused before it is asked
+    // (without a model, the storing batch's owner check answers that, with no read of its own).
+    if (conversationId !== undefined && !(await isOwnConversation(deps.db, conversationId, auth.userId))) {
+      throw ChatErrors.CONVERSATION_NOT_FOUND(conversationId);
+    }
     const grounding = intent.kind === "help" ? await everythingVisible(deps, auth) : retrieved;
     const phrased = await modelAnswer(deps.ai, deps.config.chatModel, input.message, grounding, builtIn.text);
     if (phrased !== undefined) {
