@@ -393,15 +393,6 @@ const SIGN_IN_ELSEWHERE: Record<string, string> = {
   "POST /api/v1/auth/mfa/verify": "D1 round trips of the other sign-in steps",
 };
 
-/** Writes that can't succeed through plain HTTP in a test, with the reason. */
-const EXCLUDED: Record<string, string> = {};
-
-/**
- * Writes that spend more than two round trips today, with their current count: asserted exactly, so
- * that a fix fails the test and this entry is then removed (see issue 18).
- */
-const KNOWN_OVER: Record<string, number> = {};
-
 describe("D1 round trips of every write", async () => {
   const doc = await (await app.request("/openapi.json", {}, env)).json<{ paths: Record<string, object> }>();
   const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
@@ -410,8 +401,8 @@ describe("D1 round trips of every write", async () => {
       .map((method) => `${method.toUpperCase()} ${path}`),
   );
 
-  it("walks every write operation of the OpenAPI document (or names where it is counted, or why not)", () => {
-    const accounted = [...Object.keys(WRITES), ...Object.keys(SIGN_IN_ELSEWHERE), ...Object.keys(EXCLUDED)];
+  it("walks every write operation of the OpenAPI document (or names where it is counted)", () => {
+    const accounted = [...Object.keys(WRITES), ...Object.keys(SIGN_IN_ELSEWHERE)];
     expect(
       writes.filter((w) => !accounted.includes(w)),
       "write operations the walk misses",
@@ -420,7 +411,6 @@ describe("D1 round trips of every write", async () => {
       accounted.filter((w) => !writes.includes(w)),
       "walked operations the document lacks",
     ).toEqual([]);
-    expect(Object.keys(KNOWN_OVER).filter((w) => !(w in WRITES))).toEqual([]);
   });
 
   it.each(Object.keys(WRITES))("%s", async (operation) => {
@@ -434,8 +424,6 @@ describe("D1 round trips of every write", async () => {
     const trips = counter.trips;
     console.log(`write-trips | ${operation} | ${res.status} | ${trips}`);
     expect(res.status, `${operation}: ${await res.clone().text()}`).toBe(write.status);
-    const over = KNOWN_OVER[operation];
-    if (over === undefined) expect(trips).toBeLessThanOrEqual(2);
-    else expect(trips, `${operation} is listed in KNOWN_OVER at ${over}`).toBe(over);
+    expect(trips).toBeLessThanOrEqual(2);
   });
 });
