@@ -1,6 +1,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
+import { REPORT_SCHEDULES } from "../src/modules/reports";
+import wranglerToml from "../wrangler.toml?raw";
 import { fixtureAdmin, userWithPermissions } from "./access-fixtures";
 import { createUser, signedIn, type TestUser } from "./factories";
 import { BASE, body, call, clientAt, env, expectError, runScheduled, send } from "./helpers";
@@ -402,6 +404,18 @@ describe("report crons", () => {
     // Done: later minutes do nothing more.
     await runCron("* * * * *", at + 43 * 60_000);
     expect(await count(daily)).toBe(1);
+  });
+
+  it("knows the time of each report cron that wrangler.toml triggers (what the redo relies on)", () => {
+    const crons = JSON.parse(/^crons\s*=\s*(\[.*\])$/m.exec(wranglerToml)?.[1] ?? "[]") as string[];
+    expect(REPORT_SCHEDULES.map((s) => s.cron).sort()).toEqual(crons.filter((c) => c !== "* * * * *").sort());
+    // Each schedule's latest time at or before a moment: 02:00 every day, 07:00 on Mondays (UTC).
+    const at = (iso: string) => Date.parse(iso);
+    const [daily, weekly] = REPORT_SCHEDULES;
+    expect(new Date(daily?.latestAt(at("2026-11-26T01:59:00Z")) ?? 0).toISOString()).toBe("2026-11-25T02:00:00.000Z");
+    expect(new Date(daily?.latestAt(at("2026-11-26T02:00:00Z")) ?? 0).toISOString()).toBe("2026-11-26T02:00:00.000Z");
+    expect(new Date(weekly?.latestAt(at("2026-11-30T06:59:00Z")) ?? 0).toISOString()).toBe("2026-11-23T07:00:00.000Z");
+    expect(new Date(weekly?.latestAt(at("2026-12-02T12:00:00Z")) ?? 0).toISOString()).toBe("2026-11-30T07:00:00.000Z");
   });
 
   it("does not redo a cron that never completed a run (a fresh deployment waits for its trigger)", async () => {
