@@ -14,7 +14,7 @@
 //   node scripts/build.mjs --readable into dist/profile/ instead, unminified with names kept (for bench/profile.mjs)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { WORKER_BUNDLE_OPTIONS } from "./bundle-options.mjs";
 
@@ -25,30 +25,13 @@ const require = createRequire(import.meta.url);
 const esbuild = createRequire(require.resolve("wrangler/package.json"))("esbuild");
 const readable = process.argv.includes("--readable");
 const outdir = join(root, readable ? "dist/profile" : "dist/worker");
-const zodDir = dirname(require.resolve("zod/package.json"));
 
 /**
  * Modules replaced in the deployed bundle; each replacement keeps the behaviour the Worker uses.
- * - zod's message locales: `@hono/zod-openapi` imports zod's `z` namespace, which re-exports every
- *   locale (`z.locales`), so all ~45 end up in the bundle. The API configures English only (zod's
- *   default, set by `zod/v4/classic/external.js` itself), so only `en` is kept.
- * - zod's `fromJSONSchema` (builds zod schemas from JSON Schema) and `z.compile` (a JIT compiler
- *   that needs `new Function`, which Workers forbid; zod itself turns it off on Workers): never
- *   called; each export becomes a function that throws if it ever is.
- * - zod's `z` namespace as a value: `@hono/zod-openapi` imports `z` from zod, passes it to
- *   `extendZodWithOpenApi(z)` and re-exports it, and our sources import `z` from there; a namespace
- *   used as a value keeps every export of zod in the bundle. In the bundle `@hono/zod-openapi`
- *   passes `{ ZodType }` instead (all the runtime stub below reads) and our sources import zod's
- *   namespace directly (`import * as z`), whose property reads esbuild resolves to single exports,
- *   so what no schema uses is left out (-13 KiB gzipped). In dev and tests the sources import
- *   `z` from `@hono/zod-openapi` as written, which extends zod before any schema is built; in
- *   the bundle the `.openapi(...)` calls on schemas are gone (`withoutDocumentation`), so nothing
- *   depends on that order.
  * - the OpenAPI document: generated here, at build time, from the same app (`generateDocument`), and
  *   served from the static assets by `src/openapi-document.deployed.ts`, which takes the place of
- *   `src/openapi-document.ts`. At runtime `@hono/zod-openapi` then needs of
- *   `@asteasolutions/zod-to-openapi` only what defining routes touches: `ZOD_TO_OPENAPI_AT_RUNTIME`,
- *   and the text that only the document shows is left out of our sources: `withoutDocumentation`.
+ *   `src/openapi-document.ts` (the generator, and zod's JSON Schema conversion with it).
+ * - what only that document reads is left out of our sources: `withoutDocumentation`.
  */
 const trimmed = {
   name: "trim-unused",
@@ -56,113 +39,43 @@ const trimmed = {
     build.onResolve({ filter: /^\.\/openapi-document$/ }, (args) => ({
       path: join(args.resolveDir, "openapi-document.deployed.ts"),
     }));
-    build.onResolve({ filter: /^@asteasolutions\/zod-to-openapi$/ }, () => ({
-      path: "zod-to-openapi",
-      namespace: "runtime-stub",
-    }));
-    build.onLoad({ filter: /.*/, namespace: "runtime-stub" }, () => ({
-      contents: ZOD_TO_OPENAPI_AT_RUNTIME,
-      loader: "js",
-    }));
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export { default as en } from "./en.js";',
-      resolveDir: join(zodDir, "v4/locales"),
-      loader: "js",
-    }));
-    build.onLoad({ filter: /[\\/]@hono[\\/]zod-openapi[\\/]dist[\\/]index\.mjs$/ }, (args) => ({
-      contents: replaceExactly(readFileSync(args.path, "utf8"), args.path, [
-        ['import { z } from "zod";', 'import { ZodType } from "zod";'],
-        ["extendZodWithOpenApi(z);", "extendZodWithOpenApi({ ZodType });"],
-        ["extendZodWithOpenApi, z };", "extendZodWithOpenApi };"],
-      ]),
-      loader: "js",
-    }));
     build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({
-      contents: withoutDocumentation(
-        readFileSync(args.path, "utf8").replace(
-          /^import \{ z \} from "@hono\/zod-openapi";$/m,
-          `import * as z from ${JSON.stringify(join(zodDir, "v4/classic/external.js"))};`,
-        ),
-        args.path,
-      ),
+      contents: withoutDocumentation(readFileSync(args.path, "utf8"), args.path),
       loader: "ts",
-    }));
-    build.onLoad({ filter: ZOD_UNUSED }, (args) => ({
-      contents: throwingStubOf(args.path),
-      loader: "js",
     }));
   },
 };
 
 /**
- * What `@hono/zod-openapi` uses of `@asteasolutions/zod-to-openapi` while routes are defined and
- * requests validated, without the document generator: a registry that keeps nothing, and a
- * `.openapi()` on zod schemas that returns the schema itself (it only adds documentation metadata;
- * validation is zod's own). Generating a document from it throws.
+ * Route definitions, and the properties of theirs that only the OpenAPI document reads
+ * (`src/middleware/route.ts` reads none of them when routing or validating; the response schemas
+ * themselves stay, as modules export them).
  */
-const ZOD_TO_OPENAPI_AT_RUNTIME = `
-export class OpenAPIRegistry {
-  definitions = [];
-  register(_refId, schema) { return schema; }
-  registerParameter(_refId, schema) { return schema; }
-  registerPath() {}
-  registerWebhook() {}
-  registerComponent(type, name, component) { return { name, ref: { $ref: "#/components/" + type + "/" + name }, component }; }
-}
-class NoGenerator { constructor() { throw new Error("the OpenAPI generator is not in the deployed bundle"); } }
-export { NoGenerator as OpenApiGeneratorV3, NoGenerator as OpenApiGeneratorV31, NoGenerator as OpenApiGeneratorV32 };
-export function extendZodWithOpenApi(zod) {
-  if (typeof zod.ZodType.prototype.openapi === "undefined") zod.ZodType.prototype.openapi = function () { return this; };
-}
-export function getOpenApiMetadata() { return {}; }
-export function getRefId() { return undefined; }
-`;
-
-/**
- * `text` with each `[from, to]` of `pairs` replaced once; a `from` that is not there (the package
- * changed) stops the build rather than quietly bundling the whole of zod again.
- */
-function replaceExactly(text, path, pairs) {
-  let out = text;
-  for (const [from, to] of pairs) {
-    if (!out.includes(from)) throw new Error(`${path}: expected ${JSON.stringify(from)}; update scripts/build.mjs`);
-    out = out.replace(from, to);
-  }
-  return out;
-}
-
-/**
- * Route definitions, and the properties of theirs that only the OpenAPI document reads (neither
- * `@hono/zod-openapi` nor `src/middleware/route.ts` reads `responses` or `tags` when routing or
- * validating; the response schemas themselves stay, as modules export them).
- */
-const ROUTE_DEFINERS = new Set(["guardedRoute", "publicRoute", "createRoute"]);
+const ROUTE_DEFINERS = new Set(["guardedRoute", "publicRoute"]);
 const DOCUMENTATION_ONLY = new Set(["summary", "description", "responses", "tags"]);
+/** `doc(schema, {...})` and `named(schema, "Name", {...})` (src/lib/openapi.ts): documentation only. */
+const SCHEMA_DOCUMENTERS = new Set(["doc", "named"]);
 
 /**
  * `text` (a source file) without what only the OpenAPI document reads, which the deployed Worker
- * serves from the assets: the `DOCUMENTATION_ONLY` properties of route definitions, and the
- * `.openapi("Name", { example, description })` calls on schemas (at runtime `.openapi()` returns the
- * schema itself; see `ZOD_TO_OPENAPI_AT_RUNTIME`). An `.openapi(route, handler)` call, which
- * registers a route, is kept: only calls whose arguments are all string or object literals go.
- * What goes is overwritten with spaces (line breaks kept), so that every line and column that stays
- * is where it was and the source map stays exact.
+ * serves from the assets: the `DOCUMENTATION_ONLY` properties of route definitions, and the schemas'
+ * documentation: `doc(schema, {...})` and `named(schema, "Name", {...})` become `schema` (only calls
+ * whose other arguments are all string or object literals). What goes is overwritten with spaces
+ * (line breaks kept), so that every line and column that stays is where it was and the source map
+ * stays exact.
  */
 function withoutDocumentation(text, fileName) {
-  if (!text.includes("Route(") && !text.includes(".openapi(")) return text;
+  if (!text.includes("Route(") && !text.includes("doc(") && !text.includes("named(")) return text;
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const cuts = [];
   const visit = (node) => {
-    if (ts.isCallExpression(node)) {
-      const callee = node.expression;
-      if (
-        ts.isIdentifier(callee) &&
-        ROUTE_DEFINERS.has(callee.text) &&
-        ts.isObjectLiteralExpression(node.arguments[0])
-      ) {
-        for (const property of node.arguments[0].properties) {
-          const name = property.name && ts.isIdentifier(property.name) ? property.name.text : undefined;
-          if (ts.isPropertyAssignment(property) && DOCUMENTATION_ONLY.has(name)) {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const name = node.expression.text;
+      const [first, ...rest] = node.arguments;
+      if (ROUTE_DEFINERS.has(name) && first && ts.isObjectLiteralExpression(first)) {
+        for (const property of first.properties) {
+          const key = property.name && ts.isIdentifier(property.name) ? property.name.text : undefined;
+          if (ts.isPropertyAssignment(property) && DOCUMENTATION_ONLY.has(key)) {
             let end = property.end;
             while (/\s/.test(text[end] ?? "")) end += 1;
             cuts.push([property.getStart(source), text[end] === "," ? end + 1 : property.end]);
@@ -170,13 +83,13 @@ function withoutDocumentation(text, fileName) {
         }
       }
       if (
-        ts.isPropertyAccessExpression(callee) &&
-        callee.name.text === "openapi" &&
-        node.arguments.every((a) => ts.isStringLiteral(a) || ts.isObjectLiteralExpression(a))
+        SCHEMA_DOCUMENTERS.has(name) &&
+        first &&
+        rest.length > 0 &&
+        rest.every((a) => ts.isStringLiteral(a) || ts.isObjectLiteralExpression(a))
       ) {
-        cuts.push([callee.expression.end, node.end]);
-        visit(callee.expression);
-        return;
+        // `doc(` and `, {...})` go; the schema between them stays.
+        cuts.push([node.getStart(source), first.getStart(source)], [first.end, node.end]);
       }
     }
     ts.forEachChild(node, visit);
@@ -189,26 +102,6 @@ function withoutDocumentation(text, fileName) {
   return out;
 }
 
-/** zod's modules that the deployed Worker never runs (see `trimmed`). */
-const ZOD_UNUSED =
-  /[\\/]zod[\\/]v4[\\/](classic[\\/]from-json-schema|core[\\/](compile|json-schema-processors|json-schema-generator|to-json-schema))\.js$/;
-
-/**
- * A module with the same exports as `path`, each a function that throws when called; `create...`
- * exports (zod's schema constructors call `createToJSONSchemaMethod(schema)` to attach a
- * `.toJSONSchema()` method) return such a function instead.
- */
-function throwingStubOf(path) {
-  const source = readFileSync(path, "utf8");
-  const names = [...source.matchAll(/^export (?:async )?(?:function\*?|class|const|let|var) (\w+)/gm)].map((m) => m[1]);
-  const body = names.map((n) =>
-    n.startsWith("create")
-      ? `export function ${n}() { return () => fail("${n}"); }`
-      : `export function ${n}() { fail("${n}"); }`,
-  );
-  return `function fail(name) { throw new Error(name + ": not in the deployed bundle"); }\n${body.join("\n")}`;
-}
-
 /**
  * The OpenAPI document of the app as `src/openapi-document.ts` generates it (with a placeholder
  * origin in `servers`, replaced per request), written to public/docs-assets/openapi.json.
@@ -218,8 +111,8 @@ async function generateDocument() {
   await esbuild.build({
     stdin: {
       contents: `import { createApp } from "./src/app";
-import { documentFields } from "./src/openapi-document";
-export default createApp().getOpenAPI31Document(documentFields("https://api.example.com"));`,
+import { documentFields, openApiDocument } from "./src/openapi-document";
+export default openApiDocument(createApp(), documentFields("https://api.example.com"));`,
       resolveDir: root,
       loader: "ts",
       sourcefile: "openapi-generator.ts",

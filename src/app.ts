@@ -1,20 +1,18 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { TrieRouter } from "hono/router/trie-router";
 import { getPath as honoGetPath } from "hono/utils/url";
 import { API_PREFIX } from "./app-info";
-import type { AppEnv } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
 import { configOf } from "./lib/config";
 import { AppError, HttpErrors } from "./lib/errors";
 import { errorResponse, renderError } from "./lib/http-errors";
 import { MatchCache } from "./lib/match-cache";
 import { RouteIndex } from "./lib/method-not-allowed";
-import { validationHook } from "./lib/validation";
 import { refuseDuplicateAuthCookies } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
 import { provideDeps } from "./middleware/deps";
 import { RateCounters, rateLimit } from "./middleware/rate-limit";
 import { responseHeaders } from "./middleware/response-headers";
+import { ApiRouter } from "./middleware/route";
 import { accessRoutes, bootstrapAdmin } from "./modules/access";
 import { auditRoutes, recordForbidden } from "./modules/audit";
 import { authRoutes, FORM_POST_PATHS, linkRoutes, mfaRoutes } from "./modules/auth";
@@ -39,9 +37,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * Builds the Hono app: global middleware, one `route()` per module, the one `onError`/`notFound`.
  * `clock` is the one source of time for everything the app does (tests pass one they can move).
  */
-export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: validationHook,
+export function createApp(options: { clock?: Clock } = {}): ApiRouter {
+  const app = new ApiRouter({
     // The TrieRouter, which SmartRouter would settle on after RegExpRouter refuses our routes (see
     // MatchCache), without building the RegExpRouter on the first request of each isolate first.
     router: new MatchCache(new TrieRouter()),
@@ -136,16 +133,6 @@ export function createApp(options: { clock?: Clock } = {}): OpenAPIHono<AppEnv> 
     return renderError(err, c);
   });
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "cookieAuth", {
-    type: "apiKey",
-    in: "cookie",
-    name: "access_token",
-  });
   serveOpenApiDocument(app);
   return app;
 }

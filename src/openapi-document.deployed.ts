@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hono } from "hono";
 import type { AppEnv } from "./env";
 
 /** Where scripts/build.mjs writes the document, under `public/` (the static assets). */
@@ -11,7 +11,7 @@ let document: Promise<Record<string, unknown>> | undefined;
  * `openapi-document.ts`): the document generated at build time by that same module, read once per
  * isolate from the static assets, with `servers` set to the origin it is read from, as at source.
  */
-export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
+export function serveOpenApiDocument(app: Hono<AppEnv>): void {
   app.get("/openapi.json", async (c) => {
     document ??= c.env.ASSETS.fetch(new URL(DOCUMENT_ASSET_PATH, c.req.url)).then((res) => {
       if (!res.ok) throw new Error(`${DOCUMENT_ASSET_PATH}: HTTP ${res.status}`);

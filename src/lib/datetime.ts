@@ -1,4 +1,5 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
+import { doc } from "./openapi";
 
 /** An explicit UTC designator or offset at the end of an ISO 8601 date-time (`Z`, `+02:00`, `-0530`). */
 const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
@@ -26,18 +27,21 @@ export function toUtcIso(value: string): string | undefined {
  * @example
  *   const Query = z.object({ start_date: DateTimeInput.optional() }); // "2024-01-15T09:00:00" -> "2024-01-15T09:00:00.000Z"
  */
-export const DateTimeInput = z
-  .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], { error: DATE_TIME_MESSAGE })
-  .transform((value, ctx) => {
-    const iso = toUtcIso(value);
-    if (iso === undefined) {
-      ctx.addIssue({ code: "custom", message: DATE_TIME_MESSAGE, input: value });
-      return z.NEVER;
-    }
-    return iso;
-  })
-  .openapi({
+export const DateTimeInput = doc(
+  z.pipe(
+    z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], { error: DATE_TIME_MESSAGE }),
+    z.transform((value, ctx) => {
+      const iso = toUtcIso(value);
+      if (iso === undefined) {
+        ctx.issues.push({ code: "custom", message: DATE_TIME_MESSAGE, input: value });
+        return z.NEVER;
+      }
+      return iso;
+    }),
+  ),
+  {
     example: "2026-03-02T09:00:00Z",
     description:
       "ISO 8601 date-time with `Z`, an offset, or none (read as UTC), or a date (midnight UTC); answered in UTC with `Z`",
-  });
+  },
+);

@@ -1,19 +1,20 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
+import { doc } from "./openapi";
 
 /**
  * Query parameters of every list endpoint: `skip` (or its synonym `offset`) and `limit` (1..1000,
  * default 100). Extend it with a list's own filters: `paginationQuery.extend({...})`.
  */
 export const paginationQuery = z.object({
-  skip: z.coerce.number().int().min(0).optional().openapi({ description: "Items to skip (default 0)", example: 0 }),
-  offset: z.coerce.number().int().min(0).optional().openapi({ description: "Synonym of `skip`" }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(100)
-    .openapi({ description: "Items to return (default 100, at most 1000)", example: 100 }),
+  skip: doc(z.optional(z.coerce.number().check(z.int(), z.gte(0))), {
+    description: "Items to skip (default 0)",
+    example: 0,
+  }),
+  offset: doc(z.optional(z.coerce.number().check(z.int(), z.gte(0))), { description: "Synonym of `skip`" }),
+  limit: doc(z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 100), {
+    description: "Items to return (default 100, at most 1000)",
+    example: 100,
+  }),
 });
 
 export interface Page {
@@ -28,9 +29,9 @@ export function pageOf(q: { skip?: number | undefined; offset?: number | undefin
 
 /** The list envelope fields other than the items: `{total, skip, limit}`. */
 export const pageFields = {
-  total: z.number().int().openapi({ example: 150 }),
-  skip: z.number().int().openapi({ example: 0 }),
-  limit: z.number().int().openapi({ example: 100 }),
+  total: doc(z.int(), { example: 150 }),
+  skip: doc(z.int(), { example: 0 }),
+  limit: doc(z.int(), { example: 100 }),
 };
 
 /**

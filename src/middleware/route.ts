@@ -1,5 +1,9 @@
-import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import { zValidator } from "@hono/zod-validator";
+import type { Handler, MiddlewareHandler } from "hono";
+import { HonoBase, type HonoOptions } from "hono/hono-base";
+import { HTTPException } from "hono/http-exception";
+import { TrieRouter } from "hono/router/trie-router";
+import type * as z from "zod/mini";
 import { API_PREFIX } from "../app-info";
 import type { AppEnv } from "../env";
 import { hasAnyScope, type Scope, scopeOf } from "../lib/access";
@@ -10,9 +14,137 @@ import { validationHook } from "../lib/validation";
 import { authenticate } from "./authenticate";
 import { rateLimit } from "./rate-limit";
 
+const JSON_TYPE = "application/json";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+
+/** A schema in the docs that zod does not describe (an HTML page, a CSV file). */
+export interface PlainSchema {
+  type: "string";
+}
+
+export interface BodyConfig {
+  required?: boolean;
+  description?: string;
+  content: { [JSON_TYPE]?: { schema: z.ZodMiniType }; [FORM_TYPE]?: { schema: z.ZodMiniType } };
+}
+
+export interface ResponseConfig {
+  description: string;
+  content?: Record<string, { schema: z.ZodMiniType | PlainSchema }>;
+}
+
+/**
+ * A route: what routing and validation use (method, path, request schemas, middleware) and what the
+ * OpenAPI document shows (src/openapi-document.ts reads every registered route's config).
+ */
+export interface RouteConfig {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** With `{name}` path parameters, as the docs show them. */
+  path: string;
+  tags?: string[];
+  summary?: string;
+  description?: string;
+  request?: { params?: z.ZodMiniObject; query?: z.ZodMiniObject; body?: BodyConfig };
+  responses: Record<number, ResponseConfig>;
+  middleware?: MiddlewareHandler<AppEnv> | MiddlewareHandler<AppEnv>[];
+  security?: Record<string, string[]>[];
+  "x-permission"?: string[];
+  "x-scope"?: string;
+}
+
+type NoInput = Record<never, never>;
+
+type Validated<R extends RouteConfig> = (R["request"] extends { params: infer P extends z.ZodMiniType }
+  ? { param: z.output<P> }
+  : NoInput) &
+  (R["request"] extends { query: infer Q extends z.ZodMiniType } ? { query: z.output<Q> } : NoInput) &
+  (R["request"] extends { body: { content: { [JSON_TYPE]: { schema: infer B extends z.ZodMiniType } } } }
+    ? { json: z.output<B> }
+    : NoInput) &
+  (R["request"] extends { body: { content: { [FORM_TYPE]: { schema: infer F extends z.ZodMiniType } } } }
+    ? { form: z.output<F> }
+    : NoInput);
+
+/** The handler of route `R`: `c.req.valid(...)` gives what its request schemas parsed. */
+export type RouteHandler<R extends RouteConfig, E extends AppEnv = AppEnv> = Handler<E, string, { out: Validated<R> }>;
+
+/** Each registered handler's route, for the docs (read with `routeConfigOf`). */
+const CONFIGS = new WeakMap<object, RouteConfig>();
+
+/** The route config a handler of `app.routes` was registered with, if any. */
+export const routeConfigOf = (handler: object): RouteConfig | undefined => CONFIGS.get(handler);
+
+/** A body whose media type the route does not take is 415, before it is read. */
+function mediaTypeGate(types: string[]): MiddlewareHandler<AppEnv> {
+  return async function mediaTypeGate(c, next) {
+    const type = c.req.header("content-type");
+    if (type ? !types.some((t) => type.toLowerCase().startsWith(t)) : c.req.raw.body !== null) {
+      throw new HTTPException(415, { message: "Unsupported Media Type" });
+    }
+    await next();
+  };
+}
+
+/**
+ * The validators of `request`, in this order: query, path parameters, body (each failure a 422 by
+ * `validationHook`). A body that is not `required` is validated only when sent with its media type
+ * (`c.req.valid(...)` is then `{}` for the others).
+ */
+function validatorsOf(request: RouteConfig["request"]): MiddlewareHandler[] {
+  const out: MiddlewareHandler[] = [];
+  if (request?.query) out.push(zValidator("query", request.query, validationHook));
+  if (request?.params) out.push(zValidator("param", request.params, validationHook));
+  const body = request?.body;
+  if (!body) return out;
+  const types = Object.keys(body.content);
+  out.push(mediaTypeGate(types));
+  for (const [type, target] of [
+    [JSON_TYPE, "json"],
+    [FORM_TYPE, "form"],
+  ] as const) {
+    const schema = body.content[type]?.schema;
+    if (!schema) continue;
+    const validate = zValidator(target, schema, validationHook);
+    out.push(
+      body.required
+        ? validate
+        : async (c, next) => {
+            if ((c.req.header("content-type") ?? "").toLowerCase().startsWith(type)) return validate(c, next);
+            c.req.addValidatedData(target, {});
+            await next();
+          },
+    );
+  }
+  return out;
+}
+
+/**
+ * A router of the API: `openapi(route, handler)` registers a route with its middleware and request
+ * validators, and keeps its config for the docs. A module's router only lists routes, which the app
+ * copies (`app.route()`): it routes with the TrieRouter unless given another (Hono's default, the
+ * SmartRouter with the RegExpRouter, would only weigh on the bundle).
+ */
+export class ApiRouter extends HonoBase<AppEnv> {
+  constructor(options: HonoOptions<AppEnv> = {}) {
+    super(options);
+    this.router = options.router ?? new TrieRouter();
+  }
+
+  openapi<R extends RouteConfig>(route: R, handler: RouteHandler<R>): this {
+    const own = route.middleware ? (Array.isArray(route.middleware) ? route.middleware : [route.middleware]) : [];
+    // A handler of its own per registration, so that a handler shared by two routes (PUT and PATCH)
+    // still tells the docs which route it serves.
+    const last: Handler<AppEnv> = (c, next) => (handler as Handler<AppEnv>)(c, next);
+    CONFIGS.set(last, route);
+    const handlers = [...own, ...validatorsOf(route.request), last] as [Handler<AppEnv>];
+    this.on(route.method.toUpperCase(), route.path.replaceAll(/\/{(.+?)}/g, "/:$1"), ...handlers);
+    return this;
+  }
+}
+
 /** A new router whose request validation failures answer the contract's 422. */
-export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function createRouter(): ApiRouter {
+  return new ApiRouter();
 }
 
 /**
@@ -89,21 +221,21 @@ function withMiddleware(route: RouteConfig, first: MiddlewareHandler<AppEnv>[]) 
 }
 
 /**
- * `createRoute()` for a public route: documents the errors its request shape can give (400, 413, 415
+ * A public route: documents the errors its request shape can give (400, 413, 415
  * and 422 for a body; 422 for params or query) besides those it lists.
  *
  * @example
  *   router.openapi(publicRoute({ method: "post", path: "/auth/login", request: { body: jsonBody(LoginBody) }, responses }), handler)
  */
 export function publicRoute<R extends RouteConfig>(route: R) {
-  return createRoute({ ...route, responses: { ...implicitErrors(route, false), ...route.responses } } as R);
+  return { ...route, responses: { ...implicitErrors(route, false), ...route.responses } } as R;
 }
 
 /** Every signed-in caller's hourly limit (contract, "Rate limits"), counted on every guarded route. */
 const perUserHourly = rateLimit({ group: "defaultUserHourly", key: "user" });
 
 /**
- * `createRoute()` for a protected route: `authenticate()` and the access check run before the handler,
+ * A protected route: `authenticate()` and the access check run before the handler,
  * and the docs state the rule (in the description and as `x-permission`), the security requirement and
  * the 401/403 responses. Every protected route is declared this way, so none can forget its check.
  *
@@ -114,7 +246,7 @@ export function guardedRoute<R extends RouteConfig>(config: R & Access) {
   const { permission, scope, ...route } = config;
   const access = { permission, scope } as Access;
   const rule = describeAccess(access);
-  return createRoute({
+  return {
     ...route,
     description: route.description ? `${rule} ${route.description}` : rule,
     // Any signed-in caller passes an "authenticated" route: no access check to run.
@@ -128,5 +260,5 @@ export function guardedRoute<R extends RouteConfig>(config: R & Access) {
     responses: { ...implicitErrors(route as RouteConfig, true), ...route.responses },
     "x-permission": permission === "authenticated" ? undefined : list(permission),
     "x-scope": permission === "authenticated" ? "self" : (scope ?? "global"),
-  } as unknown as R);
+  } as unknown as R;
 }

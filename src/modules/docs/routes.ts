@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../../env";
+import { createRouter } from "../../middleware/route";
 
 /** Assets are served by Workers static assets from `public/docs-assets` (see `npm run assets`). */
 const ASSETS = "/docs-assets";
@@ -47,6 +46,6 @@ const redocPage = `<!doctype html>
 </html>`;
 
 /** `GET /docs` (Swagger UI) and `GET /redoc` (ReDoc), both reading `/openapi.json`, offline. */
-export const docsRoutes = new Hono<AppEnv>()
+export const docsRoutes = createRouter()
   .get("/docs", (c) => c.html(swaggerPage, 200, { "Content-Security-Policy": DOCS_CSP }))
   .get("/redoc", (c) => c.html(redocPage, 200, { "Content-Security-Policy": DOCS_CSP }));

@@ -1,9 +1,8 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../app-info";
 import type { AppEnv } from "../../env";
 import { errors, IdParam, json, jsonBody, MessageSchema } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
-import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
+import { createRouter, guardedRoute, publicRoute, type RouteHandler } from "../../middleware/route";
 import { createModule, deleteModuleById, getModule, moduleCatalog, updateModuleById } from "./module-service";
 import { CreateModuleBody, ModuleEnvelope, ModuleList, ModuleListQuery, UpdateModuleBody } from "./schemas";
 

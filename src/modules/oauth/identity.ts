@@ -1,5 +1,5 @@
-import { z } from "@hono/zod-openapi";
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
+import * as z from "zod/mini";
 import type { Deps } from "../../middleware/deps";
 import { OAuthErrors } from "./errors";
 import { errorCodeOf, providerJson, TimedCache } from "./provider-http";
@@ -27,7 +27,7 @@ export interface CodeGrant {
   nonce: string | null;
 }
 
-const TokenAnswer = z.object({ access_token: z.string().min(1), id_token: z.string().optional() });
+const TokenAnswer = z.object({ access_token: z.string().check(z.minLength(1)), id_token: z.optional(z.string()) });
 
 /** Exchanges the authorization code (with the PKCE verifier) at the token endpoint. */
 async function exchangeCode(setup: ProviderSetup, grant: CodeGrant): Promise<z.infer<typeof TokenAnswer>> {
@@ -166,7 +166,7 @@ function profileOfIdToken(setup: ProviderSetup, claims: JWTPayload): ProviderPro
   };
 }
 
-const GitHubUser = z.object({ id: z.number().int(), login: z.string(), name: z.string().nullish() });
+const GitHubUser = z.object({ id: z.int(), login: z.string(), name: z.nullish(z.string()) });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
 /** GitHub's user and its emails: only the primary email, and only when GitHub has verified it. */

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
 import type { OAuthClient } from "../../lib/config";
 import type { Deps } from "../../middleware/deps";
 import { OAuthErrors } from "./errors";
@@ -66,11 +66,11 @@ export function configuredProvider(deps: Deps, name: string): ProviderName {
 
 const DiscoveryDocument = z.object({
   issuer: z.string(),
-  authorization_endpoint: z.string().refine(isAllowedEndpoint),
-  token_endpoint: z.string().refine(isAllowedEndpoint),
-  jwks_uri: z.string().refine(isAllowedEndpoint),
-  id_token_signing_alg_values_supported: z.array(z.string()).optional(),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  authorization_endpoint: z.string().check(z.refine(isAllowedEndpoint)),
+  token_endpoint: z.string().check(z.refine(isAllowedEndpoint)),
+  jwks_uri: z.string().check(z.refine(isAllowedEndpoint)),
+  id_token_signing_alg_values_supported: z.optional(z.array(z.string())),
+  token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
 });
 type DiscoveryDocument = z.infer<typeof DiscoveryDocument>;
 

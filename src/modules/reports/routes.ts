@@ -1,9 +1,9 @@
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import * as z from "zod/mini";
 import { API_PREFIX } from "../../app-info";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../lib/errors";
-import { errors, IdParam, json, jsonBody } from "../../lib/openapi";
+import { doc, errors, IdParam, json, jsonBody } from "../../lib/openapi";
 import { listOf, pageOf } from "../../lib/pagination";
 import { createRouter, guardedRoute, publicRoute } from "../../middleware/route";
 import { html, htmlResponse } from "../auth";
@@ -29,10 +29,7 @@ const REPORTS = `${API_PREFIX}/reports`;
 export const UNSUBSCRIBE_PATH = `${API_PREFIX}/unsubscribe`;
 
 const TokenQuery = z.object({
-  token: z
-    .string()
-    .max(100)
-    .openapi({ param: { name: "token", in: "query" }, description: "The token of the report email's link" }),
+  token: doc(z.string().check(z.maxLength(100)), { description: "The token of the report email's link" }),
 });
 
 /** The base of links in emails: `PUBLIC_URL`, else this request's origin. */

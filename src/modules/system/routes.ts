@@ -1,19 +1,20 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
 import { API_PREFIX, API_VERSION } from "../../app-info";
-import { json } from "../../lib/openapi";
+import { json, named } from "../../lib/openapi";
 import { createRouter, publicRoute } from "../../middleware/route";
 import { checkHealth } from "./health";
 
-const BannerSchema = z.object({ message: z.string(), version: z.string() }).openapi("Banner");
-const HealthSchema = z
-  .object({
+const BannerSchema = named(z.object({ message: z.string(), version: z.string() }), "Banner");
+const HealthSchema = named(
+  z.object({
     status: z.enum(["healthy", "unhealthy"]),
     database: z.enum(["healthy", "unhealthy"]),
     kv: z.enum(["healthy", "unhealthy"]),
-    detail: z.string().optional(),
-    code: z.string().optional(),
-  })
-  .openapi("Health");
+    detail: z.optional(z.string()),
+    code: z.optional(z.string()),
+  }),
+  "Health",
+);
 
 /** `GET /`, `GET /api/v1/hello`, `GET /api/v1/health`: public, no authentication. */
 export const systemRoutes = createRouter()

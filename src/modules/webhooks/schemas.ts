@@ -1,123 +1,128 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
+import { doc, named } from "../../lib/openapi";
 import { pageFields, paginationQuery } from "../../lib/pagination";
 import { EVENT_NAMES } from "./event-types";
 
-export const WebhookSchema = z
-  .object({
-    id: z.number().int(),
-    url: z.string().openapi({ example: "https://hooks.example.com/identity" }),
-    events: z.array(z.string()).openapi({ example: ["user.registered", "training.created"] }),
-    description: z.string().nullable(),
+export const WebhookSchema = named(
+  z.object({
+    id: z.int(),
+    url: doc(z.string(), { example: "https://hooks.example.com/identity" }),
+    events: doc(z.array(z.string()), { example: ["user.registered", "training.created"] }),
+    description: z.nullable(z.string()),
     active: z.boolean(),
-    disabled_reason: z.string().nullable(),
+    disabled_reason: z.nullable(z.string()),
     created_at: z.string(),
     updated_at: z.string(),
-  })
-  .openapi("Webhook");
+  }),
+  "Webhook",
+);
 
 export type WebhookView = z.infer<typeof WebhookSchema>;
 
-const url = z.string().trim().min(1).max(2000).openapi({ example: "https://hooks.example.com/identity" });
-const events = z
-  .array(z.enum(EVENT_NAMES))
-  .min(1)
-  .max(EVENT_NAMES.length)
-  .refine((e) => new Set(e).size === e.length, { message: "Each event once" })
-  .openapi({ description: "Events of `GET /webhooks/event-types`", example: ["user.registered"] });
-const description = z.string().trim().max(500).nullable();
+const url = doc(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)), {
+  example: "https://hooks.example.com/identity",
+});
+const events = doc(
+  z.array(z.enum(EVENT_NAMES)).check(
+    z.minLength(1),
+    z.maxLength(EVENT_NAMES.length),
+    z.refine((e) => new Set(e).size === e.length, { message: "Each event once" }),
+  ),
+  { description: "Events of `GET /webhooks/event-types`", example: ["user.registered"] },
+);
+const description = z.nullable(z.string().check(z.trim(), z.maxLength(500)));
 
-export const CreateWebhookBody = z
-  .object({ url, events, description: description.optional(), active: z.boolean().default(true) })
-  .strict()
-  .openapi("CreateWebhook");
+export const CreateWebhookBody = named(
+  z.strictObject({ url, events, description: z.optional(description), active: z._default(z.boolean(), true) }),
+  "CreateWebhook",
+);
 
 export type CreateWebhookInput = z.infer<typeof CreateWebhookBody>;
 
 /** PUT: the whole endpoint (as create); PATCH: any subset. */
-export const ReplaceWebhookBody = CreateWebhookBody.openapi("ReplaceWebhook");
-export const UpdateWebhookBody = z
-  .object({
-    url: url.optional(),
-    events: events.optional(),
-    description: description.optional(),
-    active: z.boolean().optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: "Give at least one field to update" })
-  .openapi("UpdateWebhook");
+export const ReplaceWebhookBody = named(CreateWebhookBody, "ReplaceWebhook");
+export const UpdateWebhookBody = named(
+  z
+    .strictObject({
+      url: z.optional(url),
+      events: z.optional(events),
+      description: z.optional(description),
+      active: z.optional(z.boolean()),
+    })
+    .check(z.refine((b) => Object.keys(b).length > 0, { message: "Give at least one field to update" })),
+  "UpdateWebhook",
+);
 
 export type UpdateWebhookInput = z.infer<typeof UpdateWebhookBody>;
 
-export const WebhookEnvelope = z.object({ webhook: WebhookSchema }).openapi("WebhookEnvelope");
+export const WebhookEnvelope = named(z.object({ webhook: WebhookSchema }), "WebhookEnvelope");
 
-export const WebhookWithSecret = z
-  .object({
+export const WebhookWithSecret = named(
+  z.object({
     webhook: WebhookSchema,
-    secret: z.string().openapi({ description: "The signing secret, shown this once", example: "whsec_..." }),
-  })
-  .openapi("WebhookWithSecret");
+    secret: doc(z.string(), { description: "The signing secret, shown this once", example: "whsec_..." }),
+  }),
+  "WebhookWithSecret",
+);
 
-export const WebhookList = z.object({ webhooks: z.array(WebhookSchema), ...pageFields }).openapi("WebhookList");
+export const WebhookList = named(z.object({ webhooks: z.array(WebhookSchema), ...pageFields }), "WebhookList");
 
-export const EventTypeList = z
-  .object({ event_types: z.array(z.object({ name: z.string(), description: z.string() })) })
-  .openapi("WebhookEventTypeList");
+export const EventTypeList = named(
+  z.object({ event_types: z.array(z.object({ name: z.string(), description: z.string() })) }),
+  "WebhookEventTypeList",
+);
 
 export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
 
-export const DeliverySchema = z
-  .object({
-    id: z.number().int(),
-    event: z.string().openapi({ example: "training.created" }),
+export const DeliverySchema = named(
+  z.object({
+    id: z.int(),
+    event: doc(z.string(), { example: "training.created" }),
     status: z.enum(DELIVERY_STATUSES),
-    attempt_count: z.number().int(),
-    last_attempt_at: z.string().nullable(),
+    attempt_count: z.int(),
+    last_attempt_at: z.nullable(z.string()),
     created_at: z.string(),
-  })
-  .openapi("WebhookDelivery");
+  }),
+  "WebhookDelivery",
+);
 
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 
-export const AttemptSchema = z
-  .object({
+export const AttemptSchema = named(
+  z.object({
     attempted_at: z.string(),
-    response_status: z.number().int().nullable(),
-    error: z.string().nullable(),
-    duration_ms: z.number().int(),
-    response_body: z.string().nullable().openapi({ description: "The first 1 KiB of the answer" }),
-  })
-  .openapi("WebhookAttempt");
+    response_status: z.nullable(z.int()),
+    error: z.nullable(z.string()),
+    duration_ms: z.int(),
+    response_body: doc(z.nullable(z.string()), { description: "The first 1 KiB of the answer" }),
+  }),
+  "WebhookAttempt",
+);
 
 export type AttemptView = z.infer<typeof AttemptSchema>;
 
-export const DeliveryDetail = z
-  .object({
-    delivery: DeliverySchema.extend({
-      webhook_id: z.number().int(),
-      delivered_at: z.string().nullable(),
-      payload: z.string().openapi({ description: "The JSON body sent" }),
+export const DeliveryDetail = named(
+  z.object({
+    delivery: z.extend(DeliverySchema, {
+      webhook_id: z.int(),
+      delivered_at: z.nullable(z.string()),
+      payload: doc(z.string(), { description: "The JSON body sent" }),
       attempts: z.array(AttemptSchema),
     }),
-  })
-  .openapi("WebhookDeliveryDetail");
+  }),
+  "WebhookDeliveryDetail",
+);
 
-export const DeliveryEnvelope = z.object({ delivery: DeliverySchema }).openapi("WebhookDeliveryEnvelope");
+export const DeliveryEnvelope = named(z.object({ delivery: DeliverySchema }), "WebhookDeliveryEnvelope");
 
-export const DeliveryList = z
-  .object({ deliveries: z.array(DeliverySchema), ...pageFields })
-  .openapi("WebhookDeliveryList");
+export const DeliveryList = named(
+  z.object({ deliveries: z.array(DeliverySchema), ...pageFields }),
+  "WebhookDeliveryList",
+);
 
-export const DeliveryQuery = paginationQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
+export const DeliveryQuery = z.extend(paginationQuery, { status: z.optional(z.enum(DELIVERY_STATUSES)) });
 
 export const DeliveryParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  delivery_id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "delivery_id", in: "path" }, example: 1 }),
+  id: doc(z.coerce.number().check(z.int(), z.positive()), { example: 1 }),
+  delivery_id: doc(z.coerce.number().check(z.int(), z.positive()), { example: 1 }),
 });

@@ -1,128 +1,136 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
+import { doc, named } from "../../../lib/openapi";
 import { pageFields, paginationQuery } from "../../../lib/pagination";
 
 /** A boolean query parameter: `true`/`false` (or `1`/`0`); anything else is a 422. */
-export const BooleanQuery = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1")
-  .openapi({ type: "boolean" });
+export const BooleanQuery = z.pipe(
+  z.enum(["true", "false", "1", "0"]),
+  z.transform((v) => v === "true" || v === "1"),
+);
 
 /** At most this many admins named in one request. */
 export const MAX_ADMIN_IDS = 50;
 
-const UserIds = z.array(z.number().int().positive()).max(MAX_ADMIN_IDS);
-const Name = z.string().trim().min(1).max(200).openapi({ example: "Acme Corp" });
-const Description = z.string().trim().max(2000).nullable().optional();
-const Domain = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(253)
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "A domain name such as acme.com")
-  .nullable()
-  .optional()
-  .openapi({ example: "acme.com" });
+const UserIds = z.array(z.int().check(z.positive())).check(z.maxLength(MAX_ADMIN_IDS));
+const Name = doc(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)), { example: "Acme Corp" });
+const Description = z.optional(z.nullable(z.string().check(z.trim(), z.maxLength(2000))));
+const Domain = doc(
+  z.optional(
+    z.nullable(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.toLowerCase(),
+          z.maxLength(253),
+          z.regex(
+            /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+            "A domain name such as acme.com",
+          ),
+        ),
+    ),
+  ),
+  { example: "acme.com" },
+);
 
 /** An organization as the API shows it; `admin_ids` are the members flagged `is_admin`. */
-export const OrganizationSchema = z
-  .object({
-    id: z.number().int(),
+export const OrganizationSchema = named(
+  z.object({
+    id: z.int(),
     name: z.string(),
-    description: z.string().nullable(),
-    domain: z.string().nullable(),
+    description: z.nullable(z.string()),
+    domain: z.nullable(z.string()),
     active: z.boolean(),
-    admin_ids: z.array(z.number().int()),
-    member_count: z.number().int(),
+    admin_ids: z.array(z.int()),
+    member_count: z.int(),
     created_at: z.string(),
     updated_at: z.string(),
-  })
-  .openapi("Organization");
+  }),
+  "Organization",
+);
 
 /** An organization as the API shows it. */
 export type OrganizationView = z.infer<typeof OrganizationSchema>;
 
 /** Query of `GET /organizations`: pagination, `search` (name) and `active`. */
-export const OrganizationListQuery = paginationQuery.extend({
-  search: z.string().trim().min(1).max(100).optional().openapi({ description: "Part of the name" }),
-  active: BooleanQuery.optional(),
+export const OrganizationListQuery = z.extend(paginationQuery, {
+  search: doc(z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))), {
+    description: "Part of the name",
+  }),
+  active: z.optional(BooleanQuery),
 });
 
 /** Body of `POST /organizations` (strict). */
-export const CreateOrganizationBody = z
-  .object({
+export const CreateOrganizationBody = named(
+  z.strictObject({
     name: Name,
     description: Description,
     domain: Domain,
-    active: z.boolean().optional(),
-    admin_ids: UserIds.optional(),
-  })
-  .strict()
-  .openapi("CreateOrganizationRequest");
+    active: z.optional(z.boolean()),
+    admin_ids: z.optional(UserIds),
+  }),
+  "CreateOrganizationRequest",
+);
 
 /** Body of `PUT /organizations/{id}` (partial, strict). */
-export const UpdateOrganizationBody = z
-  .object({
-    name: Name.optional(),
+export const UpdateOrganizationBody = named(
+  z.strictObject({
+    name: z.optional(Name),
     description: Description,
     domain: Domain,
-    active: z.boolean().optional(),
-    admin_ids: UserIds.optional(),
-  })
-  .strict()
-  .openapi("UpdateOrganizationRequest");
+    active: z.optional(z.boolean()),
+    admin_ids: z.optional(UserIds),
+  }),
+  "UpdateOrganizationRequest",
+);
 
 /** `{organization, message?}`. */
-export const OrganizationEnvelope = z
-  .object({ organization: OrganizationSchema, message: z.string().optional() })
-  .openapi("OrganizationEnvelope");
+export const OrganizationEnvelope = named(
+  z.object({ organization: OrganizationSchema, message: z.optional(z.string()) }),
+  "OrganizationEnvelope",
+);
 
 /** `{organizations, total, skip, limit}`. */
-export const OrganizationList = z
-  .object({ organizations: z.array(OrganizationSchema), ...pageFields })
-  .openapi("OrganizationList");
+export const OrganizationList = named(
+  z.object({ organizations: z.array(OrganizationSchema), ...pageFields }),
+  "OrganizationList",
+);
 
 /** A membership: the user, its admin flag and its roles scoped to the organization. */
-export const MemberSchema = z
-  .object({
-    user_id: z.number().int(),
+export const MemberSchema = named(
+  z.object({
+    user_id: z.int(),
     username: z.string(),
-    full_name: z.string().nullable(),
+    full_name: z.nullable(z.string()),
     is_admin: z.boolean(),
-    role_ids: z.array(z.number().int()).openapi({ description: "The member's roles scoped to this organization" }),
+    role_ids: doc(z.array(z.int()), { description: "The member's roles scoped to this organization" }),
     joined_at: z.string(),
-  })
-  .openapi("OrganizationMember");
+  }),
+  "OrganizationMember",
+);
 
 /** A membership as the API shows it. */
 export type MemberView = z.infer<typeof MemberSchema>;
 
 /** Path parameters `{id}` (organization) and `{user_id}`. */
 export const MemberParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  user_id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "user_id", in: "path" }, example: 2 }),
+  id: doc(z.coerce.number().check(z.int(), z.positive()), { example: 1 }),
+  user_id: doc(z.coerce.number().check(z.int(), z.positive()), { example: 2 }),
 });
 
 /** Body of `PUT /organizations/{id}/members/{user_id}` (strict). */
-export const PutMemberBody = z
-  .object({
-    is_admin: z.boolean().optional(),
-    role_ids: z.array(z.number().int().positive()).max(50).optional().openapi({
+export const PutMemberBody = named(
+  z.strictObject({
+    is_admin: z.optional(z.boolean()),
+    role_ids: doc(z.optional(z.array(z.int().check(z.positive())).check(z.maxLength(50))), {
       description: "Replaces the member's roles of this organization (roles scoped to it only)",
     }),
-  })
-  .strict()
-  .openapi("PutMemberRequest");
+  }),
+  "PutMemberRequest",
+);
 
 /** `{member, message}`. */
-export const MemberEnvelope = z.object({ member: MemberSchema, message: z.string() }).openapi("MemberEnvelope");
+export const MemberEnvelope = named(z.object({ member: MemberSchema, message: z.string() }), "MemberEnvelope");
 
 /** `{members, total, skip, limit}`. */
-export const MemberList = z.object({ members: z.array(MemberSchema), ...pageFields }).openapi("MemberList");
+export const MemberList = named(z.object({ members: z.array(MemberSchema), ...pageFields }), "MemberList");

@@ -1,10 +1,9 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import { API_PREFIX } from "../../../app-info";
 import type { AppEnv } from "../../../env";
 import { errors, IdParam, json, jsonBody, MessageSchema } from "../../../lib/openapi";
 import { pageOf } from "../../../lib/pagination";
 import { rateLimit } from "../../../middleware/rate-limit";
-import { createRouter, guardedRoute } from "../../../middleware/route";
+import { createRouter, guardedRoute, type RouteHandler } from "../../../middleware/route";
 import {
   CreateUserBody,
   EmailParam,

@@ -1,34 +1,36 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod/mini";
 import { jsonIds, jsonStrings } from "../../../db/sql";
+import { doc, named } from "../../../lib/openapi";
 import type { UserViewRow } from "./user-repository";
 
 /** The primary system role shown as `role`, by precedence. */
 const ROLE_PRECEDENCE = ["ADMIN", "KNOWLEDGE_MANAGER", "API", "EMPLOYEE"] as const;
 
 /** A user as the API shows it: never a password hash; `email` null when the caller may not see it. */
-export const UserSchema = z
-  .object({
-    id: z.number().int(),
+export const UserSchema = named(
+  z.object({
+    id: z.int(),
     username: z.string(),
-    email: z.string().nullable().openapi({ description: "Null when the caller may not see other users' emails" }),
-    full_name: z.string().nullable(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    office_location: z.string().nullable(),
-    department: z.string().nullable(),
-    role: z.string().openapi({ example: "EMPLOYEE" }),
-    role_ids: z.array(z.number().int()),
-    organization_ids: z.array(z.number().int()),
+    email: doc(z.nullable(z.string()), { description: "Null when the caller may not see other users' emails" }),
+    full_name: z.nullable(z.string()),
+    first_name: z.nullable(z.string()),
+    last_name: z.nullable(z.string()),
+    office_location: z.nullable(z.string()),
+    department: z.nullable(z.string()),
+    role: doc(z.string(), { example: "EMPLOYEE" }),
+    role_ids: z.array(z.int()),
+    organization_ids: z.array(z.int()),
     is_active: z.boolean(),
     is_admin: z.boolean(),
     receive_email: z.boolean(),
     auth_provider: z.string(),
     email_verified: z.boolean(),
-    last_login: z.string().nullable(),
+    last_login: z.nullable(z.string()),
     created_at: z.string(),
     updated_at: z.string(),
-  })
-  .openapi("User");
+  }),
+  "User",
+);
 
 /** A user as the API shows it. */
 export type UserView = z.infer<typeof UserSchema>;
