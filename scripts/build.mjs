@@ -39,12 +39,49 @@ const trimmed = {
     build.onResolve({ filter: /^\.\/openapi-document$/ }, (args) => ({
       path: join(args.resolveDir, "openapi-document.deployed.ts"),
     }));
+    build.onLoad({ filter: DRIZZLE_UNUSED }, (args) => ({ contents: throwingStubOf(args.path), loader: "js" }));
     build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({
       contents: withoutDocumentation(readFileSync(args.path, "utf8"), args.path),
       loader: "ts",
     }));
   },
 };
+
+/**
+ * drizzle's relational queries (`db.query.<table>.findMany()`, with the relations of a schema given to
+ * `drizzle()`): ours are built with the query builder and SQL, and `drizzle()` gets no schema, so
+ * these modules' code never runs (only the relational query methods of the SQLite dialect name them).
+ */
+const DRIZZLE_UNUSED = /[\\/]drizzle-orm[\\/](relations|sqlite-core[\\/]query-builders[\\/]query)\.js$/;
+
+/**
+ * A module with the same exports as `path`, each a function that throws when called; `create...`
+ * exports return such a function instead.
+ */
+function throwingStubOf(path) {
+  const source = readFileSync(path, "utf8");
+  const names = [
+    ...[...source.matchAll(/^export (?:async )?(?:function\*?|class|const|let|var) (\w+)/gm)].map((m) => m[1]),
+    ...[...source.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) =>
+      m[1]
+        .split(",")
+        .map((name) =>
+          name
+            .trim()
+            .split(/\s+as\s+/)
+            .pop(),
+        )
+        .filter(Boolean),
+    ),
+  ];
+  if (names.length === 0) throw new Error(`${path}: no exports found; update scripts/build.mjs`);
+  const body = names.map((n) =>
+    n.startsWith("create")
+      ? `export function ${n}() { return () => fail("${n}"); }`
+      : `export function ${n}() { fail("${n}"); }`,
+  );
+  return `function fail(name) { throw new Error(name + ": not in the deployed bundle"); }\n${body.join("\n")}`;
+}
 
 /**
  * Route definitions, and the properties of theirs that only the OpenAPI document reads

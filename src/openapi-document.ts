@@ -1,9 +1,10 @@
 import type { Hono } from "hono";
 import * as z from "zod/mini";
-import { API_VERSION } from "./app-info";
+import { API_PREFIX, API_VERSION } from "./app-info";
 import type { AppEnv } from "./env";
-import { schemaDocs } from "./lib/openapi";
-import { type RouteConfig, routeConfigOf } from "./middleware/route";
+import { errors, schemaDocs } from "./lib/openapi";
+import type { Permission } from "./lib/permissions";
+import { type Access, permissionList, type RouteConfig, routeConfigOf } from "./middleware/route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -31,6 +32,55 @@ const SECURITY_SCHEMES = {
   bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
   cookieAuth: { type: "apiKey", in: "cookie", name: "access_token" },
 };
+
+/** Security requirement of the routes behind `authenticate()` (`guardedRoute()`). */
+const BEARER_SECURITY = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+const names = (p: Permission | readonly Permission[]) =>
+  permissionList(p)
+    .map((x) => `\`${x}\``)
+    .join(" and ");
+
+/** The sentence the docs show for a route's access rule. */
+function describeAccess(access: Access): string {
+  if (access.permission === "authenticated") return "Any signed-in user, for itself.";
+  switch (access.scope) {
+    case "organization":
+      return `Requires ${names(access.permission)}, held globally or within the organization concerned (organization admins act on their own organizations).`;
+    case "own":
+      return `Any signed-in user on its own objects; ${names(access.permission)} extends it to everyone's.`;
+    default:
+      return `Requires ${names(access.permission)}.`;
+  }
+}
+
+/**
+ * The error responses every route of this shape can give, so that no route documents them by hand
+ * (429: every route under the API prefix is rate limited).
+ */
+function implicitErrors(route: RouteConfig) {
+  const hasBody = route.request?.body !== undefined;
+  const hasInput = hasBody || route.request?.params !== undefined || route.request?.query !== undefined;
+  return {
+    ...(route.access ? errors(401, 403) : {}),
+    ...(hasBody ? errors(400, 413, 415) : {}),
+    ...(hasInput ? errors(422) : {}),
+    ...(route.path.startsWith(API_PREFIX) ? errors(429) : {}),
+  };
+}
+
+/** What the docs show of a route's access rule: none for a public route. */
+function accessFields(route: RouteConfig) {
+  const { access } = route;
+  if (!access) return { ...(route.description ? { description: route.description } : {}) };
+  const rule = describeAccess(access);
+  return {
+    description: route.description ? `${rule} ${route.description}` : rule,
+    security: BEARER_SECURITY,
+    ...(access.permission === "authenticated" ? {} : { "x-permission": permissionList(access.permission) }),
+    "x-scope": access.permission === "authenticated" ? "self" : (access.scope ?? "global"),
+  };
+}
 
 const isZod = (schema: unknown): schema is z.ZodMiniType =>
   typeof schema === "object" && schema !== null && "_zod" in schema;
@@ -142,7 +192,8 @@ export function openApiDocument(app: Hono<AppEnv>, fields: ReturnType<typeof doc
   const paths: Record<string, Record<string, unknown>> = {};
   const sentSchemas: unknown[] = [];
   for (const route of routes) {
-    const { method, path, request, responses, middleware: _, ...rest } = route;
+    const { method, path, request, tags, summary } = route;
+    const responses = { ...implicitErrors(route), ...route.responses };
     const parameters = [
       ...(request?.params ? parametersOf(input.schemaOf(request.params), "path") : []),
       ...(request?.query ? parametersOf(input.schemaOf(request.query), "query") : []),
@@ -156,7 +207,9 @@ export function openApiDocument(app: Hono<AppEnv>, fields: ReturnType<typeof doc
     sentSchemas.push(parameters, bodyContent);
     paths[path] ??= {};
     paths[path][method] = {
-      ...rest,
+      ...(tags ? { tags } : {}),
+      ...(summary ? { summary } : {}),
+      ...accessFields(route),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(body
         ? {

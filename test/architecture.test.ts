@@ -145,3 +145,16 @@ describe("per-request habits", () => {
     expect(uses).toEqual([]);
   });
 });
+
+describe("what the bundle keeps", () => {
+  it("imports zod only as zod/mini (its classic API keeps every schema type and format in the bundle) and Hono's router class only through src/middleware/route.ts", () => {
+    const classicZod = Object.entries(tree).flatMap(([file, text]) =>
+      /from "zod(\/v4)?(\/classic)?"|from "@hono\/zod-openapi"/.test(text) ? [file] : [],
+    );
+    const honoClass = Object.entries(tree).flatMap(([file, text]) =>
+      /import \{[^}]*\bHono\b[^}]*\} from "hono"/.test(text) ? [file] : [],
+    );
+    expect(classicZod).toEqual([]);
+    expect(honoClass).toEqual([]);
+  });
+});

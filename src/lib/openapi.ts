@@ -111,6 +111,3 @@ export function jsonBody<T extends z.ZodMiniType>(schema: T, description?: strin
 export const IdParam = z.object({
   id: doc(z.coerce.number().check(z.int(), z.positive()), { example: 1 }),
 });
-
-/** Security requirement for routes behind `authenticate()` (added by `guardedRoute()`). */
-export const bearerSecurity = [{ bearerAuth: [] }, { cookieAuth: [] }];

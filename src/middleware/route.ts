@@ -4,11 +4,9 @@ import { HonoBase, type HonoOptions } from "hono/hono-base";
 import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
 import type * as z from "zod/mini";
-import { API_PREFIX } from "../app-info";
 import type { AppEnv } from "../env";
 import { hasAnyScope, type Scope, scopeOf } from "../lib/access";
 import { HttpErrors } from "../lib/errors";
-import { bearerSecurity, errors } from "../lib/openapi";
 import type { Permission } from "../lib/permissions";
 import { validationHook } from "../lib/validation";
 import { authenticate } from "./authenticate";
@@ -47,9 +45,8 @@ export interface RouteConfig {
   request?: { params?: z.ZodMiniObject; query?: z.ZodMiniObject; body?: BodyConfig };
   responses: Record<number, ResponseConfig>;
   middleware?: MiddlewareHandler<AppEnv> | MiddlewareHandler<AppEnv>[];
-  security?: Record<string, string[]>[];
-  "x-permission"?: string[];
-  "x-scope"?: string;
+  /** Who may call it (set by `guardedRoute()`; none: public). */
+  access?: Access;
 }
 
 type NoInput = Record<never, never>;
@@ -162,24 +159,8 @@ export type Access =
   | { permission: Permission | readonly Permission[]; scope?: "global" }
   | { permission: Permission; scope: "organization" | "own" };
 
-const list = (p: Permission | readonly Permission[]) => (typeof p === "string" ? [p] : [...p]);
-const names = (p: Permission | readonly Permission[]) =>
-  list(p)
-    .map((x) => `\`${x}\``)
-    .join(" and ");
-
-/** The sentence the docs show for a route's access rule. */
-export function describeAccess(access: Access): string {
-  if (access.permission === "authenticated") return "Any signed-in user, for itself.";
-  switch (access.scope) {
-    case "organization":
-      return `Requires ${names(access.permission)}, held globally or within the organization concerned (organization admins act on their own organizations).`;
-    case "own":
-      return `Any signed-in user on its own objects; ${names(access.permission)} extends it to everyone's.`;
-    default:
-      return `Requires ${names(access.permission)}.`;
-  }
-}
+/** The permissions `p` names. */
+export const permissionList = (p: Permission | readonly Permission[]) => (typeof p === "string" ? [p] : [...p]);
 
 /** Checks `access` after `authenticate()` and resolves `c.get("scope")`. */
 function authorize(access: Access): MiddlewareHandler<AppEnv> {
@@ -191,27 +172,12 @@ function authorize(access: Access): MiddlewareHandler<AppEnv> {
       scope = scopeOf(auth, access.permission);
       if (access.scope === "organization" && !hasAnyScope(scope)) throw HttpErrors.FORBIDDEN();
     } else {
-      const required = list(access.permission);
+      const required = permissionList(access.permission);
       if (!required.every((p) => auth.permissions.has(p))) throw HttpErrors.FORBIDDEN();
       scope = { permission: required[0] as Permission, global: true, orgIds: [] };
     }
     c.set("scope", scope);
     return next();
-  };
-}
-
-/**
- * The error responses every route of this shape can give, so that no route documents them by hand
- * (429: every route under the API prefix is rate limited).
- */
-function implicitErrors(route: RouteConfig, guarded: boolean) {
-  const hasBody = route.request?.body !== undefined;
-  const hasInput = hasBody || route.request?.params !== undefined || route.request?.query !== undefined;
-  return {
-    ...(guarded ? errors(401, 403) : {}),
-    ...(hasBody ? errors(400, 413, 415) : {}),
-    ...(hasInput ? errors(422) : {}),
-    ...(route.path.startsWith(API_PREFIX) ? errors(429) : {}),
   };
 }
 
@@ -221,23 +187,24 @@ function withMiddleware(route: RouteConfig, first: MiddlewareHandler<AppEnv>[]) 
 }
 
 /**
- * A public route: documents the errors its request shape can give (400, 413, 415
- * and 422 for a body; 422 for params or query) besides those it lists.
+ * A public route (the docs add the errors its request shape can give: 400, 413, 415 and 422 for a
+ * body; 422 for params or query; 429 under the API prefix).
  *
  * @example
  *   router.openapi(publicRoute({ method: "post", path: "/auth/login", request: { body: jsonBody(LoginBody) }, responses }), handler)
  */
-export function publicRoute<R extends RouteConfig>(route: R) {
-  return { ...route, responses: { ...implicitErrors(route, false), ...route.responses } } as R;
+export function publicRoute<R extends RouteConfig>(route: R): R {
+  return route;
 }
 
 /** Every signed-in caller's hourly limit (contract, "Rate limits"), counted on every guarded route. */
 const perUserHourly = rateLimit({ group: "defaultUserHourly", key: "user" });
 
 /**
- * A protected route: `authenticate()` and the access check run before the handler,
- * and the docs state the rule (in the description and as `x-permission`), the security requirement and
- * the 401/403 responses. Every protected route is declared this way, so none can forget its check.
+ * A protected route: `authenticate()` and the access check run before the handler, and the docs
+ * state the rule (in the description and as `x-permission`), the security requirement and the
+ * 401/403 responses (src/openapi-document.ts, from `access`). Every protected route is declared this
+ * way, so none can forget its check.
  *
  * @example
  *   router.openapi(guardedRoute({ method: "post", path: "/roles", permission: "roles:create", scope: "organization", ... }), handler)
@@ -245,10 +212,9 @@ const perUserHourly = rateLimit({ group: "defaultUserHourly", key: "user" });
 export function guardedRoute<R extends RouteConfig>(config: R & Access) {
   const { permission, scope, ...route } = config;
   const access = { permission, scope } as Access;
-  const rule = describeAccess(access);
   return {
     ...route,
-    description: route.description ? `${rule} ${route.description}` : rule,
+    access,
     // Any signed-in caller passes an "authenticated" route: no access check to run.
     middleware: withMiddleware(
       route as RouteConfig,
@@ -256,9 +222,5 @@ export function guardedRoute<R extends RouteConfig>(config: R & Access) {
         ? [authenticate(), perUserHourly]
         : [authenticate(), perUserHourly, authorize(access)],
     ),
-    security: bearerSecurity,
-    responses: { ...implicitErrors(route as RouteConfig, true), ...route.responses },
-    "x-permission": permission === "authenticated" ? undefined : list(permission),
-    "x-scope": permission === "authenticated" ? "self" : (scope ?? "global"),
   } as unknown as R;
 }
