@@ -183,6 +183,26 @@ describe("error paths on JSON endpoints", () => {
     expect(json.detail).toBe("Request body must be JSON (Content-Type: application/json)");
   });
 
+  it("takes a JSON body sent as application/<x>+json, as the body guard does (required and optional bodies)", async () => {
+    const login = await call("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/merge-patch+json" },
+      body: JSON.stringify({ username: "a" }),
+    });
+    const loginJson = await expectError(login, 422, "VALIDATION_ERROR");
+    expect(loginJson.detail).toEqual([
+      { loc: ["body", "password"], msg: "Invalid input: expected string, received undefined", type: "invalid_type" },
+    ]);
+    // POST /auth/magic-link/verify takes JSON or a form post, its body not `required`: still validated.
+    const verify = await call("/api/v1/auth/magic-link/verify", {
+      method: "POST",
+      headers: { "Content-Type": "application/vnd.api+json; charset=utf-8" },
+      body: "{}",
+    });
+    const verifyJson = await expectError(verify, 422, "VALIDATION_ERROR");
+    expect(verifyJson.detail.map((d: { loc: unknown }) => d.loc)).toEqual([["body", "token"]]);
+  });
+
   it("answers 413 for a body over the limit", async () => {
     const res = await call(login, {
       method: "POST",

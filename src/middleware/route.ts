@@ -71,11 +71,21 @@ const CONFIGS = new WeakMap<object, RouteConfig>();
 /** The route config a handler of `app.routes` was registered with, if any. */
 export const routeConfigOf = (handler: object): RouteConfig | undefined => CONFIGS.get(handler);
 
+/**
+ * Whether a request's `Content-Type` is one the route's `type` takes: for JSON, `application/json` and
+ * every `application/<x>+json` (`application/merge-patch+json`), as `bodyGuard` and the body
+ * validator take them.
+ */
+function isOfType(contentType: string, type: string): boolean {
+  const essence = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === JSON_TYPE ? /^application\/([\w.-]+\+)?json$/.test(essence) : essence === type;
+}
+
 /** A body whose media type the route does not take is 415, before it is read. */
 function mediaTypeGate(types: string[]): MiddlewareHandler<AppEnv> {
   return async function mediaTypeGate(c, next) {
     const type = c.req.header("content-type");
-    if (type ? !types.some((t) => type.toLowerCase().startsWith(t)) : c.req.raw.body !== null) {
+    if (type ? !types.some((t) => isOfType(type, t)) : c.req.raw.body !== null) {
       throw new HTTPException(415, { message: "Unsupported Media Type" });
     }
     await next();
@@ -106,7 +116,7 @@ function validatorsOf(request: RouteConfig["request"]): MiddlewareHandler[] {
       body.required
         ? validate
         : async (c, next) => {
-            if ((c.req.header("content-type") ?? "").toLowerCase().startsWith(type)) return validate(c, next);
+            if (isOfType(c.req.header("content-type") ?? "", type)) return validate(c, next);
             c.req.addValidatedData(target, {});
             await next();
           },
