@@ -110,6 +110,17 @@ function convert(schemas: z.ZodMiniType[], io: "input" | "output") {
     io,
     unrepresentable: "any",
     uri: (id) => `${COMPONENT}${id}`,
+    // zod says an object's output has no other keys (parsing strips them), but responses are not
+    // parsed: only a strict object promises that, as requests are told.
+    override: ({ zodSchema, jsonSchema }) => {
+      if (
+        io === "output" &&
+        zodSchema._zod.def.type === "object" &&
+        !(zodSchema as z.ZodMiniObject)._zod.def.catchall
+      ) {
+        delete jsonSchema.additionalProperties;
+      }
+    },
   }).schemas as Record<string, JsonSchema>;
   // An operation's schema used inside another schema is inlined there too; each schema's `$schema`
   // and `$id` (its placeholder URI) go, as the OpenAPI document states the dialect, and so do the

@@ -150,6 +150,28 @@ describe("OpenAPI and docs", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 
+  it("documents schemas from zod: named components by $ref, examples, and no extra keys only where a body refuses them", async () => {
+    const doc = await body(await call("/openapi.json"));
+    const put = doc.paths["/api/v1/trainings/{id}"].put;
+    expect(put.parameters).toEqual([
+      { schema: { type: "integer", exclusiveMinimum: 0, example: 1 }, required: true, name: "id", in: "path" },
+    ]);
+    expect(put.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/UpdateTraining" });
+    expect(put.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/TrainingEnvelope",
+    });
+    // A strict request body refuses unknown keys; a response is not parsed, so it promises nothing of the kind.
+    expect(doc.components.schemas.CreateTraining.additionalProperties).toBe(false);
+    expect(doc.components.schemas.CreateTraining.properties.title).toMatchObject({
+      type: "string",
+      minLength: 1,
+      maxLength: 200,
+      example: "Security Awareness Training",
+    });
+    expect(doc.components.schemas.Training).not.toHaveProperty("additionalProperties");
+    expect(doc.components.schemas.User).not.toHaveProperty("additionalProperties");
+  });
+
   it("serves Swagger UI at /docs from local assets with a docs CSP", async () => {
     const res = await call("/docs");
     expect(res.status).toBe(200);
