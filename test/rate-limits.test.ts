@@ -147,7 +147,8 @@ describe("rate limits", () => {
   });
 
   it("writes a hot counter back to KV at most once a second, with the total of what was counted", async () => {
-    const clock = manualClock();
+    // Ten seconds into a minute: the second it moves on stays in the same per-minute window.
+    const clock = manualClock(Date.UTC(2026, 10, 25, 10, 0, 10));
     const { kv, counts } = countingKv(env.RATE_LIMIT_KV);
     const client = clientAt(clock, { ...LIMITS_ON, RATE_LIMIT_DEFAULT_IP_PER_MINUTE: "1000", RATE_LIMIT_KV: kv });
     const ip = freshIp();
@@ -175,7 +176,7 @@ describe("rate limits", () => {
   });
 
   it("adds what another isolate stored to its own count", async () => {
-    const clock = manualClock();
+    const clock = manualClock(Date.UTC(2026, 10, 25, 10, 0, 10));
     const ip = freshIp();
     const bindings = { ...LIMITS_ON, RATE_LIMIT_DEFAULT_IP_PER_MINUTE: "5" };
     const first = clientAt(clock, bindings);
