@@ -56,7 +56,6 @@ export function revokeKeyStatement(d1: D1Database, id: number, at: string): Stat
   );
 }
 
-/** Records a use of a key. */
 /** The guard mark of `keyActiveGuard()`. */
 export const KEY_REVOKED = "KEY_REVOKED";
 
@@ -70,6 +69,7 @@ export function keyActiveGuard(d1: D1Database, id: number): Statement {
   );
 }
 
+/** Records a use of a key. */
 export function touchKeyStatement(d1: D1Database, id: number, at: string): Statement {
   return statement(d1, "UPDATE integration_keys SET last_used_at = ?2 WHERE id = ?1", id, at);
 }
