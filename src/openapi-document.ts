@@ -36,7 +36,8 @@ const SECURITY_SCHEMES = {
 /** Security requirement of the routes behind `authenticate()` (`guardedRoute()`). */
 const BEARER_SECURITY = [{ bearerAuth: [] }, { cookieAuth: [] }];
 
-const names = (p: Permission | readonly Permission[]) =>
+/** `p`'s permission keys as the docs quote them: "`a` and `b`". */
+const quoted = (p: Permission | readonly Permission[]) =>
   permissionList(p)
     .map((x) => `\`${x}\``)
     .join(" and ");
@@ -46,11 +47,11 @@ function describeAccess(access: Access): string {
   if (access.permission === "authenticated") return "Any signed-in user, for itself.";
   switch (access.scope) {
     case "organization":
-      return `Requires ${names(access.permission)}, held globally or within the organization concerned (organization admins act on their own organizations).`;
+      return `Requires ${quoted(access.permission)}, held globally or within the organization concerned (organization admins act on their own organizations).`;
     case "own":
-      return `Any signed-in user on its own objects; ${names(access.permission)} extends it to everyone's.`;
+      return `Any signed-in user on its own objects; ${quoted(access.permission)} extends it to everyone's.`;
     default:
-      return `Requires ${names(access.permission)}.`;
+      return `Requires ${quoted(access.permission)}.`;
   }
 }
 
