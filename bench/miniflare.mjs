@@ -45,6 +45,8 @@ export async function servePublic(request) {
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 /** The public half of the key `startWorker()` signs with, as a JWK (what the ceiling Worker verifies with). */
 export const publicJwk = JSON.stringify({ ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
+/** The private half, as a JWK: what `startWorker()` gives the API to sign with. */
+export const privateJwk = JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" });
 
 /**
  * Starts a Worker script (the bundle by default) in workerd with local D1/KV, `bindings` added to
@@ -73,7 +75,7 @@ export async function startWorker(
           serviceBindings: { ASSETS: servePublic },
           bindings: {
             ENVIRONMENT: "bench",
-            JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid: "bench", alg: "ES256" }),
+            JWT_PRIVATE_KEY: privateJwk,
             PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
             ADMIN_EMAIL: "admin@bench.test",
             ADMIN_PASSWORD: "bench-admin-passphrase",

@@ -10,7 +10,8 @@
 //   PROFILE_TOP=60 node bench/profile.mjs ...     more rows
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { call as callAt, publicJwk, root, startWorker } from "./miniflare.mjs";
+import { importJWK, SignJWT } from "jose";
+import { call as callAt, privateJwk, publicJwk, root, startWorker } from "./miniflare.mjs";
 
 const require = createRequire(import.meta.url);
 const WebSocket = require("ws");
@@ -36,7 +37,15 @@ const { mf, base } = await startWorker(
 );
 
 const call = (method, path, body, token) => callAt(base, method, path, body, token);
-let token = "none";
+// Another Worker (the ceiling) gets a token of user 1 signed with the key it verifies with.
+let token = process.env.PROFILE_SCRIPT
+  ? await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "bench" })
+      .setSubject("1")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(await importJWK(JSON.parse(privateJwk), "ES256"))
+  : "none";
 if (!process.env.PROFILE_SCRIPT) {
   const admin = await call("POST", `${API}/auth/login`, {
     email: "admin@bench.test",

@@ -22,6 +22,9 @@ export interface TokenIdentity {
   audience: string;
 }
 
+/** Seconds of clock difference allowed on `exp` and `nbf`. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 /** Token types, carried in the `typ` header and the `token_use` claim; one is never accepted as another. */
 export type TokenType = "access" | "refresh";
 const TYP: Record<TokenType, string> = { access: "at+jwt", refresh: "rt+jwt" };
@@ -41,6 +44,44 @@ export interface KeyRing extends TokenIdentity {
   jwks: JSONWebKeySet;
   /** The public key a token's header names by `kid` (imported once); throws for any other. */
   verifyKey(header: JWTHeaderParameters): CryptoKey;
+  /** The access tokens this ring has verified, with their claims (see `verifyToken`). */
+  verified: VerifiedTokens;
+}
+
+/** How many verified access tokens an isolate remembers, per key ring (each about 1 KiB). */
+export const VERIFIED_TOKENS_MAX = 2000;
+
+/**
+ * Access tokens whose signature, header, issuer, audience and claims were verified, by their text,
+ * with their claims (deeply frozen). A client sends its access token with every request for the
+ * token's lifetime, and the ES256 verification is the largest CPU cost of an authenticated request;
+ * a token seen again is only checked for what depends on the time (`exp`, `nbf`). Only a token that
+ * passed the full verification is remembered, so nothing enters without the signing key; whether its
+ * session is still open is read from D1 on every request as before (`authenticate()`). The oldest
+ * entry makes room when `VERIFIED_TOKENS_MAX` is reached; a new ring (a rotated key) starts empty.
+ */
+class VerifiedTokens {
+  readonly #claims = new Map<string, TokenClaims>();
+
+  get(token: string): TokenClaims | undefined {
+    return this.#claims.get(token);
+  }
+
+  remember(token: string, claims: TokenClaims): void {
+    if (this.#claims.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = this.#claims.keys().next().value;
+      if (oldest !== undefined) this.#claims.delete(oldest);
+    }
+    this.#claims.set(token, deepFreeze(claims));
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
@@ -97,7 +138,7 @@ async function buildRing(
     if (!key) throw HttpErrors.INVALID_TOKEN();
     return key;
   };
-  return { ...identity, kid: priv.kid, privateKey, jwks, verifyKey };
+  return { ...identity, kid: priv.kid, privateKey, jwks, verifyKey, verified: new VerifiedTokens() };
 }
 
 function publicPart(jwk: JWK): JWK {
@@ -129,10 +170,20 @@ export async function signToken(
 }
 
 /**
- * Verifies signature (ES256 only, known `kid`), `iss`, `aud`, `exp`, `nbf` and the token type.
+ * Verifies signature (ES256 only, known `kid`), `iss`, `aud`, `exp`, `nbf` and the token type
  * at `nowMs` (the request's clock). Throws a 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) otherwise.
+ * An access token this ring verified before is only checked again for `exp` and `nbf` (see
+ * `VerifiedTokens`).
  */
 export async function verifyToken(ring: KeyRing, token: string, type: TokenType, nowMs: number): Promise<TokenClaims> {
+  const known = type === "access" ? ring.verified.get(token) : undefined;
+  if (known) {
+    // jose's time checks, with the same tolerance: the rest of the token was verified before.
+    const now = Math.floor(nowMs / 1000);
+    if (known.exp === undefined || known.exp <= now - CLOCK_TOLERANCE_SECONDS) throw HttpErrors.TOKEN_EXPIRED();
+    if (known.nbf === undefined || known.nbf > now + CLOCK_TOLERANCE_SECONDS) throw HttpErrors.INVALID_TOKEN();
+    return known;
+  }
   try {
     const { payload, protectedHeader } = await jwtVerify(token, ring.verifyKey, {
       algorithms: [JWT_ALG],
@@ -140,7 +191,7 @@ export async function verifyToken(ring: KeyRing, token: string, type: TokenType,
       audience: ring.audience,
       typ: TYP[type],
       requiredClaims: ["sub", "jti", "exp", "iat", "nbf"],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(nowMs),
     });
     if (
@@ -151,6 +202,7 @@ export async function verifyToken(ring: KeyRing, token: string, type: TokenType,
     ) {
       throw HttpErrors.INVALID_TOKEN();
     }
+    if (type === "access") ring.verified.remember(token, payload as TokenClaims);
     return payload as TokenClaims;
   } catch (err) {
     if (err instanceof AppError) throw err;
