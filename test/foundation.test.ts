@@ -58,6 +58,29 @@ describe("conventions", () => {
     }
   });
 
+  it("puts the document-only headers on pages and other non-JSON answers, not on JSON answers", async () => {
+    const documentHeaders = {
+      "cross-origin-opener-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "x-dns-prefetch-control": "off",
+      "x-download-options": "noopen",
+      "x-permitted-cross-domain-policies": "none",
+      "x-xss-protection": "0",
+    };
+    const of = (res: Response) => Object.fromEntries(Object.keys(documentHeaders).map((h) => [h, res.headers.get(h)]));
+    for (const path of ["/docs", "/", "/openapi.json", "/api/v1/hello", "/api/v1/nope"]) {
+      const res = await call(path);
+      const json = (res.headers.get("content-type") ?? "").startsWith("application/json");
+      expect({ path, json, headers: of(res) }).toEqual({
+        path,
+        json: !path.startsWith("/docs"),
+        headers: json ? Object.fromEntries(Object.keys(documentHeaders).map((h) => [h, null])) : documentHeaders,
+      });
+      expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    }
+  });
+
   it("keeps a caller's well-formed X-Request-Id", async () => {
     const res = await call("/api/v1/hello", { headers: { "X-Request-Id": "trace-abc-123" } });
     expect(res.headers.get("x-request-id")).toBe("trace-abc-123");

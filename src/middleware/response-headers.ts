@@ -1,21 +1,36 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 
-/** Security headers on every response (helmet's set, with a CSP that allows nothing). */
+/**
+ * Security headers on every response: those OWASP's REST Security Cheat Sheet lists for an API (a
+ * CSP that allows nothing, HSTS, nosniff, framing refused), with the resource and referrer policies.
+ */
 const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
-  ["Cross-Origin-Opener-Policy", "same-origin"],
   ["Cross-Origin-Resource-Policy", "same-origin"],
-  ["Origin-Agent-Cluster", "?1"],
   ["Referrer-Policy", "no-referrer"],
   ["Strict-Transport-Security", "max-age=63072000; includeSubDomains"],
   ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+];
+
+/**
+ * The rest of helmet's set: headers that only mean something to a browser showing the response as a
+ * page or saving it as a download (opener isolation, DNS prefetching, old IE and Flash policies). They
+ * go on every response that is not JSON (the HTML pages, CSV reports, redirects), not on the API's
+ * JSON answers, where they would only be bytes to build, send and parse.
+ */
+const DOCUMENT_HEADERS: readonly (readonly [string, string])[] = [
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
   ["X-DNS-Prefetch-Control", "off"],
   ["X-Download-Options", "noopen"],
-  ["X-Frame-Options", "SAMEORIGIN"],
   ["X-Permitted-Cross-Domain-Policies", "none"],
   ["X-XSS-Protection", "0"],
 ];
+
+/** `application/json` and `application/<x>+json` (problem details, JSON merge patch, ...). */
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 export interface ResponseHeadersOptions {
   /** Requests under this prefix are API requests: `Cache-Control: no-store` and CORS. */
@@ -43,7 +58,8 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * They are given to Hono before the route runs, so that the route's response is built once with
  * them all; a route that sets one of them itself (a page's own CSP, the JWKS's cache lifetime)
  * replaces the default. A response that was not built through the context (a static asset, a
- * WebSocket upgrade) gets them afterwards, copied when its headers are immutable.
+ * WebSocket upgrade) gets them afterwards, copied when its headers are immutable; a response that is
+ * not JSON also gets `DOCUMENT_HEADERS` then.
  */
 export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHandler<AppEnv> {
   const prefix = `${options.apiPrefix}/`;
@@ -78,15 +94,18 @@ export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHand
     }
     for (const [name, value] of headers) c.header(name, value);
     await next();
+    const res = c.res;
+    const document = !JSON_TYPE.test(res.headers.get("content-type") ?? "");
     // A response built by `c.json()` & co. carries them all; one built elsewhere none.
-    if (c.res.headers.has("X-Request-Id")) return;
+    const missing = res.headers.has("X-Request-Id") ? [] : headers;
+    if (!document && missing.length === 0) return;
+    const add = document ? [...missing, ...DOCUMENT_HEADERS] : missing;
     try {
-      for (const [name, value] of headers) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+      for (const [name, value] of add) if (!res.headers.has(name)) res.headers.set(name, value);
     } catch {
       // Immutable headers (a fetched response): a copy, which `c.res =` makes mutable.
-      const res = c.res;
       c.res = new Response(res.body, res);
-      for (const [name, value] of headers) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+      for (const [name, value] of add) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
     }
   };
 }
