@@ -54,7 +54,6 @@ const memberByIds = prepared((db) =>
         eq(organizationMembers.userId, sql.placeholder("userId")),
       ),
     )
-    .limit(1)
     .prepare(),
 );
 

@@ -74,7 +74,6 @@ const organizationBy = (column: typeof organizations.id | typeof organizations.n
       .select(columns)
       .from(organizations)
       .where(eq(column, sql.placeholder("value")))
-      .limit(1)
       .prepare(),
   );
 const organizationById = organizationBy(organizations.id);

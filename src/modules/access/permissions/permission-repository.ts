@@ -92,7 +92,6 @@ const permissionById = prepared((db) =>
     .select(columns)
     .from(permissions)
     .where(eq(permissions.id, sql.placeholder("id")))
-    .limit(1)
     .prepare(),
 );
 

@@ -105,7 +105,6 @@ const roleById = prepared((db) =>
     .select(columns)
     .from(roles)
     .where(eq(roles.id, sql.placeholder("id")))
-    .limit(1)
     .prepare(),
 );
 

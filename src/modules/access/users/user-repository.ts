@@ -92,7 +92,6 @@ const userViewById = prepared((db) =>
     .select(userViewColumns)
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
-    .limit(1)
     .prepare(),
 );
 const userViewByNewUsername = prepared((db) =>
@@ -163,7 +162,6 @@ const credentialsById = prepared((db) =>
     .select(credentialColumns())
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
-    .limit(1)
     .prepare(),
 );
 
@@ -530,7 +528,6 @@ const linkUserById = prepared((db) =>
     .select(linkUserColumns())
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
-    .limit(1)
     .prepare(),
 );
 
