@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fixtureAdmin, userWithPermissions } from "./access-fixtures";
 import { signedIn } from "./factories";
-import { body, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
+import { body, call, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -168,5 +168,32 @@ describe("GET and DELETE /users/{id}/sessions", () => {
     const json = await expectError(res, 403, "PRIVILEGE_ESCALATION");
     expect(JSON.stringify(json)).not.toContain("user_agent");
     expect(json).not.toHaveProperty("sessions");
+  });
+});
+
+describe("POST /auth/logout as curl sends it", () => {
+  it("signs out with only the bearer header and an empty body (Content-Length: 0, no Content-Type)", async () => {
+    const { token } = await signedIn();
+    const res = await call("/api/v1/auth/logout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Length": "0" },
+      // Bytes, not a string, which would be given a text/plain type.
+      body: new Uint8Array(0),
+    });
+    expect({ status: res.status, body: await body(res) }).toEqual({
+      status: 200,
+      body: { message: "Logged out successfully" },
+    });
+    await expectError(await send("GET", "/api/v1/auth/me", undefined, token), 401, "INVALID_TOKEN");
+  });
+
+  it("still refuses a body that is not empty and says no type (415)", async () => {
+    const { token } = await signedIn();
+    const res = await call("/api/v1/auth/logout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+      body: new TextEncoder().encode('{"refresh_token":"x"}'),
+    });
+    expect(res.status).toBe(415);
   });
 });

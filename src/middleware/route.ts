@@ -81,11 +81,16 @@ function isOfType(contentType: string, type: string): boolean {
   return type === JSON_TYPE ? /^application\/([\w.-]+\+)?json$/.test(essence) : essence === type;
 }
 
-/** A body whose media type the route does not take is 415, before it is read. */
-function mediaTypeGate(types: string[]): MiddlewareHandler<AppEnv> {
+/**
+ * A body whose media type the route does not take is 415, before it is read. Where the body is
+ * optional, an empty one (`Content-Length: 0`, as `curl -X POST` and most clients send a POST without
+ * data) with no type is no body, as `bodyGuard` counts it.
+ */
+function mediaTypeGate(types: string[], optional: boolean): MiddlewareHandler<AppEnv> {
   return async function mediaTypeGate(c, next) {
     const type = c.req.header("content-type");
-    if (type ? !types.some((t) => isOfType(type, t)) : c.req.raw.body !== null) {
+    const sent = c.req.raw.body !== null && !(optional && c.req.header("content-length") === "0");
+    if (type ? !types.some((t) => isOfType(type, t)) : sent) {
       throw new HTTPException(415, { message: "Unsupported Media Type" });
     }
     await next();
@@ -104,7 +109,7 @@ function validatorsOf(request: RouteConfig["request"]): MiddlewareHandler[] {
   const body = request?.body;
   if (!body) return out;
   const types = Object.keys(body.content);
-  out.push(mediaTypeGate(types));
+  out.push(mediaTypeGate(types, !body.required));
   for (const [type, target] of [
     [JSON_TYPE, "json"],
     [FORM_TYPE, "form"],
