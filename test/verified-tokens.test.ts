@@ -3,7 +3,7 @@ import { configOf } from "../src/lib/config";
 import { AppError } from "../src/lib/errors";
 import { keyRing, signToken, VERIFIED_TOKENS_MAX, verifyToken } from "../src/lib/jwt";
 import { createUser, tokenFor } from "./factories";
-import { body, clientAt, env, expectError, manualClock, send } from "./helpers";
+import { body, clientAt, env, expectError, manualClock, send, unique } from "./helpers";
 
 /** The 401 code `verifyToken` refused with, or "accepted". */
 async function outcome(promise: Promise<unknown>): Promise<string> {
@@ -79,10 +79,11 @@ describe("access tokens verified once per isolate", () => {
   });
 
   it("refuses a remembered token once its session is closed (logout), through HTTP", async () => {
+    const username = unique("vt");
     const reg = await body(
       await send("POST", "/api/v1/auth/register", {
-        username: `vt${Date.now().toString(36)}`,
-        email: `vt${Date.now().toString(36)}@example.test`,
+        username,
+        email: `${username}@example.test`,
         password: "correct horse battery staple",
       }),
     );

@@ -67,9 +67,8 @@ const routed = drizzle({
  * session). Parameters are `sql.placeholder("name")`s, given when it runs.
  *
  * A read by a primary or unique key has no `.limit(1)`: the key already allows one row, and drizzle
- * binds the limit as a parameter, which made the user view's point read (`GET /auth/me`) about a
- * tenth slower in workerd's SQLite (measured with `npm run bench`'s setup, the same read with and
- * without it).
+ * binds the limit as a parameter, which made the user view's point read (`GET /auth/me`) 13% slower
+ * in workerd's SQLite (the same statement with `LIMIT ?` and without, served side by side).
  *
  * @example
  *   const byId = prepared((db) => db.select(columns).from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
@@ -85,17 +84,13 @@ export function prepared<Q extends object>(build: (db: Db) => Q): (runner: Runne
       get(target, prop) {
         const value = Reflect.get(target, prop);
         if (typeof value !== "function") return value;
-        // `all()` and `get()` of a selection `rowMapper` can map: a statement of the binding, its
-        // rows mapped by the compiled mapper (what drizzle's own execution does, without its cost).
-        const map = (prop === "all" || prop === "get") && rowMapper(target as unknown as BatchablePrepared);
-        if (map) {
+        // `all()` and `get()` of a selection `rowMapper` can map: the query as a statement of the
+        // binding (`preparedStatement`), its rows mapped by the compiled mapper, instead of drizzle's
+        // execution through `running`.
+        if ((prop === "all" || prop === "get") && rowMapper(target as unknown as BatchablePrepared)) {
           return async (values: Record<string, unknown> = {}) => {
-            const { sql: text, params } = (target as unknown as BatchablePrepared).getQuery();
-            const { results } = await binding
-              .prepare(text)
-              .bind(...fillPlaceholders(params, values))
-              .all<Record<string, unknown>>();
-            const rows = map(results);
+            const read = preparedStatement(target, binding, values);
+            const rows = read.rows((await read.statement.all()).results);
             return prop === "all" ? rows : rows[0];
           };
         }
@@ -121,9 +116,9 @@ type RowMapper = (rows: Record<string, unknown>[]) => unknown[];
  * The row mapping of a flat selection (every field a column, or SQL aliased with `.as()`), compiled
  * once per query: each field read from D1's row object by its result column name and decoded as
  * drizzle decodes it (a column's `mapFromDriverValue`, an SQL field's `mapWith()` decoder; null stays
- * null). This is what drizzle's `mapResultRow` does, without its per-cell type checks, which cost a
- * point read more than the statement itself. Null for any other selection (nested objects, joins
- * selecting one name twice, unaliased SQL), which drizzle maps itself.
+ * null). This is what drizzle's `mapResultRow` does, without its type checks on every cell. Null for
+ * any other selection (nested objects, joins selecting one name twice, unaliased SQL), which drizzle
+ * maps itself.
  */
 function rowMapper(q: BatchablePrepared): RowMapper | null {
   let mapper = mappers.get(q);

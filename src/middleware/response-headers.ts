@@ -5,8 +5,8 @@ import type { AppEnv } from "../env";
  * Security headers on every response: those OWASP's REST Security Cheat Sheet lists for an API (a
  * CSP that allows nothing, HSTS, nosniff, framing refused), with the resource policy (no other
  * site's page may load the answer as a script or image). Each costs every response a few per cent of
- * a small request's CPU in workerd (measured: `npm run bench`'s `hello` with and without them), so a
- * header goes here only where it protects a JSON answer.
+ * a small request's CPU in workerd (`node bench/ab.mjs`: `hello` with and without them), so a header
+ * goes here only where it protects a JSON answer.
  */
 const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
@@ -19,9 +19,9 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 /**
  * The rest of helmet's set: headers that only mean something to a browser showing the response as a
  * page or saving it as a download (opener isolation, the referrer of its links and subresources, DNS
- * prefetching, old IE and Flash policies). They
- * go on every response that is not JSON (the HTML pages, CSV reports, redirects), not on the API's
- * JSON answers, where they would only be bytes to build, send and parse.
+ * prefetching, old IE and Flash policies). They go on every response that is not JSON (the HTML
+ * pages, CSV reports, redirects), not on the API's JSON answers, where they would only be bytes to
+ * build, send and parse.
  */
 const DOCUMENT_HEADERS: readonly (readonly [string, string])[] = [
   ["Cross-Origin-Opener-Policy", "same-origin"],

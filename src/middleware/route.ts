@@ -10,6 +10,7 @@ import { HttpErrors } from "../lib/errors";
 import type { Permission } from "../lib/permissions";
 import { validationHook } from "../lib/validation";
 import { authenticate } from "./authenticate";
+import { hasBody } from "./body-guard";
 import { rateLimit } from "./rate-limit";
 
 const JSON_TYPE = "application/json";
@@ -83,13 +84,13 @@ function isOfType(contentType: string, type: string): boolean {
 
 /**
  * A body whose media type the route does not take is 415, before it is read. Where the body is
- * optional, an empty one (`Content-Length: 0`, as `curl -X POST` and most clients send a POST without
- * data) with no type is no body, as `bodyGuard` counts it.
+ * optional, an empty one with no type is no body (`hasBody`, as `bodyGuard` counts it); where it is
+ * required, any body stream without a type is refused.
  */
 function mediaTypeGate(types: string[], optional: boolean): MiddlewareHandler<AppEnv> {
   return async function mediaTypeGate(c, next) {
     const type = c.req.header("content-type");
-    const sent = c.req.raw.body !== null && !(optional && c.req.header("content-length") === "0");
+    const sent = optional ? hasBody(c) : c.req.raw.body !== null;
     if (type ? !types.some((t) => isOfType(type, t)) : sent) {
       throw new HTTPException(415, { message: "Unsupported Media Type" });
     }
