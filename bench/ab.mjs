@@ -14,9 +14,8 @@
 // Paths default to /api/v1/hello, /api/v1/auth/me and /api/v1/trainings?limit=20; a user's bearer
 // token is sent with each request.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { call, startWorker } from "./miniflare.mjs";
+import { call, cpuMicros, startWorker } from "./miniflare.mjs";
 
 const API = "/api/v1";
 const [a, b, ...given] = process.argv.slice(2);
@@ -28,19 +27,9 @@ const paths = given.length ? given : [`${API}/hello`, `${API}/auth/me`, `${API}/
 const PAIRS = Number(process.env.AB_PAIRS ?? 10);
 const SECONDS = Number(process.env.AB_SECONDS ?? 2);
 
-const workerdPids = () => {
-  try {
-    return execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-};
-
 /** A bundle served with its data, its workerd pids and a user's access token. */
 async function serve(script) {
-  const before = workerdPids();
   const worker = await startWorker({}, { scriptPath: resolve(script) });
-  const pids = workerdPids().filter((p) => !before.includes(p));
   const admin = await call(worker.base, "POST", `${API}/auth/login`, {
     email: "admin@bench.test",
     password: "bench-admin-passphrase",
@@ -59,19 +48,12 @@ async function serve(script) {
     email: "abuser@bench.test",
     password: "an a/b bench passphrase",
   });
-  return { ...worker, pids, token: user.access_token };
+  return { ...worker, token: user.access_token };
 }
-
-const ticks = (pids) =>
-  pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return sum + Number(fields[11]) + Number(fields[12]);
-  }, 0);
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 /** req/s and workerd CPU µs per request of one wrk run. */
 function load(worker, path, seconds) {
-  const before = ticks(worker.pids);
+  const before = cpuMicros(worker.pids);
   const out = execFileSync(
     "wrk",
     ["-t2", "-c32", `-d${seconds}s`, "-H", `authorization: Bearer ${worker.token}`, `${worker.base}${path}`],
@@ -82,7 +64,7 @@ function load(worker, path, seconds) {
   if (non2xx) throw new Error(`${path}: ${non2xx} non-2xx answers`);
   return {
     rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]),
-    cpuUs: ((ticks(worker.pids) - before) * 1e6) / TICKS_PER_SECOND / requests,
+    cpuUs: (cpuMicros(worker.pids) - before) / requests,
   };
 }
 

@@ -16,6 +16,30 @@ export function buildBundle() {
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 }
 
+/** The pids of the running `workerd serve` processes. */
+function workerdPids() {
+  try {
+    return execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** CPU time (user + system, µs) the processes `pids` have used so far; a process that ended counts none. */
+export function cpuMicros(pids) {
+  const ticks = pids.reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+  return (ticks * 1e6) / TICKS_PER_SECOND;
+}
+
 /** Applies every migration of `dir` (the API's `migrations/` by default), in order, to a Miniflare D1 database. */
 export async function applyMigrations(db, dir = `${root}migrations`) {
   for (const file of readdirSync(dir)
@@ -52,11 +76,13 @@ export const privateJwk = JSON.stringify({ ...privateKey.export({ format: "jwk" 
  * Starts a Worker script (the bundle by default) in workerd with local D1/KV, `bindings` added to
  * the defaults; the `.sql` files of `migrations` applied (the API's by default; `null`: none).
  * `inspectorPort` turns on the V8 inspector (bench/profile.mjs); `port` (default: any free one).
+ * With the pids of its workerd processes (for `cpuMicros`).
  */
 export async function startWorker(
   bindings = {},
   { scriptPath = `${root}dist/worker/index.js`, inspectorPort, migrations = `${root}migrations`, port = 0 } = {},
 ) {
+  const before = workerdPids();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -87,9 +113,10 @@ export async function startWorker(
     }),
   );
   const url = await mf.ready;
+  const pids = workerdPids().filter((p) => !before.includes(p));
   const db = await mf.getD1Database("DB");
   if (migrations) await applyMigrations(db, migrations);
-  return { mf, base: url.origin, db };
+  return { mf, base: url.origin, db, pids };
 }
 
 /** A JSON request to a started Worker at `base`; its JSON answer, or an error naming the status. */

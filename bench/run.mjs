@@ -27,7 +27,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { WORKER_BUNDLE_OPTIONS } from "../scripts/bundle-options.mjs";
-import { call, startWorker as startShared } from "./miniflare.mjs";
+import { call, cpuMicros, startWorker as startShared } from "./miniflare.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -89,11 +89,7 @@ const jwk = (key) => JSON.stringify({ ...key.export({ format: "jwk" }), kid: "be
  * Starts a Worker script in workerd with local D1/KV and the migrations applied (`options` as
  * bench/miniflare.mjs's startWorker takes them); with its workerd pids.
  */
-async function startWorker(scriptPath, bindings = {}, options = {}) {
-  const before = workerdPids();
-  const worker = await startShared(bindings, { scriptPath, ...options });
-  return { ...worker, pids: workerdPids().filter((p) => !before.includes(p)) };
-}
+const startWorker = (scriptPath, bindings = {}, options = {}) => startShared(bindings, { scriptPath, ...options });
 
 const apiBindings = (extra = {}) => ({
   ENVIRONMENT: "bench",
@@ -106,13 +102,6 @@ const apiBindings = (extra = {}) => ({
   ...extra,
 });
 
-function workerdPids() {
-  try {
-    return execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 const rssMiB = (pids) =>
   Math.round(
     pids.reduce((sum, pid) => {
@@ -218,19 +207,6 @@ const betterAuthSession = await (
 if (!betterAuthSession?.session) throw new Error("better-auth: get-session answered no session for the cookie");
 
 // 3. Load.
-/** CPU time (user + system, clock ticks) the processes `pids` have used so far. */
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-function cpuTicks(pids) {
-  return pids.reduce((sum, pid) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      return sum + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
 /**
  * Runs wrk; `lua` (optional) is a script body for POSTs and per-request bodies. With `pids` (the
  * Worker's workerd), also the CPU time workerd spent per request (the Worker and its local D1):
@@ -244,11 +220,10 @@ function wrk(base, path, { connections = 32, headers = {}, lua, duration = DURAT
     writeFileSync(file, lua);
     args.push("-s", file);
   }
-  const ticks = cpuTicks(pids);
+  const cpuBefore = cpuMicros(pids);
   const out = execFileSync("wrk", [...args, `${base}${path}`], { encoding: "utf8" });
   const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? 0);
-  const cpuUs =
-    pids.length && requests ? Math.round(((cpuTicks(pids) - ticks) * 1e6) / TICKS_PER_SECOND / requests) : undefined;
+  const cpuUs = pids.length && requests ? Math.round((cpuMicros(pids) - cpuBefore) / requests) : undefined;
   const ms = (label) => {
     const m = out.match(new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, "m"));
     if (!m) return undefined;
@@ -309,6 +284,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_DURATION = "5s";
 const WARM_UP = "2s";
 const median = (runs) => [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)];
+const middle = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const measure = (title, path, opts = {}, both = true) => {
   let c;
   let a;
@@ -323,10 +299,10 @@ const measure = (title, path, opts = {}, both = true) => {
       as.push(wrk(api.base, path, { ...opts, duration: ROUND_DURATION }, api.pids));
     }
     c = { ...median(cs), runs: cs.map((r) => r.rps) };
-    a = { ...median(as), runs: as.map((r) => r.rps), cpuUs: median(as.map((r) => ({ rps: r.cpuUs }))).rps };
-    c.cpuUs = median(cs.map((r) => ({ rps: r.cpuUs }))).rps;
-    a.pairRatio = median(as.map((r, i) => ({ rps: r.rps / cs[i].rps }))).rps;
-    a.pairCpuRatio = median(as.map((r, i) => ({ rps: cs[i].cpuUs / r.cpuUs }))).rps;
+    a = { ...median(as), runs: as.map((r) => r.rps), cpuUs: middle(as.map((r) => r.cpuUs)) };
+    c.cpuUs = middle(cs.map((r) => r.cpuUs));
+    a.pairRatio = middle(as.map((r, i) => r.rps / cs[i].rps));
+    a.pairCpuRatio = middle(as.map((r, i) => cs[i].cpuUs / r.cpuUs));
   } else {
     a = wrk(api.base, path, opts, api.pids);
   }
@@ -404,7 +380,7 @@ const compareWithBetterAuth = (title, connections, apiRequest, betterAuthRequest
   const summary = (runs) => ({
     ...median(runs),
     runs: runs.map((r) => r.rps),
-    cpuUs: median(runs.map((r) => ({ rps: r.cpuUs }))).rps,
+    cpuUs: middle(runs.map((r) => r.cpuUs)),
     // Every run's non-2xx, not only the median's.
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     statuses: runs
