@@ -11,7 +11,7 @@
 //
 //   node scripts/build.mjs            build, print the size
 //   node scripts/build.mjs --analyze  also print the largest inputs (esbuild's metafile, before terser)
-//   node scripts/build.mjs --readable into dist/profile/ instead, unminified with names kept (for bench/profile.mjs)
+//   node scripts/build.mjs --readable into dist/profile/ instead, unminified (for bench/profile.mjs)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -177,8 +177,10 @@ const result = await esbuild.build({
   minify: !readable,
   // wrangler keeps function and class names (`keep_names`); nothing here reads them, and the
   // names cost 11 KiB gzipped. (jose names its errors after their class, `err.name`: those are
-  // all caught in src/lib/jwt.ts.)
-  keepNames: readable,
+  // all caught in src/lib/jwt.ts.) Not for --readable either: unminified, V8 names functions from
+  // their declarations, and esbuild's `__name()` runs for every closure made, per request, which was
+  // ~15% of `hello` in the profile (work the deployed bundle does not do).
+  keepNames: false,
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",

@@ -1,5 +1,8 @@
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import type { AppEnv } from "../src/env";
+import { responseHeaders } from "../src/middleware/response-headers";
 import { body, call, env, expectError, send } from "./helpers";
 
 describe("system endpoints", () => {
@@ -119,13 +122,70 @@ describe("conventions", () => {
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
     expect(evil.headers.get("access-control-allow-credentials")).toBeNull();
     expect(evil.headers.get("access-control-expose-headers")).toBeNull();
-    expect(evil.headers.get("vary")).toBe("Origin");
+    // A no-store answer is kept by no cache: nothing for `Vary: Origin` to key.
+    expect(evil.headers.get("vary")).toBeNull();
     const preflight = await call("/api/v1/hello", {
       method: "OPTIONS",
       headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("vary")).toBe("Origin");
+  });
+
+  it("sends HSTS over HTTPS only (RFC 6797, 7.2)", async () => {
+    const secure = await call("https://api.example.test/api/v1/hello");
+    expect(secure.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains");
+    for (const path of ["/api/v1/hello", "/docs", "/api/v1/nope"]) {
+      const plain = await call(`http://api.example.test${path}`);
+      expect(plain.headers.get("strict-transport-security")).toBeNull();
+      expect(plain.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it("adds Vary: Origin to an API answer a cache may store, merged with the route's own Vary", async () => {
+    const mini = new Hono<AppEnv>();
+    mini.use(
+      "*",
+      responseHeaders({
+        apiPrefix: "/api",
+        allowedOrigins: () => ["https://app.example.test"],
+        allowMethods: ["GET"],
+        allowHeaders: [],
+        exposeHeaders: [],
+        maxAgeSeconds: 60,
+      }),
+    );
+    mini.get("/api/public", (c) => {
+      c.header("Cache-Control", "public, max-age=60");
+      return c.json({});
+    });
+    mini.get("/api/negotiated", (c) => {
+      c.header("Cache-Control", "max-age=60");
+      c.header("Vary", "Accept-Encoding");
+      return c.json({});
+    });
+    mini.get("/api/already", (c) => {
+      c.header("Cache-Control", "max-age=60");
+      c.header("Vary", "accept, ORIGIN");
+      return c.json({});
+    });
+    mini.get("/api/private", (c) => c.json({}));
+    mini.get("/outside", (c) => {
+      c.header("Cache-Control", "max-age=60");
+      return c.json({});
+    });
+    mini.get("/api/asset", () => new Response("{}", { headers: { "content-type": "application/json" } }));
+    const vary = async (path: string) =>
+      (await mini.request(path, { headers: { Origin: "https://app.example.test" } })).headers.get("vary");
+    expect(await vary("/api/public")).toBe("Origin");
+    expect(await vary("/api/negotiated")).toBe("Accept-Encoding, Origin");
+    expect(await vary("/api/already")).toBe("accept, ORIGIN");
+    expect(await vary("/api/private")).toBeNull();
+    expect(await vary("/outside")).toBeNull();
+    // Built outside the context: it is given `no-store` afterwards, with the rest.
+    const asset = await mini.request("/api/asset");
+    expect([asset.headers.get("cache-control"), asset.headers.get("vary")]).toEqual(["no-store", null]);
   });
 
   it("answers a preflight with the allowed methods and headers, and the security headers", async () => {

@@ -3,7 +3,7 @@ import type { AppEnv } from "../env";
 
 /**
  * Security headers on every response: those OWASP's REST Security Cheat Sheet lists for an API (a
- * CSP that allows nothing, HSTS, nosniff, framing refused), with the resource policy (no other
+ * CSP that allows nothing, nosniff, framing refused; HSTS below), with the resource policy (no other
  * site's page may load the answer as a script or image). Each costs every response a few per cent of
  * a small request's CPU in workerd (`node bench/ab.mjs`: `hello` with and without them), so a header
  * goes here only where it protects a JSON answer.
@@ -11,10 +11,16 @@ import type { AppEnv } from "../env";
 const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
   ["Cross-Origin-Resource-Policy", "same-origin"],
-  ["Strict-Transport-Security", "max-age=63072000; includeSubDomains"],
   ["X-Content-Type-Options", "nosniff"],
   ["X-Frame-Options", "SAMEORIGIN"],
 ];
+
+/**
+ * HSTS, on answers to HTTPS requests only: RFC 6797 (7.2) says a host MUST NOT send it over
+ * non-secure transport, where a man in the middle could have written it anyway. Deployed, clients
+ * reach the Worker over HTTPS; `wrangler dev` on `http://localhost` gets none.
+ */
+const HSTS = ["Strict-Transport-Security", "max-age=63072000; includeSubDomains"] as const;
 
 /**
  * The rest of helmet's set: headers that only mean something to a browser showing the response as a
@@ -56,8 +62,9 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
 /**
  * The headers that do not depend on what a route does, set in one place: `X-Request-Id` (the
  * caller's, when well formed, else a new UUID; also `c.get("requestId")` for logs), the security
- * headers, `Cache-Control: no-store` on API responses (personal data, and answers that depend on
- * who asks), and CORS for `allowedOrigins` with credentials, preflights (`OPTIONS`) answered here.
+ * headers (HSTS over HTTPS), `Cache-Control: no-store` on API responses (personal data, and answers
+ * that depend on who asks), and CORS for `allowedOrigins` with credentials, preflights (`OPTIONS`)
+ * answered here; `Vary: Origin` after the route, on an API answer that a cache may store.
  *
  * They are given to Hono before the route runs, so that the route's response is built once with
  * them all; a route that sets one of them itself (a page's own CSP, the JWKS's cache lifetime)
@@ -76,9 +83,11 @@ export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHand
     const requestId = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
     const headers: (readonly [string, string])[] = [["X-Request-Id", requestId], ...SECURITY_HEADERS];
+    if (c.req.url.startsWith("https:")) headers.push(HSTS);
     const path = c.req.path;
-    if (path.startsWith(prefix) || path === options.apiPrefix) {
-      headers.push(["Cache-Control", "no-store"], ["Vary", "Origin"]);
+    const api = path.startsWith(prefix) || path === options.apiPrefix;
+    if (api) {
+      headers.push(["Cache-Control", "no-store"]);
       const origin = c.req.header("origin");
       if (origin !== undefined && options.allowedOrigins(c).includes(origin)) {
         headers.push(
@@ -92,6 +101,7 @@ export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHand
           ["Access-Control-Allow-Methods", allowMethods],
           ["Access-Control-Allow-Headers", allowHeaders],
           ["Access-Control-Max-Age", maxAge],
+          ["Vary", "Origin"],
         );
         return c.body(null, 204, Object.fromEntries(headers));
       }
@@ -102,14 +112,33 @@ export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHand
     const document = !JSON_TYPE.test(res.headers.get("content-type") ?? "");
     // A response built by `c.json()` & co. carries them all; one built elsewhere none.
     const missing = res.headers.has("X-Request-Id") ? [] : headers;
-    if (!document && missing.length === 0) return;
+    const vary = api ? varyOnOrigin(res.headers, missing.length > 0) : undefined;
+    if (!document && missing.length === 0 && vary === undefined) return;
     const add = document ? [...missing, ...DOCUMENT_HEADERS] : missing;
+    const complete = (target: Headers) => {
+      for (const [name, value] of add) if (!target.has(name)) target.set(name, value);
+      if (vary !== undefined) target.set("Vary", vary);
+    };
     try {
-      for (const [name, value] of add) if (!res.headers.has(name)) res.headers.set(name, value);
+      complete(res.headers);
     } catch {
       // Immutable headers (a fetched response): a copy, which `c.res =` makes mutable.
       c.res = new Response(res.body, res);
-      for (const [name, value] of add) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+      complete(c.res.headers);
     }
   };
+}
+
+/**
+ * The `Vary` an API answer needs, or undefined when it needs none. Its CORS headers depend on the
+ * caller's `Origin`, which matters to a cache that may store the answer: one a route made cacheable
+ * with its own `Cache-Control`. An answer that leaves as `no-store` (every one today, `defaulted` or
+ * not) is stored by no cache, so `Vary` would only be bytes to send (RFC 9111, 5.2.2.5 and 4.1).
+ */
+function varyOnOrigin(headers: Headers, defaulted: boolean): string | undefined {
+  const cacheControl = headers.get("cache-control");
+  if (cacheControl === "no-store" || (cacheControl === null && defaulted)) return undefined;
+  const vary = headers.get("vary");
+  if (vary === null) return "Origin";
+  return /(?:^|,)\s*(?:origin|\*)\s*(?:,|$)/i.test(vary) ? undefined : `${vary}, Origin`;
 }
