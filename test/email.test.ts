@@ -5,6 +5,7 @@ import { systemClock } from "../src/lib/clock";
 import { depsOf } from "../src/middleware/deps";
 import { queueEmail } from "../src/modules/email";
 import { CLAIM_STALE_QUEUED_EMAILS_SQL } from "../src/modules/email/email-repository";
+import { EMAIL_LEASE_SECONDS } from "../src/modules/email/email-service";
 import { fixtureAdmin } from "./access-fixtures";
 import { signedIn } from "./factories";
 import { body, clientAt, env, expectError, runScheduled, send, unique } from "./helpers";
@@ -37,12 +38,13 @@ async function storedEmail(to = `${unique("to")}@example.test`) {
 
 async function emailRow(to: string) {
   return env.DB.prepare(
-    "SELECT status, attempts, last_error, text, html, secret, sent_at FROM emails WHERE to_address = ?1",
+    "SELECT status, attempts, last_error, text, html, secret, sent_at, lease_until FROM emails WHERE to_address = ?1",
   )
     .bind(to)
     .first<{
       status: string;
       attempts: number;
+      lease_until: string | null;
       last_error: string | null;
       text: string;
       html: string;
@@ -92,8 +94,49 @@ describe("the emails queue consumer", () => {
     expect(result.explicitAcks).toEqual([id]);
     expect(result.retryMessages).toEqual([]);
     const row = await emailRow(to);
-    expect(row).toMatchObject({ status: "sent", attempts: 1, last_error: null });
+    expect(row).toMatchObject({ status: "sent", attempts: 1, last_error: null, lease_until: null });
     expect(row?.text).toContain(secret);
+  });
+
+  it("sends an email once when two messages for it run at the same moment, and retries the other when the lease ends", async () => {
+    const bindings = withTransport({ EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: `${PROVIDER}/ok` });
+    const { to, key } = await storedEmail();
+    const runs = await Promise.all([consume("emails", key, { bindings }), consume("emails", key, { bindings })]);
+    expect(await providerCount(to)).toBe(1);
+    const acked = runs.filter((r) => r.result.explicitAcks.includes(r.id));
+    const retried = runs.filter((r) => r.result.retryMessages.some((m) => m.msgId === r.id));
+    expect([acked.length, retried.length]).toEqual([1, 1]);
+    const delay = retried[0]?.delays[0] ?? 0;
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(EMAIL_LEASE_SECONDS);
+    expect(await emailRow(to)).toMatchObject({ status: "sent", attempts: 1, lease_until: null });
+    // The retried message, when it comes back, finds the email sent.
+    const later = await consume("emails", key, { bindings, attempts: 2 });
+    expect(later.result.explicitAcks).toEqual([later.id]);
+    expect(await providerCount(to)).toBe(1);
+  });
+
+  it("waits out another consumer's lease without sending, and takes over a lease that ran out", async () => {
+    const bindings = withTransport({ EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: `${PROVIDER}/ok` });
+    const { to, key } = await storedEmail();
+    const setLease = (ms: number) =>
+      env.DB.prepare("UPDATE emails SET lease_until = ?2 WHERE message_key = ?1")
+        .bind(key, new Date(Date.now() + ms).toISOString())
+        .run();
+    await setLease(45_000);
+    const waiting = await consume("emails", key, { bindings });
+    expect(waiting.result.explicitAcks).toEqual([]);
+    expect(waiting.result.retryMessages).toEqual([{ msgId: waiting.id }]);
+    expect(waiting.delays[0]).toBeGreaterThanOrEqual(43);
+    expect(waiting.delays[0]).toBeLessThanOrEqual(45);
+    expect(await providerCount(to)).toBe(0);
+    expect(await emailRow(to)).toMatchObject({ status: "queued", attempts: 0 });
+    // That consumer died mid-send: once its lease is over, the next message sends the email.
+    await setLease(-1_000);
+    const takeover = await consume("emails", key, { bindings });
+    expect(takeover.result.explicitAcks).toEqual([takeover.id]);
+    expect(await providerCount(to)).toBe(1);
+    expect(await emailRow(to)).toMatchObject({ status: "sent", attempts: 1, lease_until: null });
   });
 
   it("with the HTTP transport sends once, removes the token from the stored body, and acks a redelivery without sending", async () => {
@@ -134,10 +177,12 @@ describe("the emails queue consumer", () => {
     const third = await consume("emails", key, { bindings, attempts: 3 });
     expect(third.result.retryMessages).toEqual([{ msgId: third.id }]);
     expect(third.delays).toEqual([480]);
+    // Each failure ends its lease, so that the retry (here the third attempt at once) can send.
     expect(await emailRow(to)).toMatchObject({
       status: "queued",
       attempts: 2,
       last_error: "provider answered 500: provider is down",
+      lease_until: null,
     });
   });
 

@@ -23,6 +23,12 @@ export const emails = sqliteTable(
       .notNull()
       .default("queued"),
     attempts: integer("attempts").notNull().default(0),
+    /**
+     * Until when the consumer that claimed it is sending it: another message for the same email
+     * (Queues delivers at least once; the relay may enqueue it again) waits instead of sending too.
+     * Null when nobody is sending it.
+     */
+    leaseUntil: text("lease_until"),
     lastError: text("last_error"),
     /** The one-time token inside the body; removed from the body once a real transport has delivered it. */
     secret: text("secret"),

@@ -79,17 +79,34 @@ export interface OutgoingEmail {
 }
 
 /**
- * Counts an attempt at a queued email and returns it; no row when it is no longer queued (already
- * sent or failed): how a redelivered message is acknowledged without sending twice.
+ * Claims a queued email for sending until `leaseUntil`, counting an attempt, and returns it; no row
+ * when it is no longer queued (already sent or failed: how a redelivered message is acknowledged
+ * without sending twice) or another consumer's lease on it still runs (`emailStateStatement` tells
+ * which).
  */
-export function claimEmailStatement(d1: D1Database, messageKey: string, at: string): Statement<OutgoingEmail> {
+export function claimEmailStatement(
+  d1: D1Database,
+  messageKey: string,
+  at: string,
+  leaseUntil: string,
+): Statement<OutgoingEmail> {
   return statement(
     d1,
-    `UPDATE emails SET attempts = attempts + 1, updated_at = ?2 WHERE message_key = ?1 AND status = 'queued'
+    `UPDATE emails SET attempts = attempts + 1, updated_at = ?2, lease_until = ?3
+     WHERE message_key = ?1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= ?2)
      RETURNING id, kind, to_address, subject, text, html, attempts, headers`,
     messageKey,
     at,
+    leaseUntil,
   );
+}
+
+/** An email's status and lease, read after `claimEmailStatement` in the same batch (none: no such email). */
+export function emailStateStatement(
+  d1: D1Database,
+  messageKey: string,
+): Statement<{ status: string; lease_until: string | null }> {
+  return statement(d1, "SELECT status, lease_until FROM emails WHERE message_key = ?1", messageKey);
 }
 
 const REDACTED = "[link removed after sending]";
@@ -105,16 +122,25 @@ const redaction = (redact: boolean) =>
 export function markSentStatement(d1: D1Database, id: number, redact: boolean, at: string): Statement {
   return statement(
     d1,
-    `UPDATE emails SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL${redaction(redact)}
+    `UPDATE emails SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL, lease_until = NULL${redaction(redact)}
      WHERE id = ?1 AND status = 'queued'`,
     id,
     at,
   );
 }
 
-/** Records why an attempt failed (never a secret: transports report statuses, not bodies they sent). */
+/**
+ * Records why an attempt failed (never a secret: transports report statuses, not bodies they sent),
+ * and ends the attempt's lease: the message's own retry sends it again.
+ */
 export function recordFailureStatement(d1: D1Database, id: number, error: string, at: string): Statement {
-  return statement(d1, "UPDATE emails SET last_error = ?2, updated_at = ?3 WHERE id = ?1", id, error.slice(0, 500), at);
+  return statement(
+    d1,
+    "UPDATE emails SET last_error = ?2, updated_at = ?3, lease_until = NULL WHERE id = ?1",
+    id,
+    error.slice(0, 500),
+    at,
+  );
 }
 
 /** Marks a still-queued email failed (its retries are used up); with `redact`, its token is removed. */

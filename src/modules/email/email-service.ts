@@ -7,6 +7,7 @@ import type { Deps } from "../../middleware/deps";
 import {
   claimEmailStatement,
   claimStaleQueuedEmailsStatement,
+  emailStateStatement,
   insertEmailStatement,
   listEmails,
   markFailedStatement,
@@ -141,9 +142,19 @@ function messageKeyOf(body: unknown): string | undefined {
 }
 
 /**
- * The `emails` queue consumer: sends each message's email once. A message whose email is no longer
- * queued (sent by an earlier delivery) is acknowledged without sending; a failure is recorded and the
- * message retried with a growing delay; each message is acknowledged on its own.
+ * How long a consumer holds an email it is sending (`emails.lease_until`): longer than a send may
+ * take (the HTTP transport gives up after 10 s), short enough that an email whose consumer died
+ * mid-send goes out again within minutes.
+ */
+export const EMAIL_LEASE_SECONDS = 60;
+
+/**
+ * The `emails` queue consumer: sends each message's email once. Each message claims its email with
+ * a lease before sending, so that two messages for one email (Queues delivers at least once; the
+ * relay may enqueue it again) never send it at the same time: the one that finds the lease taken is
+ * retried when the lease ends. A message whose email is no longer queued (sent by an earlier
+ * delivery) is acknowledged without sending; a failure is recorded, the lease ended and the message
+ * retried with a growing delay; each message is acknowledged on its own.
  */
 export async function deliverEmails(deps: Deps, batch: MessageBatch<unknown>): Promise<void> {
   const { config } = deps;
@@ -156,9 +167,17 @@ export async function deliverEmails(deps: Deps, batch: MessageBatch<unknown>): P
       message.ack();
       continue;
     }
-    const [email] = await runOne(deps.d1, claimEmailStatement(deps.d1, key, isoNow(deps.clock)));
+    const now = deps.clock.now();
+    const at = isoAt(now);
+    const [[email], [state]] = await runBatch(deps.d1, [
+      claimEmailStatement(deps.d1, key, at, isoAt(now + EMAIL_LEASE_SECONDS * 1000)),
+      emailStateStatement(deps.d1, key),
+    ]);
     if (!email) {
-      message.ack();
+      if (state?.status === "queued" && state.lease_until !== null && state.lease_until > at) {
+        // Another message's consumer is sending it now: look again when its lease ends.
+        message.retry({ delaySeconds: Math.ceil((Date.parse(state.lease_until) - now) / 1000) });
+      } else message.ack();
       continue;
     }
     try {

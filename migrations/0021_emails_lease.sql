@@ -1,0 +1,1 @@
+ALTER TABLE `emails` ADD `lease_until` text;
