@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { DELIVERY_LEASE_SECONDS } from "../src/modules/webhooks/consumer";
 import { fixtureAdmin } from "./access-fixtures";
 import { body, clientAt, countingDb, env, expectError, manualClock, runScheduled, send } from "./helpers";
 import {
@@ -64,14 +65,25 @@ describe("the webhook-deliveries consumer", () => {
     const { webhook } = await createEndpoint({ url });
     const eventId = await storedEvent();
     const message = { event_id: eventId, endpoint_id: webhook.id };
-    const first = await consume([message]);
+    const clock = manualClock();
+    const first = await consume([message], { clock });
     expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0] }]);
     expect(first.delays).toEqual([5]);
-    const second = await consume([message], { attempts: 2 });
+    // Another message for it before the retry is due (a duplicate) is sent back, not sent.
+    clock.advance(1);
+    const early = await consume([message], { clock });
+    expect(early.result.retryMessages).toEqual([{ msgId: early.ids[0] }]);
+    expect(early.delays).toEqual([2]);
+    expect(await receivedBy(tag, eventId)).toHaveLength(1);
+    clock.advance(4);
+    const second = await consume([message], { clock, attempts: 2 });
     expect(second.delays).toEqual([300]);
-    const last = await consume([message], { attempts: 9 });
+    clock.advance(300);
+    const last = await consume([message], { clock, attempts: 9 });
     expect(last.delays).toEqual([36000]);
+    clock.advance(36000);
     const custom = await consume([message], {
+      clock,
       attempts: 2,
       bindings: { ...env, WEBHOOK_RETRY_SCHEDULE: "1,2,3" } as typeof env,
     });
@@ -82,6 +94,56 @@ describe("the webhook-deliveries consumer", () => {
     const attempts = await attemptRows(delivery?.id ?? 0);
     expect(attempts[0]).toMatchObject({ response_status: 500, error: null });
     expect(attempts[0]?.response_body).toBe("x".repeat(1024));
+  });
+
+  it("sends a delivery once when two messages for it run at the same moment, and retries the other within the lease", async () => {
+    const { url, tag } = receiverUrl("ok");
+    const { webhook } = await createEndpoint({ url });
+    const eventId = await storedEvent();
+    const message = { event_id: eventId, endpoint_id: webhook.id };
+    const runs = await Promise.all([consume([message]), consume([message])]);
+    expect(await receivedBy(tag, eventId)).toHaveLength(1);
+    const retried = runs.filter((r) => r.result.retryMessages.length === 1);
+    expect(runs.filter((r) => r.result.explicitAcks.length === 1)).toHaveLength(1);
+    expect(retried).toHaveLength(1);
+    expect(retried[0]?.delays[0]).toBeGreaterThan(0);
+    expect(retried[0]?.delays[0]).toBeLessThanOrEqual(DELIVERY_LEASE_SECONDS);
+    expect(await deliveryRow(eventId, webhook.id)).toMatchObject({ status: "delivered", attempt_count: 1 });
+    // The retried message, back later, finds it delivered.
+    const later = await consume([message], { attempts: 2 });
+    expect(later.result.explicitAcks).toEqual(later.ids);
+    expect(await receivedBy(tag, eventId)).toHaveLength(1);
+  });
+
+  it("sends a delivery named twice in one batch once, and takes over a lease whose consumer died", async () => {
+    const { url, tag } = receiverUrl("ok");
+    const { webhook } = await createEndpoint({ url });
+    const twice = await storedEvent();
+    const both = await consume([
+      { event_id: twice, endpoint_id: webhook.id },
+      { event_id: twice, endpoint_id: webhook.id },
+    ]);
+    expect(await receivedBy(tag, twice)).toHaveLength(1);
+    expect([both.result.explicitAcks.length, both.result.retryMessages.length]).toEqual([1, 1]);
+
+    const orphan = await storedEvent();
+    const message = { event_id: orphan, endpoint_id: webhook.id };
+    const clock = manualClock();
+    // A consumer claimed it and died before sending: the row is leased, nothing was sent.
+    await env.DB.prepare(
+      `INSERT INTO webhook_deliveries (endpoint_id, event_id, event, created_at, updated_at, next_attempt_at)
+       VALUES (?1, ?2, 'training.created', ?3, ?3, ?4)`,
+    )
+      .bind(webhook.id, orphan, new Date(clock.now()).toISOString(), new Date(clock.now() + 60_000).toISOString())
+      .run();
+    const waiting = await consume([message], { clock });
+    expect(waiting.delays).toEqual([60]);
+    expect(await receivedBy(tag, orphan)).toHaveLength(0);
+    clock.advance(60);
+    const takeover = await consume([message], { clock, attempts: 2 });
+    expect(takeover.result.explicitAcks).toEqual(takeover.ids);
+    expect(await receivedBy(tag, orphan)).toHaveLength(1);
+    expect(await deliveryRow(orphan, webhook.id)).toMatchObject({ status: "delivered", attempt_count: 1 });
   });
 
   it("treats a redirect as a failure and does not follow it", async () => {
@@ -396,8 +458,10 @@ describe("deliveries: list, get, retry and the test event", () => {
     const { url } = receiverUrl("fail");
     const { webhook } = await createEndpoint({ url });
     const failing = await storedEvent();
-    await consume([{ event_id: failing, endpoint_id: webhook.id }]);
-    await consume([{ event_id: failing, endpoint_id: webhook.id }], { attempts: 2 });
+    const clock = manualClock();
+    await consume([{ event_id: failing, endpoint_id: webhook.id }], { clock });
+    clock.advance(5);
+    await consume([{ event_id: failing, endpoint_id: webhook.id }], { clock, attempts: 2 });
     const dead = await storedEvent();
     await consume([{ event_id: dead, endpoint_id: webhook.id }]);
     await consume([{ event_id: dead, endpoint_id: webhook.id }], { queue: "webhook-deliveries-dlq" });

@@ -45,6 +45,12 @@ export const webhookDeliveries = sqliteTable(
       .default("pending"),
     attemptCount: integer("attempt_count").notNull().default(0),
     lastAttemptAt: text("last_attempt_at"),
+    /**
+     * No attempt before this time: the lease of the consumer sending it now, or the time of its next
+     * retry after a failed attempt. Another message for the same delivery (Queues delivers at least
+     * once) that comes earlier waits instead of sending. Null: due now.
+     */
+    nextAttemptAt: text("next_attempt_at"),
     deliveredAt: text("delivered_at"),
     ...timestamps,
   },

@@ -4,6 +4,7 @@ import type { Deps } from "../../middleware/deps";
 import {
   type AttemptRecord,
   abandonDeliveryStatement,
+  claimDeliveriesStatement,
   createDeliveriesStatement,
   type DeliveryKey,
   disableEndpointStatement,
@@ -21,6 +22,16 @@ import { refusedTarget } from "./target-guard";
 
 /** A receiver has this long to answer (contract: a 2xx within 15 seconds). */
 const SEND_TIMEOUT_MS = 15_000;
+/**
+ * How long a consumer holds the deliveries it sends (`next_attempt_at`): more than an attempt takes
+ * (15 s), short enough that a delivery whose consumer died mid-send goes out again within minutes.
+ */
+export const DELIVERY_LEASE_SECONDS = 60;
+/**
+ * A failed delivery's next attempt is allowed this much before its message's retry is due, so that
+ * the retry is never turned away by a clock a little ahead of the queue's.
+ */
+const RETRY_SLACK_SECONDS = 2;
 /** The part of an answer's body that is read and kept. */
 const RESPONSE_EXCERPT_BYTES = 1024;
 
@@ -109,12 +120,14 @@ async function attempt(deps: Deps, d: OutgoingDelivery): Promise<AttemptRecord &
 }
 
 /**
- * The `webhook-deliveries` queue consumer. One round trip creates and reads the batch's deliveries;
- * each pending one is sent (in parallel); one more round trip records every attempt and outcome;
- * then each message is acknowledged or retried on `WEBHOOK_RETRY_SCHEDULE` (the queue's
- * `max_retries` then dead-letters it). A delivery that is no longer pending (a redelivered message
- * after success) is acknowledged without sending; 410 Gone disables the endpoint; failures for
- * `WEBHOOK_DISABLE_AFTER_DAYS` too.
+ * The `webhook-deliveries` queue consumer. One round trip creates the batch's deliveries, claims
+ * those that are due with a lease, and reads them; each claimed one is sent (in parallel); one more
+ * round trip records every attempt and outcome; then each message is acknowledged or retried on
+ * `WEBHOOK_RETRY_SCHEDULE` (the queue's `max_retries` then dead-letters it). A delivery that is no
+ * longer pending (a redelivered message after success) is acknowledged without sending; one that
+ * another message is sending now, or whose retry is not due yet, is not sent: its message comes back
+ * when it is due (Queues delivers at least once, so two messages may name one delivery). 410 Gone
+ * disables the endpoint; failures for `WEBHOOK_DISABLE_AFTER_DAYS` too.
  */
 export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>): Promise<void> {
   const { d1, config } = deps;
@@ -129,12 +142,16 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
   }
   if (work.length === 0) return;
   const keys = work.map((w) => w.key);
-  const readAt = isoAt(deps.clock.now());
-  const [, rows] = await runBatch(d1, [
+  const readMs = deps.clock.now();
+  const readAt = isoAt(readMs);
+  const [, claimedRows, rows] = await runBatch(d1, [
     createDeliveriesStatement(d1, keys, readAt),
+    claimDeliveriesStatement(d1, keys, readAt, isoAt(readMs + DELIVERY_LEASE_SECONDS * 1000)),
     outgoingDeliveriesStatement(d1, keys),
   ]);
   const byKey = new Map(rows.map((r) => [`${r.event_id}:${r.endpoint_id}`, r]));
+  /** Claimed by this run; each goes to the first message that names it. */
+  const claimed = new Set(claimedRows.map((r) => r.id));
 
   const statements: Statement[] = [
     markDispatchedWhenAllArrivedStatement(d1, [...new Set(keys.map((k) => k.event_id))], readAt),
@@ -146,6 +163,13 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
       const d = byKey.get(`${key.event_id}:${key.endpoint_id}`);
       // Deleted endpoint, or a delivery already delivered or failed (a redelivered message): nothing to send.
       if (d?.status !== "pending") return settle.push(() => message.ack());
+      if (!claimed.delete(d.id)) {
+        // Being sent by another message now (or by an earlier one of this batch), or its retry is not
+        // due: this message comes back when it is.
+        const dueMs = d.next_attempt_at === null ? readMs : Date.parse(d.next_attempt_at);
+        const delaySeconds = Math.max(1, Math.ceil((dueMs - readMs) / 1000));
+        return settle.push(() => message.retry({ delaySeconds }));
+      }
       const at = isoAt(deps.clock.now());
       if (!d.active) {
         statements.push(abandonDeliveryStatement(d1, d.id, at));
@@ -181,8 +205,10 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
         return settle.push(() => message.ack());
       }
       const disableBefore = isoAt(Date.parse(result.at) - disableAfterDays * DAY_MS);
+      const delay = retrySchedule[Math.min(message.attempts, retrySchedule.length) - 1] ?? 0;
+      const retryAt = isoAt(Date.parse(result.at) + Math.max(0, delay - RETRY_SLACK_SECONDS) * 1000);
       statements.push(
-        settleDeliveryStatement(d1, d.id, "pending", result.at),
+        settleDeliveryStatement(d1, d.id, "pending", result.at, retryAt),
         endpointFailedStatement(
           d1,
           d.endpoint_id,
@@ -191,7 +217,6 @@ export async function deliverWebhooks(deps: Deps, batch: MessageBatch<unknown>):
           `Every delivery failed for ${disableAfterDays} days (last at ${result.at})`,
         ),
       );
-      const delay = retrySchedule[Math.min(message.attempts, retrySchedule.length) - 1] ?? 0;
       return settle.push(() => message.retry({ delaySeconds: delay }));
     }),
   );

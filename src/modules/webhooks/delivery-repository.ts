@@ -97,7 +97,7 @@ export function reopenDeliveryStatement(
 ): Statement<DeliveryView & { event_id: number }> {
   return statement(
     d1,
-    `UPDATE webhook_deliveries SET status = 'pending', updated_at = ?4
+    `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?4
      WHERE id = ?1 AND endpoint_id = ?2 AND status = ?3 AND status <> 'pending' RETURNING ${DELIVERY_RETURNING}, event_id`,
     deliveryId,
     endpointId,
@@ -162,12 +162,35 @@ export function createDeliveriesStatement(d1: D1Database, keys: readonly Deliver
   );
 }
 
+/**
+ * The consumer's second statement: claims, until `leaseUntil`, the pending deliveries of the batch
+ * that are due (no other consumer's lease on them, no retry waiting); returns their ids.
+ */
+export function claimDeliveriesStatement(
+  d1: D1Database,
+  keys: readonly DeliveryKey[],
+  at: string,
+  leaseUntil: string,
+): Statement<{ id: number }> {
+  return statement(
+    d1,
+    `UPDATE webhook_deliveries SET next_attempt_at = ?3
+     WHERE (event_id, endpoint_id) IN (${pairsSql(1)}) AND status = 'pending'
+       AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)
+     RETURNING id`,
+    pairsJson(keys),
+    at,
+    leaseUntil,
+  );
+}
+
 /** What the consumer needs to send a delivery (the secrets sealed). */
 export interface OutgoingDelivery {
   id: number;
   event_id: number;
   endpoint_id: number;
   status: DeliveryView["status"];
+  next_attempt_at: string | null;
   payload: string;
   url: string;
   active: number;
@@ -180,7 +203,7 @@ export interface OutgoingDelivery {
 export function outgoingDeliveriesStatement(d1: D1Database, keys: readonly DeliveryKey[]): Statement<OutgoingDelivery> {
   return statement(
     d1,
-    `SELECT d.id, d.event_id, d.endpoint_id, d.status, o.payload, e.url, e.active, e.secret, e.previous_secret,
+    `SELECT d.id, d.event_id, d.endpoint_id, d.status, d.next_attempt_at, o.payload, e.url, e.active, e.secret, e.previous_secret,
             e.previous_secret_expires_at
      FROM webhook_deliveries d JOIN outbox_events o ON o.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE (d.event_id, d.endpoint_id) IN (${pairsSql(1)})`,
@@ -212,21 +235,27 @@ export function insertAttemptStatement(d1: D1Database, deliveryId: number, a: At
   );
 }
 
-/** Counts an attempt on a pending delivery and moves it to `status` (`pending` while retries remain). */
+/**
+ * Counts an attempt on a pending delivery and moves it to `status`: `pending` while retries remain,
+ * with no attempt before `nextAttemptAt` (its retry's time), else delivered or failed.
+ */
 export function settleDeliveryStatement(
   d1: D1Database,
   deliveryId: number,
   status: DeliveryView["status"],
   at: string,
+  nextAttemptAt: string | null = null,
 ): Statement {
   return statement(
     d1,
     `UPDATE webhook_deliveries SET attempt_count = attempt_count + 1, last_attempt_at = ?3, status = ?2,
-       delivered_at = CASE WHEN ?2 = 'delivered' THEN ?3 ELSE delivered_at END, updated_at = ?3
+       delivered_at = CASE WHEN ?2 = 'delivered' THEN ?3 ELSE delivered_at END, updated_at = ?3,
+       next_attempt_at = CASE WHEN ?2 = 'pending' THEN ?4 END
      WHERE id = ?1 AND status = 'pending'`,
     deliveryId,
     status,
     at,
+    nextAttemptAt,
   );
 }
 
