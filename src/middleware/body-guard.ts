@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HttpErrors } from "../lib/errors";
+import { isJsonMediaType, mediaTypeOf } from "../lib/media-type";
 
 export interface BodyGuardOptions {
   /** Largest accepted body in bytes (413 beyond). */
@@ -43,8 +44,8 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
   return function bodyGuardMiddleware(c, next) {
     if (!BODY_METHODS.has(c.req.method) || !hasBody(c)) return next();
     return limit(c, async () => {
-      const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-      const isJson = type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+      const type = mediaTypeOf(c.req.header("content-type"));
+      const isJson = isJsonMediaType(type);
       const path = c.req.path.replace(/\/+$/, "");
       const isForm =
         (type === "application/x-www-form-urlencoded" && formPaths.has(path)) ||

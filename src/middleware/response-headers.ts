@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { isJsonMediaType, mediaTypeOf } from "../lib/media-type";
 
 /**
  * Security headers on every response: those OWASP's REST Security Cheat Sheet lists for an API (a
@@ -39,9 +40,6 @@ const DOCUMENT_HEADERS: readonly (readonly [string, string])[] = [
   ["X-XSS-Protection", "0"],
 ];
 
-/** `application/json` and `application/<x>+json` (problem details, JSON merge patch, ...). */
-const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
-
 export interface ResponseHeadersOptions {
   /** Requests under this prefix are API requests: `Cache-Control: no-store` and CORS. */
   apiPrefix: string;
@@ -67,7 +65,7 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * answered here; `Vary: Origin` after the route, on an API answer that a cache may store.
  *
  * They are given to Hono before the route runs, so that the route's response is built once with
- * them all; a route that sets one of them itself (a page's own CSP, the JWKS's cache lifetime)
+ * them all; a route that sets one of them itself (a page's own CSP, its own `Cache-Control`)
  * replaces the default. A response that was not built through the context (a static asset, a
  * WebSocket upgrade) gets them afterwards, copied when its headers are immutable; a response that is
  * not JSON also gets `DOCUMENT_HEADERS` then.
@@ -109,7 +107,7 @@ export function responseHeaders(options: ResponseHeadersOptions): MiddlewareHand
     for (const [name, value] of headers) c.header(name, value);
     await next();
     const res = c.res;
-    const document = !JSON_TYPE.test(res.headers.get("content-type") ?? "");
+    const document = !isJsonMediaType(mediaTypeOf(res.headers.get("content-type")));
     // A response built by `c.json()` & co. carries them all; one built elsewhere none.
     const missing = res.headers.has("X-Request-Id") ? [] : headers;
     const vary = api ? varyOnOrigin(res.headers, missing.length > 0) : undefined;

@@ -7,6 +7,7 @@ import type * as z from "zod/mini";
 import type { AppEnv } from "../env";
 import { hasAnyScope, type Scope, scopeOf } from "../lib/access";
 import { HttpErrors } from "../lib/errors";
+import { isJsonMediaType, mediaTypeOf } from "../lib/media-type";
 import type { Permission } from "../lib/permissions";
 import { validationHook } from "../lib/validation";
 import { authenticate } from "./authenticate";
@@ -78,8 +79,8 @@ export const routeConfigOf = (handler: object): RouteConfig | undefined => CONFI
  * validator take them.
  */
 function isOfType(contentType: string, type: string): boolean {
-  const essence = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === JSON_TYPE ? /^application\/([\w.-]+\+)?json$/.test(essence) : essence === type;
+  const essence = mediaTypeOf(contentType);
+  return type === JSON_TYPE ? isJsonMediaType(essence) : essence === type;
 }
 
 /**
